@@ -1,0 +1,45 @@
+/*
+ * The collector's web output in graph-dir: PNG graphs per metric
+ * (day/week/month/year), index.html, one page per check and status.json,
+ * every file replaced atomically.  nginx serves the folder
+ * (contrib/nginx/osemon.conf).
+ */
+#ifndef OSEMON_WEB_H
+#define OSEMON_WEB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "probe.h"
+
+struct web_check {
+	const char *name, *probe;
+	enum probe_state state;
+	bool hard;
+	int attempt, max_attempts;
+	bool flapping;
+	time_t last_check, last_change;
+	unsigned interval;
+	const struct probe_result *result;	/* NULL before the first run */
+};
+
+struct web_config {
+	const char *graph_dir, *rrd_dir, *hostname, *graph_url;
+};
+
+/*
+ * Render GRAPH_DIR/CHECK/METRIC-{day,week,month,year}.png for every
+ * metric of every check that has an RRD, skipping a PNG newer than its
+ * RRD.  Returns 0, or -1 with err naming the first failure (the others
+ * are still rendered).
+ */
+int web_render_graphs(const struct web_config *cfg,
+    const struct web_check *checks, size_t n, char *err, size_t errlen);
+/* Write GRAPH_DIR/index.html, GRAPH_DIR/CHECK.html (per check) and
+ * GRAPH_DIR/status.json.  Returns 0 or -1 with err. */
+int web_write_status(const struct web_config *cfg,
+    const struct web_check *checks, size_t n, time_t now, char *err,
+    size_t errlen);
+
+#endif
