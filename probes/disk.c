@@ -1,0 +1,394 @@
+/*
+ * disk: used and free bytes, used % and inode used % of each local
+ * filesystem (from /proc/self/mounts) or of the paths given with -p.
+ *
+ * statvfs() on a dead NFS server blocks in the kernel and cannot be
+ * interrupted, so every statvfs runs through call_with_deadline(): a hung
+ * mount is reported as timed out and the probe still returns in time.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "probe.h"
+#include "util.h"
+
+#define DISK_MOUNTS_CAP (1024 * 1024)
+#define DISK_MOUNTS_MAX 64
+#define DISK_TYPE_MAX 64
+
+/* Filesystems that hold no user data; tmpfs and overlay can be asked for
+ * with --include-type. */
+static const char *const disk_pseudo_types[] = {
+	"proc", "sysfs", "devtmpfs", "devpts", "tmpfs", "cgroup", "cgroup2",
+	"securityfs", "pstore", "debugfs", "tracefs", "configfs", "fusectl",
+	"mqueue", "hugetlbfs", "bpf", "autofs", "binfmt_misc", "overlay",
+	"squashfs", "nsfs", "rpc_pipefs", "efivarfs", "ramfs", "selinuxfs",
+	"nfsd", "fuse.lxcfs", "fuse.gvfsd-fuse", "fuse.portal", "none",
+	NULL,
+};
+
+static const struct option_spec disk_options[] = {
+	{ "path", 'p', OPT_LIST, "PATH", NULL, 0, -1,
+	    "check only PATH (repeatable); default: every local filesystem" },
+	{ "exclude", 'x', OPT_LIST, "PATH", NULL, 0, -1,
+	    "skip the filesystem mounted at PATH (repeatable)" },
+	{ "exclude-type", 'X', OPT_LIST, "TYPE", NULL, 0, -1,
+	    "skip filesystems of TYPE, e.g. nfs4 (repeatable)" },
+	{ "include-type", 0, OPT_LIST, "TYPE", NULL, 0, -1,
+	    "also check pseudo filesystems of TYPE, e.g. tmpfs (repeatable)" },
+	{ "warning", 'w', OPT_RANGE, "RANGE", NULL, 0, -1,
+	    "WARNING when used % is outside RANGE (e.g. 80)" },
+	{ "critical", 'c', OPT_RANGE, "RANGE", NULL, 0, -1,
+	    "CRITICAL when used % is outside RANGE (e.g. 90)" },
+	{ "inode-warning", 'W', OPT_RANGE, "RANGE", NULL, 0, -1,
+	    "WARNING when inode used % is outside RANGE" },
+	{ "inode-critical", 'K', OPT_RANGE, "RANGE", NULL, 0, -1,
+	    "CRITICAL when inode used % is outside RANGE" },
+	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
+};
+
+/* Copied into and out of the worker thread by call_with_deadline. */
+struct disk_statvfs_call {
+	char path[PATH_MAX];
+	struct statvfs st;
+	int rc;
+	int err;
+};
+
+struct disk_target {
+	char path[PATH_MAX];
+	char type[DISK_TYPE_MAX];
+};
+
+static void
+disk_statvfs_worker(void *arg)
+{
+	struct disk_statvfs_call *call = arg;
+
+	call->rc = statvfs(call->path, &call->st);
+	call->err = call->rc == 0 ? 0 : errno;
+}
+
+static bool
+disk_in_list(const struct args *a, const char *opt, const char *word)
+{
+	size_t i, n;
+
+	n = args_list_count(a, opt);
+	for (i = 0; i < n; i++) {
+		if (strcmp(args_list_item(a, opt, i), word) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+disk_is_pseudo(const char *type)
+{
+	size_t i;
+
+	for (i = 0; disk_pseudo_types[i] != NULL; i++) {
+		if (strcmp(disk_pseudo_types[i], type) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Undo the octal escapes (\040 for a space...) of /proc/self/mounts into
+ * dst; returns -1 when the field does not fit. */
+static int
+disk_unescape(const char *src, size_t len, char *dst, size_t size)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = src[i];
+
+		if (c == '\\' && i + 3 < len && src[i + 1] >= '0' &&
+		    src[i + 1] <= '3' && src[i + 2] >= '0' && src[i + 2] <= '7' &&
+		    src[i + 3] >= '0' && src[i + 3] <= '7') {
+			c = (char)((src[i + 1] - '0') * 64 +
+			    (src[i + 2] - '0') * 8 + (src[i + 3] - '0'));
+			i += 3;
+		}
+		if (o + 1 >= size)
+			return -1;
+		dst[o++] = c;
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+/* Split the next space-separated field of a mounts line. */
+static const char *
+disk_field(const char *p, const char *end, size_t *len)
+{
+	const char *start;
+
+	while (p < end && *p == ' ')
+		p++;
+	start = p;
+	while (p < end && *p != ' ')
+		p++;
+	*len = (size_t)(p - start);
+	return start;
+}
+
+/*
+ * Collect the mounts to check from the mounts table.  A mount point listed
+ * twice (a mount on top of another) is kept once, as the last entry.
+ */
+static int
+disk_read_mounts(const struct args *a, struct disk_target *targets,
+    size_t *count, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0, n = 0, i;
+	const char *p, *end, *eol;
+	int ret = -1;
+
+	if (file_read_capped("/proc/self/mounts", DISK_MOUNTS_CAP, &text,
+	    &len) == -1) {
+		snprintf(err, errlen, "cannot read /proc/self/mounts: %s",
+		    strerror(errno));
+		goto out;
+	}
+	p = text;
+	end = text + len;
+	for (; p < end; p = eol + 1) {
+		const char *f;
+		size_t flen;
+		char mnt[PATH_MAX], type[DISK_TYPE_MAX];
+
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			eol = end;
+		(void)disk_field(p, eol, &flen);	/* device */
+		f = disk_field(p, eol, &flen);
+		f = disk_field(f, eol, &flen);
+		if (flen == 0 || disk_unescape(f, flen, mnt, sizeof(mnt)) == -1)
+			continue;
+		f = disk_field(f + flen, eol, &flen);
+		if (flen == 0 || disk_unescape(f, flen, type, sizeof(type)) == -1)
+			continue;
+		if (disk_is_pseudo(type) && !disk_in_list(a, "include-type", type))
+			continue;
+		if (disk_in_list(a, "exclude-type", type) ||
+		    disk_in_list(a, "exclude", mnt))
+			continue;
+		for (i = 0; i < n; i++) {
+			if (strcmp(targets[i].path, mnt) == 0)
+				break;
+		}
+		if (i == n) {
+			if (n == DISK_MOUNTS_MAX)
+				continue;
+			n++;
+		}
+		str_copy(targets[i].path, mnt, sizeof(targets[i].path));
+		str_copy(targets[i].type, type, sizeof(targets[i].type));
+	}
+	*count = n;
+	ret = 0;
+out:
+	free(text);
+	return ret;
+}
+
+static void
+disk_human(char *buf, size_t size, double bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB",
+	    "PiB" };
+	size_t u = 0;
+
+	while (bytes >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		bytes /= 1024.0;
+		u++;
+	}
+	snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+}
+
+static struct metric *
+disk_metric(struct probe_result *res, const char *path, const char *suffix,
+    double value, const char *unit)
+{
+	char name[METRIC_NAME_MAX];
+
+	snprintf(name, sizeof(name), "%s_%s", path, suffix);
+	return result_metric(res, name, value, unit, DS_GAUGE);
+}
+
+/* The message: failures first, then the summary of each mount. */
+struct disk_text {
+	char problems[PROBE_MESSAGE_MAX];
+	size_t problems_len;
+	char summary[PROBE_MESSAGE_MAX];
+	size_t summary_len;
+};
+
+static void disk_problem(struct probe_result *, struct disk_text *,
+    enum probe_reason, const char *, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+disk_problem(struct probe_result *res, struct disk_text *text,
+    enum probe_reason reason, const char *fmt, ...)
+{
+	char line[PROBE_MESSAGE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	result_raise(res, STATE_CRITICAL, reason, "%s", line);
+	result_long(res, "%s", line);
+	str_appendf(text->problems, sizeof(text->problems),
+	    &text->problems_len, "%s%s", text->problems_len ? "; " : "", line);
+}
+
+/* Check one path; returns -1 only when the deadline has passed. */
+static int
+disk_check_one(const struct probe_run *run, struct probe_result *res,
+    const char *path, struct disk_text *text)
+{
+	struct disk_statvfs_call call;
+	struct metric *m;
+	double frsize, total, used, avail, pct, ipct = 0;
+	char hfree[32], htotal[32];
+
+	memset(&call, 0, sizeof(call));
+	if (str_copy(call.path, path, sizeof(call.path)) >= sizeof(call.path)) {
+		disk_problem(res, text, REASON_NOT_FOUND,
+		    "%s is not accessible: %s", path, strerror(ENAMETOOLONG));
+		return 0;
+	}
+	if (call_with_deadline(disk_statvfs_worker, &call, sizeof(call),
+	    run->deadline) == -1) {
+		disk_problem(res, text, REASON_TIMEOUT,
+		    "%s: statvfs timed out", path);
+		return -1;
+	}
+	if (call.rc != 0) {
+		disk_problem(res, text, REASON_NOT_FOUND,
+		    "%s is not accessible: %s", path, strerror(call.err));
+		return 0;
+	}
+	frsize = call.st.f_frsize ? (double)call.st.f_frsize :
+	    (double)call.st.f_bsize;
+	total = (double)call.st.f_blocks * frsize;
+	used = (double)(call.st.f_blocks - call.st.f_bfree) * frsize;
+	avail = (double)call.st.f_bavail * frsize;
+	/* Like df and check_disk: the root-reserved blocks count as neither
+	 * used nor available. */
+	pct = used + avail > 0 ? used * 100.0 / (used + avail) : 0;
+	if (call.st.f_files > 0)
+		ipct = (double)(call.st.f_files - call.st.f_ffree) * 100.0 /
+		    (double)call.st.f_files;
+
+	if ((m = disk_metric(res, path, "used", used, "B")) != NULL) {
+		m->has_min = m->has_max = true;
+		m->min = 0;
+		m->max = total;
+	}
+	if ((m = disk_metric(res, path, "free", avail, "B")) != NULL) {
+		m->has_min = m->has_max = true;
+		m->min = 0;
+		m->max = total;
+	}
+	if ((m = disk_metric(res, path, "used_pct", pct, "%")) != NULL) {
+		m->has_min = m->has_max = true;
+		m->min = 0;
+		m->max = 100;
+		args_range(run->args, "warning", &m->warn);
+		args_range(run->args, "critical", &m->crit);
+	}
+	if ((m = disk_metric(res, path, "inodes_pct", ipct, "%")) != NULL) {
+		m->has_min = m->has_max = true;
+		m->min = 0;
+		m->max = 100;
+		args_range(run->args, "inode-warning", &m->warn);
+		args_range(run->args, "inode-critical", &m->crit);
+	}
+	disk_human(hfree, sizeof(hfree), avail);
+	disk_human(htotal, sizeof(htotal), total);
+	str_appendf(text->summary, sizeof(text->summary), &text->summary_len,
+	    "%s%s %.1f%% used (%s free of %s), inodes %.1f%%",
+	    text->summary_len ? "; " : "", path, pct, hfree, htotal, ipct);
+	result_long(res, "%s: used %.0f B, free %.0f B, total %.0f B, "
+	    "%.2f%% used, inodes %.2f%% used", path, used, avail, total, pct,
+	    ipct);
+	return 0;
+}
+
+static int
+disk_run(const struct probe_run *run, struct probe_result *res)
+{
+	struct disk_target *targets = NULL;
+	struct disk_text text;
+	size_t count = 0, i;
+	char err[256];
+
+	memset(&text, 0, sizeof(text));
+	targets = calloc(DISK_MOUNTS_MAX, sizeof(*targets));
+	if (targets == NULL) {
+		result_set(res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (args_list_count(run->args, "path") > 0) {
+		count = args_list_count(run->args, "path");
+		if (count > DISK_MOUNTS_MAX)
+			count = DISK_MOUNTS_MAX;
+		for (i = 0; i < count; i++)
+			str_copy(targets[i].path,
+			    args_list_item(run->args, "path", i),
+			    sizeof(targets[i].path));
+	} else if (disk_read_mounts(run->args, targets, &count, err,
+	    sizeof(err)) == -1) {
+		result_set(res, STATE_UNKNOWN, REASON_INTERNAL, "%s", err);
+		goto out;
+	}
+	if (count == 0) {
+		result_set(res, STATE_UNKNOWN, REASON_NOT_FOUND,
+		    "no filesystem to check");
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		if (disk_check_one(run, res, targets[i].path, &text) == -1) {
+			for (i++; i < count; i++)
+				result_long(res, "%s: not checked (deadline)",
+				    targets[i].path);
+			break;
+		}
+	}
+	result_apply_thresholds(res);
+	/* Failures (not accessible, timed out) first, then every mount. */
+	if (text.problems_len > 0 && text.summary_len > 0)
+		str_appendf(text.problems, sizeof(text.problems),
+		    &text.problems_len, "; ");
+	str_appendf(text.problems, sizeof(text.problems), &text.problems_len,
+	    "%s", text.summary);
+	str_copy(res->message, text.problems, sizeof(res->message));
+out:
+	free(targets);
+	return 0;
+}
+
+const struct probe probe_disk = {
+	.name = "disk",
+	.summary = "used and free space and inodes of local filesystems",
+	.usage = "[-p PATH]... [-x PATH]... [-X TYPE]... [--include-type TYPE]... "
+	    "[-w RANGE] [-c RANGE] [-W RANGE] [-K RANGE]",
+	.options = disk_options,
+	.munin = {
+		.title = "Disk usage",
+		.category = "disk",
+		.vlabel = "bytes / %",
+		.args = "--base 1024 -l 0",
+	},
+	.run = disk_run,
+};
