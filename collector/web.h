@@ -36,10 +36,27 @@ struct web_config {
  */
 int web_render_graphs(const struct web_config *cfg,
     const struct web_check *checks, size_t n, char *err, size_t errlen);
-/* Write GRAPH_DIR/index.html, GRAPH_DIR/CHECK.html (per check) and
- * GRAPH_DIR/status.json.  Returns 0 or -1 with err. */
+/*
+ * Write GRAPH_DIR/index.html, GRAPH_DIR/CHECK/index.html (per check, with
+ * the graphs that exist) and GRAPH_DIR/status.json, each atomically.
+ * CHECK and METRIC in file names are rrd_metric_filename() forms.
+ * Returns 0 or -1 with err.
+ */
 int web_write_status(const struct web_config *cfg,
     const struct web_check *checks, size_t n, time_t now, char *err,
     size_t errlen);
+
+/* The pieces, for tests.  Pages append to b; 0, or -1 when b failed. */
+struct html_buf;
+int web_index_html(const struct web_config *cfg,
+    const struct web_check *checks, size_t n, time_t now,
+    struct html_buf *b);
+int web_check_html(const struct web_config *cfg, const struct web_check *c,
+    time_t now, struct html_buf *b);
+/* status.json text (malloc'd, caller frees), or NULL. */
+char *web_status_json(const struct web_config *cfg,
+    const struct web_check *checks, size_t n, time_t now);
+/* "42s", "3m 2s", "2h 5m", "3d 4h" or "never" (then <= 0). */
+void web_format_age(char *buf, size_t size, time_t now, time_t then);
 
 #endif
