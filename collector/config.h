@@ -100,14 +100,30 @@ int cfg_section_to_args(const struct cfg_section *sec,
     struct cfg_errors *errs);
 
 /*
- * Like cfg_section_to_args, but keys found in skip (may be NULL) are
- * neither errors nor stored in *out unless specs also has them.  The
- * collector uses it for [check] sections: its own keys (probe, interval...)
- * in skip, the probe's options in specs.
+ * The two halves of cfg_section_to_args, for sections whose keys belong to
+ * several tables (a [check] section holds the collector's keys, the
+ * probe's options and the alerts' keys): cfg_section_pick stores the keys
+ * specs knows (bad values are errors) and ignores the others;
+ * cfg_section_unknown reports every key that none of the n tables knows.
  */
-int cfg_section_to_args_skip(const struct cfg_section *sec,
-    const struct option_spec *specs, const struct option_spec *skip,
-    struct args *out, const char *file, struct cfg_errors *errs);
+int cfg_section_pick(const struct cfg_section *sec,
+    const struct option_spec *specs, struct args *out, const char *file,
+    struct cfg_errors *errs);
+int cfg_section_unknown(const struct cfg_section *sec,
+    const struct option_spec *const *tables, size_t n, const char *file,
+    struct cfg_errors *errs);
+
+/*
+ * Keys that alerts/ reads from [global] and [check NAME] sections.  The
+ * alerts module defines these tables (NULL-name terminated); they are
+ * weak here so the collector links without them.  The collector
+ * validates those keys' values with them and accepts them in its
+ * sections.
+ */
+extern const struct option_spec alerts_global_options[]
+    __attribute__((weak));
+extern const struct option_spec alerts_check_options[]
+    __attribute__((weak));
 
 /* "[global]" or "[check NAME]" for messages. */
 void cfg_section_title(const struct cfg_section *sec, char *buf, size_t size);
