@@ -1,0 +1,29 @@
+/* The one table of probes.  The light front carries only those that
+ * need nothing beyond libc; osemon-full carries them all. */
+#include <string.h>
+
+#include "probe.h"
+
+extern const struct probe probe_disk;
+extern const struct probe probe_memory;
+extern const struct probe probe_proc;
+extern const struct probe probe_load;
+extern const struct probe probe_exec;
+extern const struct probe probe_dirsize;
+#ifndef OSEMON_LIGHT
+#endif
+
+const struct probe *const probe_table[] = {
+#ifndef OSEMON_LIGHT
+#endif
+	NULL,
+};
+
+const struct probe *
+probe_find(const char *name)
+{
+	for (size_t i = 0; probe_table[i]; i++)
+		if (strcmp(probe_table[i]->name, name) == 0)
+			return probe_table[i];
+	return NULL;
+}
