@@ -14,6 +14,12 @@ extern const struct probe probe_dirsize;
 #endif
 
 const struct probe *const probe_table[] = {
+	&probe_disk,
+	&probe_memory,
+	&probe_proc,
+	&probe_load,
+	&probe_exec,
+	&probe_dirsize,
 #ifndef OSEMON_LIGHT
 #endif
 	NULL,
