@@ -11,6 +11,7 @@ extern const struct probe probe_load;
 extern const struct probe probe_exec;
 extern const struct probe probe_dirsize;
 #ifndef OSEMON_LIGHT
+extern const struct probe probe_http;
 #endif
 
 const struct probe *const probe_table[] = {
@@ -21,6 +22,7 @@ const struct probe *const probe_table[] = {
 	&probe_exec,
 	&probe_dirsize,
 #ifndef OSEMON_LIGHT
+	&probe_http,
 #endif
 	NULL,
 };
