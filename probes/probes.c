@@ -12,6 +12,8 @@ extern const struct probe probe_exec;
 extern const struct probe probe_dirsize;
 #ifndef OSEMON_LIGHT
 extern const struct probe probe_http;
+extern const struct probe probe_varnish;
+extern const struct probe probe_mysql;
 #endif
 
 const struct probe *const probe_table[] = {
@@ -23,6 +25,8 @@ const struct probe *const probe_table[] = {
 	&probe_dirsize,
 #ifndef OSEMON_LIGHT
 	&probe_http,
+	&probe_varnish,
+	&probe_mysql,
 #endif
 	NULL,
 };
