@@ -29,7 +29,7 @@
 
 static const struct option_spec dirsize_options[] = {
 	{ "path", 'p', OPT_LIST, "DIR", NULL, 0, -1,
-	    "directory to measure (repeatable)" },
+	    "directory to measure" },
 	{ "warning", 'w', OPT_RANGE, "RANGE", NULL, 0, -1,
 	    "WARNING when a directory's size in bytes is outside RANGE" },
 	{ "critical", 'c', OPT_RANGE, "RANGE", NULL, 0, -1,
@@ -249,6 +249,20 @@ dirsize_human(char *buf, size_t size, double bytes)
 	snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
 }
 
+/* "PATH_suffix" as a metric name; a path too long keeps its tail, so
+ * that names of different mounts stay apart. */
+static void
+dirsize_metric_name(char *buf, size_t size, const char *path, const char *suffix)
+{
+	size_t plen = strlen(path), room = size - strlen(suffix) - 2;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (plen > room)
+		path += plen - room;
+	str_appendf(buf, size, &len, "%s_%s", path, suffix);
+}
+
 /* Measure one directory; returns -1 when no time is left for others. */
 static int
 dirsize_one(const struct probe_run *run, struct probe_result *res,
@@ -290,7 +304,7 @@ dirsize_one(const struct probe_run *run, struct probe_result *res,
 		    *msglen ? "; " : "", path, strerror(w->root_errno));
 		goto out;
 	}
-	snprintf(name, sizeof(name), "%s_bytes", path);
+	dirsize_metric_name(name, sizeof(name), path, "bytes");
 	if ((m = result_metric(res, name, (double)w->bytes, "B", DS_GAUGE)) !=
 	    NULL) {
 		m->has_min = true;
@@ -298,7 +312,7 @@ dirsize_one(const struct probe_run *run, struct probe_result *res,
 		args_range(run->args, "warning", &m->warn);
 		args_range(run->args, "critical", &m->crit);
 	}
-	snprintf(name, sizeof(name), "%s_files", path);
+	dirsize_metric_name(name, sizeof(name), path, "files");
 	if ((m = result_metric(res, name, (double)w->files, "", DS_GAUGE)) !=
 	    NULL) {
 		m->has_min = true;

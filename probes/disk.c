@@ -34,13 +34,13 @@ static const char *const disk_pseudo_types[] = {
 
 static const struct option_spec disk_options[] = {
 	{ "path", 'p', OPT_LIST, "PATH", NULL, 0, -1,
-	    "check only PATH (repeatable); default: every local filesystem" },
+	    "check only PATH; default: every local filesystem" },
 	{ "exclude", 'x', OPT_LIST, "PATH", NULL, 0, -1,
-	    "skip the filesystem mounted at PATH (repeatable)" },
+	    "skip the filesystem mounted at PATH" },
 	{ "exclude-type", 'X', OPT_LIST, "TYPE", NULL, 0, -1,
-	    "skip filesystems of TYPE, e.g. nfs4 (repeatable)" },
+	    "skip filesystems of TYPE, e.g. nfs4" },
 	{ "include-type", 0, OPT_LIST, "TYPE", NULL, 0, -1,
-	    "also check pseudo filesystems of TYPE, e.g. tmpfs (repeatable)" },
+	    "also check pseudo filesystems of TYPE, e.g. tmpfs" },
 	{ "warning", 'w', OPT_RANGE, "RANGE", NULL, 0, -1,
 	    "WARNING when used % is outside RANGE (e.g. 80)" },
 	{ "critical", 'c', OPT_RANGE, "RANGE", NULL, 0, -1,
@@ -168,9 +168,8 @@ disk_read_mounts(const struct args *a, struct disk_target *targets,
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (eol == NULL)
 			eol = end;
-		(void)disk_field(p, eol, &flen);	/* device */
-		f = disk_field(p, eol, &flen);
-		f = disk_field(f, eol, &flen);
+		f = disk_field(p, eol, &flen);	/* device */
+		f = disk_field(f + flen, eol, &flen);
 		if (flen == 0 || disk_unescape(f, flen, mnt, sizeof(mnt)) == -1)
 			continue;
 		f = disk_field(f + flen, eol, &flen);
@@ -214,13 +213,27 @@ disk_human(char *buf, size_t size, double bytes)
 	snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
 }
 
+/* "PATH_suffix" as a metric name; a path too long keeps its tail, so
+ * that names of different mounts stay apart. */
+static void
+disk_metric_name(char *buf, size_t size, const char *path, const char *suffix)
+{
+	size_t plen = strlen(path), room = size - strlen(suffix) - 2;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (plen > room)
+		path += plen - room;
+	str_appendf(buf, size, &len, "%s_%s", path, suffix);
+}
+
 static struct metric *
 disk_metric(struct probe_result *res, const char *path, const char *suffix,
     double value, const char *unit)
 {
 	char name[METRIC_NAME_MAX];
 
-	snprintf(name, sizeof(name), "%s_%s", path, suffix);
+	disk_metric_name(name, sizeof(name), path, suffix);
 	return result_metric(res, name, value, unit, DS_GAUGE);
 }
 

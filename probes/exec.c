@@ -117,8 +117,11 @@ exec_judge_metric(const struct probe_run *run, struct probe_result *res,
     const char *name)
 {
 	struct metric *m = NULL;
-	char value[32];
+	char value[32], text[PROBE_MESSAGE_MAX];
 	size_t i;
+
+	/* result_raise formats into res->message: work from a copy. */
+	str_copy(text, res->message, sizeof(text));
 
 	for (i = 0; i < res->metric_count; i++) {
 		if (strcmp(res->metrics[i].name, name) == 0) {
@@ -129,12 +132,12 @@ exec_judge_metric(const struct probe_run *run, struct probe_result *res,
 	if (m == NULL) {
 		result_raise(res, STATE_UNKNOWN, REASON_NOT_FOUND,
 		    "metric '%s' not in the plugin's perfdata; %s", name,
-		    res->message);
+		    text);
 		return;
 	}
 	if (m->unknown) {
 		result_raise(res, STATE_UNKNOWN, REASON_BAD_OUTPUT,
-		    "metric '%s' has no value (U); %s", name, res->message);
+		    "metric '%s' has no value (U); %s", name, text);
 		return;
 	}
 	/* Our ranges replace the plugin's, in the perfdata too. */
@@ -143,11 +146,11 @@ exec_judge_metric(const struct probe_run *run, struct probe_result *res,
 	format_number(value, sizeof(value), m->value);
 	if (range_alerts(&m->crit, m->value))
 		result_raise(res, STATE_CRITICAL, REASON_THRESHOLD,
-		    "%s (%s=%s%s outside critical range %s)", res->message,
+		    "%s (%s=%s%s outside critical range %s)", text,
 		    name, value, m->unit, m->crit.text);
 	else if (range_alerts(&m->warn, m->value))
 		result_raise(res, STATE_WARNING, REASON_THRESHOLD,
-		    "%s (%s=%s%s outside warning range %s)", res->message, name,
+		    "%s (%s=%s%s outside warning range %s)", text, name,
 		    value, m->unit, m->warn.text);
 }
 

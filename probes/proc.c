@@ -23,7 +23,7 @@
 
 static const struct option_spec proc_options[] = {
 	{ "name", 'n', OPT_LIST, "NAME", NULL, 0, -1,
-	    "process name to look for (repeatable, comma list; "
+	    "process name to look for (comma list; "
 	    "\"a|b\" counts a and b together)" },
 	{ "min-count", 0, OPT_INT, "N", "1", 0, 1000000,
 	    "CRITICAL when fewer than N processes match a name" },
