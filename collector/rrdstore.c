@@ -1,7 +1,8 @@
 /*
  * RRD storage through librrd: one file per metric, created on the fly
  * through a temp name + rename, updated with the thread-safe _r calls, or
- * through rrdcached with librrd's client (rrd_client_*).
+ * through rrdcached with librrd's client (rrdc_*: one connection per
+ * process, which librrd keeps behind a lock).
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,8 +24,7 @@
 
 struct rrd_store {
 	char *dir;			/* absolute when local */
-	rrd_client_t *client;		/* NULL: direct librrd */
-	char *daemon;			/* rrdcached address as given */
+	char *daemon;			/* rrdcached address; NULL: direct */
 	int daemon_is_unix;
 };
 
@@ -207,7 +207,7 @@ rrd_create_daemon(struct rrd_store *st, const char *path,
 		return -1;
 	}
 	rrd_clear_error();
-	if (rrd_client_create(st->client, path, step, when - (time_t)step, 1,
+	if (rrdc_create(path, step, when - (time_t)step, 1,
 	    argc, argv) != 0) {
 		snprintf(err, errlen, "rrdcached create %s: %s", path,
 		    rrd_get_error());
@@ -232,10 +232,10 @@ rrd_format_value(char *buf, size_t size, time_t when, const struct metric *m)
 static int
 rrd_daemon_connect(struct rrd_store *st, char *err, size_t errlen)
 {
-	if (rrd_client_is_connected(st->client))
+	if (rrdc_is_connected(st->daemon))
 		return 0;
 	rrd_clear_error();
-	if (rrd_client_connect(st->client, st->daemon) != 0) {
+	if (rrdc_connect(st->daemon) != 0) {
 		snprintf(err, errlen, "rrdcached %s: %s", st->daemon,
 		    rrd_test_error() ? rrd_get_error() : "cannot connect");
 		rrd_clear_error();
@@ -251,7 +251,7 @@ rrd_update_one(struct rrd_store *st, const char *path, const struct metric *m,
 	char value[RRD_VALUE_MAX];
 	const char *argv[1];
 	struct stat sb;
-	bool local = st->client == NULL || st->daemon_is_unix;
+	bool local = st->daemon == NULL || st->daemon_is_unix;
 
 	rrd_format_value(value, sizeof(value), when, m);
 	argv[0] = value;
@@ -263,7 +263,7 @@ rrd_update_one(struct rrd_store *st, const char *path, const struct metric *m,
 		if (rrd_create_local(path, m, step, when, err, errlen) == -1)
 			return -1;
 	}
-	if (st->client == NULL) {
+	if (st->daemon == NULL) {
 		rrd_clear_error();
 		if (rrd_update_r(path, NULL, 1, argv) != 0) {
 			snprintf(err, errlen, "rrd update %s: %s", path,
@@ -276,7 +276,7 @@ rrd_update_one(struct rrd_store *st, const char *path, const struct metric *m,
 	if (rrd_daemon_connect(st, err, errlen) == -1)
 		return -1;
 	rrd_clear_error();
-	if (rrd_client_update(st->client, path, 1, argv) == 0)
+	if (rrdc_update(path, 1, argv) == 0)
 		return 0;
 	rrd_clear_error();
 	/* A remote daemon refuses an update of a file it does not have:
@@ -284,14 +284,14 @@ rrd_update_one(struct rrd_store *st, const char *path, const struct metric *m,
 	if (!local && rrd_create_daemon(st, path, m, step, when, err,
 	    errlen) == 0) {
 		rrd_clear_error();
-		if (rrd_client_update(st->client, path, 1, argv) == 0)
+		if (rrdc_update(path, 1, argv) == 0)
 			return 0;
 	}
 	snprintf(err, errlen, "rrdcached update %s: %s", path,
 	    rrd_test_error() ? rrd_get_error() : "refused");
 	rrd_clear_error();
 	/* Reconnect on the next call in case the daemon restarted. */
-	rrd_client_disconnect(st->client);
+	rrdc_disconnect();
 	return -1;
 }
 
@@ -311,11 +311,10 @@ rrd_store_new(const char *rrd_dir, const char *rrdcached, char *err,
 	if (rrdcached != NULL && rrdcached[0] != '\0') {
 		st->daemon_is_unix = strncmp(rrdcached, "unix:", 5) == 0 ||
 		    rrdcached[0] == '/';
-		if ((st->daemon = strdup(rrdcached)) == NULL ||
-		    (st->client = rrd_client_new(NULL)) == NULL)
+		if ((st->daemon = strdup(rrdcached)) == NULL)
 			goto fail;
 	}
-	if (st->client == NULL || st->daemon_is_unix) {
+	if (st->daemon == NULL || st->daemon_is_unix) {
 		if (mkdir_p(rrd_dir, 0755) == -1) {
 			snprintf(err, errlen, "rrd-dir %s: %s", rrd_dir,
 			    strerror(errno));
@@ -334,7 +333,7 @@ rrd_store_new(const char *rrd_dir, const char *rrdcached, char *err,
 		goto fail;
 	/* Connect early so a wrong address shows at start-up, but a daemon
 	 * that is down now is retried on every update. */
-	if (st->client != NULL)
+	if (st->daemon != NULL)
 		(void)rrd_daemon_connect(st, err, errlen);
 	err[0] = '\0';
 	return st;
@@ -353,7 +352,7 @@ rrd_store_update(struct rrd_store *st, const char *check, unsigned step,
 	char one[PATH_MAX + 256];
 	size_t i;
 	int rc = 0, n;
-	bool local = st->client == NULL || st->daemon_is_unix;
+	bool local = st->daemon == NULL || st->daemon_is_unix;
 
 	if (errlen > 0)
 		err[0] = '\0';
@@ -394,10 +393,8 @@ rrd_store_free(struct rrd_store *st)
 {
 	if (st == NULL)
 		return;
-	if (st->client != NULL) {
-		rrd_client_disconnect(st->client);
-		rrd_client_destroy(st->client);
-	}
+	if (st->daemon != NULL && rrdc_is_connected(st->daemon))
+		rrdc_disconnect();
 	free(st->daemon);
 	free(st->dir);
 	free(st);

@@ -8,7 +8,8 @@
  * Files are created on the fly (temp name + rename, so no half-written
  * RRD is ever visible); a metric that disappears is left alone.
  * With rrdcached ("unix:PATH", "/PATH" or "HOST:PORT"), updates go through
- * librrd's rrdc_* client; creation still happens locally in rrd_dir.
+ * librrd's rrdc_* client (one connection per process); a local socket's
+ * files are created here in rrd_dir, a remote daemon creates them itself.
  */
 #ifndef OSEMON_RRDSTORE_H
 #define OSEMON_RRDSTORE_H
