@@ -14,6 +14,7 @@ extern const struct probe probe_dirsize;
 extern const struct probe probe_http;
 extern const struct probe probe_varnish;
 extern const struct probe probe_mysql;
+extern const struct probe probe_b2;
 #endif
 
 const struct probe *const probe_table[] = {
@@ -27,6 +28,7 @@ const struct probe *const probe_table[] = {
 	&probe_http,
 	&probe_varnish,
 	&probe_mysql,
+	&probe_b2,
 #endif
 	NULL,
 };
