@@ -194,9 +194,8 @@ out:
 }
 
 static int
-rrd_create_daemon(struct rrd_store *st, const char *path,
-    const struct metric *m, unsigned step, time_t when, char *err,
-    size_t errlen)
+rrd_create_daemon(const char *path, const struct metric *m, unsigned step,
+    time_t when, char *err, size_t errlen)
 {
 	char defs[RRD_DEF_COUNT][RRD_ARG_MAX];
 	const char *argv[RRD_DEF_COUNT];
@@ -281,8 +280,7 @@ rrd_update_one(struct rrd_store *st, const char *path, const struct metric *m,
 	rrd_clear_error();
 	/* A remote daemon refuses an update of a file it does not have:
 	 * create it there (no overwrite) and try once more. */
-	if (!local && rrd_create_daemon(st, path, m, step, when, err,
-	    errlen) == 0) {
+	if (!local && rrd_create_daemon(path, m, step, when, err, errlen) == 0) {
 		rrd_clear_error();
 		if (rrdc_update(path, 1, argv) == 0)
 			return 0;
