@@ -10,7 +10,7 @@ libmariadb-dev libinih-dev libcmocka-dev
 openssl ca-certificates curl python3 python3-aiosmtpd
 nginx-light varnish mariadb-server mariadb-client
 rrdtool rrdcached munin-node monitoring-plugins-basic monitoring-plugins-standard
-gnupg tar procps iproute2 util-linux valgrind file
+gnupg tar procps iproute2 util-linux valgrind file chromium
 "
 
 missing=""
