@@ -233,7 +233,9 @@ varnish_report(const struct probe_run *run, const struct varnish_stats *st,
 	if (prev != NULL)
 		span = now - prev->when;
 	else
-		span = st->have[VC_UPTIME] ? st->counter[VC_UPTIME] : NAN;
+		/* Uptime counts whole seconds: a fresh child says 0. */
+		span = st->have[VC_UPTIME] ? fmax(st->counter[VC_UPTIME], 1) :
+		    NAN;
 	for (i = 0; i < sizeof(varnish_rate_defs) /
 	    sizeof(varnish_rate_defs[0]); i++) {
 		r = &varnish_rate_defs[i];
