@@ -488,8 +488,12 @@ web_render_graphs(const struct web_config *cfg, const struct web_check *checks,
 			    rrd, sizeof(rrd)) == -1)
 				continue;
 			/* rrdcached holds recent updates: write them out so
-			 * the mtime test and the graph both see them. */
-			if (daemon != NULL && daemon[0] != '\0')
+			 * the mtime test and the graph both see them.  The
+			 * store's connection serves when this process has
+			 * one, else RRDCACHED_ADDRESS (as rrdtool does). */
+			if (rrdc_is_any_connected())
+				(void)rrdc_flush(rrd);
+			else if (daemon != NULL && daemon[0] != '\0')
 				(void)rrdc_flush_if_daemon(daemon, rrd);
 			rrd_clear_error();
 			spec.rrd_path = rrd;
