@@ -4,7 +4,17 @@
 #include "commands.h"
 
 #ifndef OSEMON_LIGHT
+#include "collector.h"
+
 const struct command command_table[] = {
+	{ "run", "run [-c FILE] [--once]", "the collector: schedule every "
+	    "check, store, alert, render", collector_run_main },
+	{ "status", "status [-c FILE] [--json]", "current state of every "
+	    "check, from the state file", collector_status_main },
+	{ "config", "config check [-c FILE]", "validate a config file",
+	    collector_config_main },
+	{ "graph", "graph [-c FILE]", "render the graphs and the status "
+	    "page now", collector_graph_main },
 	{ NULL, NULL, NULL, NULL },
 };
 #endif

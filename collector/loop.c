@@ -1,0 +1,842 @@
+/*
+ * The collector loop.  One main thread owns every check, the state
+ * machine, the RRD store, the web output, the state file and the alerts;
+ * probes run in a pool of worker threads (concurrency).  A worker hands a
+ * finished job back through a list and wakes the main thread through a
+ * pipe (signals use the same pipe).  A job past its deadline is answered
+ * by the main thread with timeout-state; its worker is abandoned (a hung
+ * statfs cannot be interrupted) and replaced, and frees the job itself
+ * when it returns.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "alerts.h"
+#include "loop.h"
+#include "rrdstore.h"
+#include "util.h"
+#include "web.h"
+
+/*
+ * alerts/ may not be linked in yet: weak references keep the collector
+ * building and running (without notifications) until it is.
+ */
+extern __typeof__(alerts_new) alerts_new __attribute__((weak));
+extern __typeof__(alerts_hard_change) alerts_hard_change
+    __attribute__((weak));
+extern __typeof__(alerts_tick) alerts_tick __attribute__((weak));
+extern __typeof__(alerts_free) alerts_free __attribute__((weak));
+
+/* A probe gets its deadline; the worker is abandoned this much later. */
+#define ABANDON_GRACE 0.5
+#define STATEFILE_MIN_GAP 1.0
+
+struct job {
+	struct job *next;
+	struct check *check;		/* main thread only; NULL: discard */
+	const struct probe *probe;
+	struct args args;		/* own copy: survives a reload */
+	void *pstate;			/* the probe's per-check memory */
+	double deadline;
+	bool abandoned;			/* under pool.lock */
+	bool finished;			/* under pool.lock */
+	struct probe_result res;
+};
+
+struct pool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct job *queue, *queue_tail;
+	struct job *done;
+	int threads;			/* live workers, abandoned excluded */
+	int all_threads;		/* every live worker */
+	bool shutdown;
+};
+
+struct collector {
+	struct collector_conf *conf;
+	const char *config_path;	/* NULL: embedded default */
+	struct pool pool;
+	struct job **inflight;
+	size_t ninflight, inflight_cap;
+	struct rrd_store *rrd;
+	struct alerts *alerts;
+	bool once;
+	bool dirty_state, dirty_status;
+	double last_state_write, last_status_write, next_graph;
+	int rrd_errors_logged;
+};
+
+static int wake_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t got_term, got_hup;
+
+static void
+wake_main(void)
+{
+	char c = 'x';
+	int saved = errno;
+
+	if (wake_pipe[1] >= 0)
+		(void)!write(wake_pipe[1], &c, 1);
+	errno = saved;
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+	wake_main();
+}
+
+static void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->pstate != NULL && j->probe != NULL &&
+	    j->probe->state_free != NULL)
+		j->probe->state_free(j->pstate);
+	args_free(&j->args);
+	free(j);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct pool *p = arg;
+	struct job *j;
+	struct probe_run run;
+	bool retire;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		while (p->queue == NULL && !p->shutdown)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->queue == NULL) {
+			p->threads--;
+			p->all_threads--;
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		j = p->queue;
+		p->queue = j->next;
+		if (p->queue == NULL)
+			p->queue_tail = NULL;
+		j->next = NULL;
+		retire = j->abandoned;
+		pthread_mutex_unlock(&p->lock);
+
+		if (!retire) {
+			memset(&run, 0, sizeof(run));
+			run.args = &j->args;
+			run.deadline = j->deadline;
+			run.face = FACE_COLLECTOR;
+			run.check_state = &j->pstate;
+			result_init(&j->res);
+			if (j->probe->run(&run, &j->res) != 0 &&
+			    j->res.state == STATE_OK)
+				result_set(&j->res, STATE_UNKNOWN,
+				    REASON_INTERNAL, "probe failed");
+		}
+
+		pthread_mutex_lock(&p->lock);
+		j->finished = true;
+		if (j->abandoned) {
+			/* main answered it already and started another
+			 * worker in our place */
+			p->all_threads--;
+			pthread_mutex_unlock(&p->lock);
+			job_free(j);
+			return NULL;
+		}
+		j->next = p->done;
+		p->done = j;
+		pthread_mutex_unlock(&p->lock);
+		wake_main();
+	}
+}
+
+/* Start one worker; call with the lock NOT held. */
+static int
+pool_spawn(struct pool *p)
+{
+	pthread_t t;
+	pthread_attr_t attr;
+	int rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&p->lock);
+	p->threads++;
+	p->all_threads++;
+	pthread_mutex_unlock(&p->lock);
+	rc = pthread_create(&t, &attr, worker_main, p);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		pthread_mutex_lock(&p->lock);
+		p->threads--;
+		p->all_threads--;
+		pthread_mutex_unlock(&p->lock);
+		collector_log(LOG_ERR, "cannot start a worker thread: %s",
+		    strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pool_grow(struct pool *p, int want)
+{
+	int have;
+
+	pthread_mutex_lock(&p->lock);
+	have = p->threads;
+	pthread_mutex_unlock(&p->lock);
+	for (; have < want; have++)
+		if (pool_spawn(p) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+inflight_add(struct collector *co, struct job *j)
+{
+	if (co->ninflight == co->inflight_cap) {
+		size_t cap = co->inflight_cap ? co->inflight_cap * 2 : 16;
+		struct job **grown = realloc(co->inflight,
+		    cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		co->inflight = grown;
+		co->inflight_cap = cap;
+	}
+	co->inflight[co->ninflight++] = j;
+	return 0;
+}
+
+static void
+inflight_remove(struct collector *co, struct job *j)
+{
+	for (size_t i = 0; i < co->ninflight; i++)
+		if (co->inflight[i] == j) {
+			co->inflight[i] = co->inflight[--co->ninflight];
+			return;
+		}
+}
+
+static void
+dispatch(struct collector *co, struct check *c, double now)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL || args_clone(&j->args, &c->args) != 0) {
+		free(j);
+		collector_log(LOG_ERR, "check %s: out of memory", c->name);
+		c->next_run = now + check_next_delay(c);
+		return;
+	}
+	j->check = c;
+	j->probe = c->probe;
+	j->pstate = c->probe_state;
+	c->probe_state = NULL;
+	j->deadline = now + c->timeout;
+	if (inflight_add(co, j) != 0) {
+		c->probe_state = j->pstate;
+		j->pstate = NULL;
+		job_free(j);
+		c->next_run = now + check_next_delay(c);
+		return;
+	}
+	c->running = true;
+	pthread_mutex_lock(&co->pool.lock);
+	if (co->pool.queue_tail)
+		co->pool.queue_tail->next = j;
+	else
+		co->pool.queue = j;
+	co->pool.queue_tail = j;
+	pthread_cond_signal(&co->pool.cond);
+	pthread_mutex_unlock(&co->pool.lock);
+}
+
+static void
+web_checks_fill(struct check *const *checks, size_t n, struct web_check *wc)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct check *c = checks[i];
+
+		memset(&wc[i], 0, sizeof(wc[i]));
+		wc[i].name = c->name;
+		wc[i].probe = c->probe ? c->probe->name : "";
+		wc[i].state = c->st.checked ? c->st.current : STATE_UNKNOWN;
+		wc[i].hard = c->st.hard;
+		wc[i].attempt = c->st.attempt;
+		wc[i].max_attempts = c->policy.max_attempts;
+		wc[i].flapping = c->st.flapping;
+		wc[i].last_check = c->st.last_check;
+		wc[i].last_change = c->st.last_change;
+		wc[i].interval = c->interval;
+		wc[i].result = c->result;
+	}
+}
+
+static void
+web_config_fill(const struct collector_conf *conf, struct web_config *w)
+{
+	w->graph_dir = conf->graph_dir;
+	w->rrd_dir = conf->rrd_dir;
+	w->hostname = conf->hostname;
+	w->graph_url = conf->graph_url;
+}
+
+int
+collector_web_output(const struct collector_conf *conf, bool graphs,
+    time_t now, char *err, size_t errlen)
+{
+	struct web_check *wc = NULL;
+	struct web_config w;
+	int rc = 0;
+
+	wc = calloc(conf->count + 1, sizeof(*wc));
+	if (wc == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	web_checks_fill(conf->checks, conf->count, wc);
+	web_config_fill(conf, &w);
+	if (graphs && web_render_graphs(&w, wc, conf->count, err, errlen) != 0)
+		rc = -1;
+	if (web_write_status(&w, wc, conf->count, now, rc == 0 ? err :
+	    err + strlen(err), rc == 0 ? errlen : errlen - strlen(err)) != 0)
+		rc = -1;
+	free(wc);
+	return rc;
+}
+
+static void
+log_result(const struct check *c, unsigned ev)
+{
+	const struct probe_result *r = c->result;
+
+	if (ev & CHECK_EVENT_HARD_CHANGE)
+		collector_log(c->st.current == STATE_OK ? LOG_NOTICE :
+		    LOG_WARNING, "check %s: %s HARD (was %s): %s", c->name,
+		    state_name(c->st.current), state_name(c->old_hard),
+		    r->message);
+	else if (ev & CHECK_EVENT_SOFT)
+		collector_log(LOG_INFO, "check %s: %s SOFT %d/%d: %s",
+		    c->name, state_name(c->st.current), c->st.attempt,
+		    c->policy.max_attempts, r->message);
+	if (ev & CHECK_EVENT_FLAP_START)
+		collector_log(LOG_WARNING, "check %s: started flapping "
+		    "(%.1f%% state change)", c->name, c->st.percent_change);
+	if (ev & CHECK_EVENT_FLAP_STOP)
+		collector_log(LOG_NOTICE, "check %s: stopped flapping "
+		    "(%.1f%% state change)", c->name, c->st.percent_change);
+}
+
+/* A result (or a time-out, res NULL) for c; main thread only. */
+static void
+finish_check(struct collector *co, struct check *c,
+    const struct probe_result *res, double now_mono)
+{
+	time_t now = sched_wall();
+	unsigned ev;
+	char err[512];
+
+	if (c->result == NULL) {
+		c->result = malloc(sizeof(*c->result));
+		if (c->result == NULL) {
+			collector_log(LOG_ERR, "check %s: out of memory",
+			    c->name);
+			c->running = false;
+			c->next_run = now_mono + check_next_delay(c);
+			return;
+		}
+	}
+	if (res != NULL) {
+		memcpy(c->result, res, sizeof(*res));
+	} else {
+		result_init(c->result);
+		result_set(c->result, c->timeout_state, REASON_TIMEOUT,
+		    "check timed out after %g s", c->timeout);
+	}
+	if (c->result->reason == REASON_TIMEOUT)
+		c->result->state = c->timeout_state;
+	c->old_hard = c->st.last_hard;
+	ev = check_state_apply(&c->st, &c->policy, c->result->state, now);
+	c->events = ev;
+	c->running = false;
+	c->next_run = now_mono + check_next_delay(c);
+	log_result(c, ev);
+	if (co->rrd != NULL && c->result->metric_count > 0 &&
+	    rrd_store_update(co->rrd, c->name, c->interval, now, c->result,
+	    err, sizeof(err)) != 0 && co->rrd_errors_logged < 100) {
+		co->rrd_errors_logged++;
+		collector_log(LOG_ERR, "check %s: rrd: %s", c->name, err);
+	}
+	if ((ev & CHECK_EVENT_HARD_CHANGE) && co->alerts != NULL &&
+	    alerts_hard_change != NULL)
+		alerts_hard_change(co->alerts, c, c->old_hard, now);
+	co->dirty_state = true;
+	co->dirty_status = true;
+}
+
+static void
+collect_done(struct collector *co)
+{
+	struct job *done, *next;
+	double now = sched_mono();
+
+	pthread_mutex_lock(&co->pool.lock);
+	done = co->pool.done;
+	co->pool.done = NULL;
+	pthread_mutex_unlock(&co->pool.lock);
+	for (; done != NULL; done = next) {
+		next = done->next;
+		inflight_remove(co, done);
+		if (done->check != NULL) {
+			done->check->probe_state = done->pstate;
+			done->pstate = NULL;
+			finish_check(co, done->check, &done->res, now);
+		}
+		job_free(done);
+	}
+}
+
+static void
+reap_timeouts(struct collector *co, double now)
+{
+	size_t i = 0;
+
+	while (i < co->ninflight) {
+		struct job *j = co->inflight[i];
+		bool abandon = false;
+
+		if (now < j->deadline + ABANDON_GRACE) {
+			i++;
+			continue;
+		}
+		pthread_mutex_lock(&co->pool.lock);
+		if (!j->finished) {
+			j->abandoned = true;
+			co->pool.threads--;
+			abandon = true;
+		}
+		pthread_mutex_unlock(&co->pool.lock);
+		if (!abandon) {
+			i++;	/* in the done list: collect_done takes it */
+			continue;
+		}
+		co->inflight[i] = co->inflight[--co->ninflight];
+		if (j->check != NULL) {
+			collector_log(LOG_WARNING, "check %s: no answer after "
+			    "%g s, worker abandoned", j->check->name,
+			    j->check->timeout);
+			finish_check(co, j->check, NULL, now);
+		}
+		(void)pool_grow(&co->pool, co->conf->concurrency);
+	}
+}
+
+static void
+schedule_first(struct collector_conf *conf, double now, bool once)
+{
+	for (size_t i = 0; i < conf->count; i++) {
+		struct check *c = conf->checks[i];
+
+		c->running = false;
+		/* Spread the first runs evenly over each interval. */
+		c->next_run = once ? now :
+		    now + (double)c->interval * (double)i /
+		    (double)(conf->count ? conf->count : 1);
+	}
+}
+
+static void
+save_state(struct collector *co, double now)
+{
+	char err[512];
+
+	if (statefile_save(co->conf->state_file, co->conf->checks,
+	    co->conf->count, sched_wall(), err, sizeof(err)) != 0)
+		collector_log(LOG_ERR, "state file: %s", err);
+	co->dirty_state = false;
+	co->last_state_write = now;
+}
+
+static int
+open_outputs(struct collector *co)
+{
+	char err[512];
+	struct collector_conf *conf = co->conf;
+
+	if (mkdir_p(conf->state_dir, 0755) != 0 ||
+	    mkdir_p(conf->rrd_dir, 0755) != 0 ||
+	    mkdir_p(conf->graph_dir, 0755) != 0) {
+		collector_log(LOG_ERR, "cannot create %s, %s or %s: %s",
+		    conf->state_dir, conf->rrd_dir, conf->graph_dir,
+		    strerror(errno));
+		return -1;
+	}
+	co->rrd = rrd_store_new(conf->rrd_dir, conf->rrdcached, err,
+	    sizeof(err));
+	if (co->rrd == NULL)
+		collector_log(LOG_ERR, "rrd: %s (metrics are not stored)",
+		    err);
+	if (alerts_new == NULL)
+		return 0;
+	co->alerts = alerts_new(conf->cfg, conf->state_dir, err, sizeof(err));
+	if (co->alerts == NULL)
+		collector_log(LOG_ERR, "alerts: %s (no notifications)", err);
+	return 0;
+}
+
+static void
+close_outputs(struct collector *co)
+{
+	rrd_store_free(co->rrd);
+	co->rrd = NULL;
+	if (co->alerts != NULL && alerts_free != NULL)
+		alerts_free(co->alerts);
+	co->alerts = NULL;
+}
+
+static struct check *
+find_same(struct collector_conf *conf, const struct check *old)
+{
+	for (size_t i = 0; i < conf->count; i++) {
+		struct check *c = conf->checks[i];
+
+		if (strcmp(c->name, old->name) == 0 &&
+		    strcmp(c->signature, old->signature) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static void
+reload(struct collector *co, double now)
+{
+	struct collector_conf *fresh = NULL;
+	struct cfg_errors errs;
+	char err[512];
+
+	cfg_errors_init(&errs);
+	if (collector_conf_load(co->config_path, &fresh, &errs) != 0) {
+		for (size_t i = 0; i < errs.count; i++)
+			collector_log(LOG_ERR, "%s", errs.msgs[i]);
+		collector_log(LOG_ERR, "reload failed: keeping the running "
+		    "configuration");
+		cfg_errors_free(&errs);
+		return;
+	}
+	cfg_errors_free(&errs);
+	schedule_first(fresh, now, false);
+	/* Checks whose section did not change keep state and schedule. */
+	for (size_t i = 0; i < co->conf->count; i++) {
+		struct check *old = co->conf->checks[i];
+		struct check *c = find_same(fresh, old);
+
+		if (c == NULL)
+			continue;
+		c->st = old->st;
+		c->result = old->result;
+		old->result = NULL;
+		c->probe_state = old->probe_state;
+		old->probe_state = NULL;
+		c->next_run = old->next_run;
+		c->running = old->running;
+	}
+	for (size_t i = 0; i < co->ninflight; i++) {
+		struct job *j = co->inflight[i];
+
+		if (j->check != NULL)
+			j->check = find_same(fresh, j->check);
+	}
+	/* Checks new or changed: their state from the state file, if the
+	 * file knows them under the same probe. */
+	(void)err;
+	close_outputs(co);
+	collector_conf_free(co->conf);
+	co->conf = fresh;
+	collector_log_open(fresh->use_syslog);
+	(void)open_outputs(co);
+	(void)pool_grow(&co->pool, fresh->concurrency);
+	co->dirty_state = co->dirty_status = true;
+	collector_log(LOG_NOTICE, "reloaded: %zu checks", fresh->count);
+}
+
+static size_t
+running_count(const struct collector *co)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < co->ninflight; i++)
+		if (co->inflight[i]->check != NULL)
+			n++;
+	return n;
+}
+
+static void
+print_results(const struct collector_conf *conf, FILE *fp)
+{
+	for (size_t i = 0; i < conf->count; i++) {
+		const struct check *c = conf->checks[i];
+
+		fprintf(fp, "%-20s %-8s %s\n", c->name,
+		    c->result ? state_name(c->result->state) : "PENDING",
+		    c->result ? c->result->message : "");
+	}
+}
+
+static int
+worst_exit(const struct collector_conf *conf)
+{
+	enum probe_state worst = STATE_OK;
+
+	for (size_t i = 0; i < conf->count; i++) {
+		const struct check *c = conf->checks[i];
+
+		worst = state_worst(worst, c->result ? c->result->state :
+		    STATE_UNKNOWN);
+	}
+	return (int)worst;
+}
+
+static int
+setup_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	return 0;
+}
+
+static void
+drain_pipe(void)
+{
+	char buf[64];
+
+	while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+/* Wait for the pool's idle workers to leave (bounded), so a clean exit
+ * frees everything. */
+static void
+pool_stop(struct collector *co)
+{
+	double until = sched_mono() + 2.0;
+	int left;
+
+	pthread_mutex_lock(&co->pool.lock);
+	co->pool.shutdown = true;
+	pthread_cond_broadcast(&co->pool.cond);
+	pthread_mutex_unlock(&co->pool.lock);
+	for (;;) {
+		pthread_mutex_lock(&co->pool.lock);
+		left = co->pool.all_threads;
+		pthread_mutex_unlock(&co->pool.lock);
+		if (left <= 0 || sched_mono() > until)
+			break;
+		usleep(10000);
+	}
+}
+
+int
+collector_run(const char *config_path, bool once)
+{
+	struct collector co;
+	struct cfg_errors errs;
+	char err[512];
+	size_t results = 0;
+	bool stopping = false;
+	bool *once_sent = NULL;
+	int rc = 1;
+
+	memset(&co, 0, sizeof(co));
+	co.config_path = config_path;
+	co.once = once;
+	pthread_mutex_init(&co.pool.lock, NULL);
+	pthread_cond_init(&co.pool.cond, NULL);
+	cfg_errors_init(&errs);
+	if (collector_conf_load(config_path, &co.conf, &errs) != 0) {
+		cfg_errors_print(&errs, stderr);
+		cfg_errors_free(&errs);
+		return 1;
+	}
+	cfg_errors_free(&errs);
+	collector_log_open(co.conf->use_syslog);
+	if (setup_signals() != 0) {
+		collector_log(LOG_ERR, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	if (open_outputs(&co) != 0)
+		goto out;
+	if (access(co.conf->state_file, F_OK) == 0 &&
+	    statefile_load(co.conf->state_file, co.conf->checks,
+	    co.conf->count, err, sizeof(err)) != 0)
+		collector_log(LOG_WARNING, "state file: %s", err);
+	once_sent = calloc(co.conf->count + 1, sizeof(*once_sent));
+	if (once_sent == NULL || pool_grow(&co.pool,
+	    co.conf->concurrency) != 0)
+		goto out;
+	schedule_first(co.conf, sched_mono(), once);
+	co.next_graph = sched_mono() + (co.conf->graph_interval < 60 ?
+	    co.conf->graph_interval : 60);
+	if (!once)
+		collector_log(LOG_NOTICE, "started: %zu checks, concurrency "
+		    "%d", co.conf->count, co.conf->concurrency);
+
+	for (;;) {
+		double now = sched_mono(), wake;
+		struct pollfd pfd;
+		int ms;
+
+		drain_pipe();
+		if (got_term && !stopping) {
+			stopping = true;
+			collector_log(LOG_NOTICE, "stopping: finishing %zu "
+			    "running checks", running_count(&co));
+		}
+		if (got_hup) {
+			got_hup = 0;
+			if (!stopping && !once)
+				reload(&co, now);
+		}
+		collect_done(&co);
+		reap_timeouts(&co, now);
+		now = sched_mono();
+
+		if (!stopping) {
+			for (size_t i = 0; i < co.conf->count; i++) {
+				struct check *c = co.conf->checks[i];
+
+				if (c->running || c->next_run > now)
+					continue;
+				if (once && once_sent[i])
+					continue;
+				if (running_count(&co) >=
+				    (size_t)co.conf->concurrency)
+					break;
+				dispatch(&co, c, now);
+				if (once)
+					once_sent[i] = true;
+			}
+		}
+		if (once) {
+			results = 0;
+			for (size_t i = 0; i < co.conf->count; i++)
+				if (once_sent[i] && !co.conf->checks[i]->running)
+					results++;
+			if (results == co.conf->count)
+				break;
+		}
+		if (stopping && running_count(&co) == 0)
+			break;
+
+		if (!once) {
+			if (co.dirty_state &&
+			    now - co.last_state_write >= STATEFILE_MIN_GAP)
+				save_state(&co, now);
+			if (co.dirty_status && now - co.last_status_write >=
+			    (double)co.conf->status_interval) {
+				bool graphs = now >= co.next_graph;
+
+				if (collector_web_output(co.conf, graphs,
+				    sched_wall(), err, sizeof(err)) != 0)
+					collector_log(LOG_ERR, "web: %s", err);
+				if (graphs)
+					co.next_graph = now +
+					    co.conf->graph_interval;
+				co.dirty_status = false;
+				co.last_status_write = now;
+			} else if (now >= co.next_graph) {
+				co.dirty_status = true;
+			}
+			if (co.alerts != NULL && alerts_tick != NULL)
+				alerts_tick(co.alerts, co.conf->checks,
+				    co.conf->count, sched_wall());
+		}
+
+		/* Sleep until the next due check, deadline or chore, at
+		 * most one second (alerts_tick). */
+		wake = now + 1.0;
+		for (size_t i = 0; !stopping && i < co.conf->count; i++) {
+			struct check *c = co.conf->checks[i];
+
+			if (!c->running && c->next_run < wake)
+				wake = c->next_run;
+		}
+		for (size_t i = 0; i < co.ninflight; i++)
+			if (co.inflight[i]->deadline + ABANDON_GRACE < wake)
+				wake = co.inflight[i]->deadline + ABANDON_GRACE;
+		if (co.dirty_state &&
+		    co.last_state_write + STATEFILE_MIN_GAP < wake)
+			wake = co.last_state_write + STATEFILE_MIN_GAP;
+		if (co.dirty_status && co.last_status_write +
+		    co.conf->status_interval < wake)
+			wake = co.last_status_write + co.conf->status_interval;
+		ms = (int)((wake - sched_mono()) * 1000.0) + 1;
+		if (ms < 0)
+			ms = 0;
+		if (ms > 1000)
+			ms = 1000;
+		pfd.fd = wake_pipe[0];
+		pfd.events = POLLIN;
+		(void)poll(&pfd, 1, ms);
+	}
+
+	save_state(&co, sched_mono());
+	if (once) {
+		if (collector_web_output(co.conf, true, sched_wall(), err,
+		    sizeof(err)) != 0)
+			collector_log(LOG_ERR, "web: %s", err);
+		if (co.alerts != NULL && alerts_tick != NULL)
+			alerts_tick(co.alerts, co.conf->checks, co.conf->count,
+			    sched_wall());
+		print_results(co.conf, stdout);
+		rc = worst_exit(co.conf);
+	} else {
+		if (co.dirty_status && collector_web_output(co.conf, false,
+		    sched_wall(), err, sizeof(err)) != 0)
+			collector_log(LOG_ERR, "web: %s", err);
+		collector_log(LOG_NOTICE, "stopped");
+		rc = 0;
+	}
+out:
+	pool_stop(&co);
+	close_outputs(&co);
+	/* Jobs still held by abandoned workers are freed by them. */
+	free(co.inflight);
+	free(once_sent);
+	collector_conf_free(co.conf);
+	if (wake_pipe[0] >= 0) {
+		close(wake_pipe[0]);
+		close(wake_pipe[1]);
+		wake_pipe[0] = wake_pipe[1] = -1;
+	}
+	return rc;
+}

@@ -1,0 +1,521 @@
+/*
+ * From a config file to checks: the [global] and [check NAME] option
+ * tables (one table serves the parser, `config check` and docs/config.md),
+ * probe lookup, folder resolution and the embedded default config.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "runtime.h"
+#include "util.h"
+
+const struct option_spec collector_global_options[] = {
+	{ "interval", 0, OPT_INT, "SECONDS", "60", 1, 86400,
+	    "default seconds between two runs of a check" },
+	{ "retries", 0, OPT_INT, "N", "3", 1, 100,
+	    "default attempts before a problem is HARD (Nagios "
+	    "max_check_attempts; 1 = hard at once)" },
+	{ "retry-interval", 0, OPT_INT, "SECONDS", "60", 1, 86400,
+	    "default seconds between attempts while a problem is SOFT" },
+	{ "timeout", 0, OPT_DOUBLE, "SECONDS", "10", 0.1, 3600,
+	    "default deadline of one run of a check" },
+	{ "timeout-state", 0, OPT_STRING, "STATE", "critical", 0, -1,
+	    "state of a check that overran its deadline: critical or "
+	    "unknown" },
+	{ "concurrency", 0, OPT_INT, "N", "4", 1, 64,
+	    "probes running at once, each in a worker thread" },
+	{ "rrd-dir", 0, OPT_STRING, "PATH", "rrd", 0, -1,
+	    "RRD files, RRD_DIR/CHECK/METRIC.rrd (relative to the config "
+	    "file's folder)" },
+	{ "graph-dir", 0, OPT_STRING, "PATH", "www", 0, -1,
+	    "graphs, index.html and status.json served by nginx" },
+	{ "state-dir", 0, OPT_STRING, "PATH", "state", 0, -1,
+	    "state file (state.json), alert spool and command input" },
+	{ "rrdcached", 0, OPT_STRING, "ADDRESS", NULL, 0, -1,
+	    "send RRD updates through rrdcached: unix:PATH or HOST:PORT" },
+	{ "hostname", 0, OPT_STRING, "NAME", NULL, 0, -1,
+	    "host name in pages and mails (default: this machine's)" },
+	{ "graph-url", 0, OPT_STRING, "URL", NULL, 0, -1,
+	    "public URL of graph-dir, for links in mails" },
+	{ "graph-interval", 0, OPT_INT, "SECONDS", "300", 10, 86400,
+	    "seconds between two renderings of the graphs" },
+	{ "status-interval", 0, OPT_INT, "SECONDS", "5", 1, 3600,
+	    "at most one status page write per this many seconds" },
+	{ "log", 0, OPT_STRING, "WHERE", "stderr", 0, -1,
+	    "stderr or syslog" },
+	{ "flap-detection", 0, OPT_FLAG, NULL, "yes", 0, -1,
+	    "detect flapping checks (Nagios' weighted percent state change)" },
+	{ "low-flap-threshold", 0, OPT_DOUBLE, "PERCENT", "20", 0, 100,
+	    "a flapping check stops flapping at or below this change" },
+	{ "high-flap-threshold", 0, OPT_DOUBLE, "PERCENT", "30", 0, 100,
+	    "a check starts flapping at or above this change" },
+	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
+};
+
+/* Defaults come from [global], so none here. */
+const struct option_spec collector_check_options[] = {
+	{ "probe", 0, OPT_STRING, "NAME", NULL, 0, -1,
+	    "the probe this check runs (required)" },
+	{ "interval", 0, OPT_INT, "SECONDS", NULL, 1, 86400,
+	    "seconds between two runs" },
+	{ "retries", 0, OPT_INT, "N", NULL, 1, 100,
+	    "attempts before a problem is HARD" },
+	{ "retry-interval", 0, OPT_INT, "SECONDS", NULL, 1, 86400,
+	    "seconds between attempts while SOFT" },
+	{ "timeout", 0, OPT_DOUBLE, "SECONDS", NULL, 0.1, 3600,
+	    "deadline of one run" },
+	{ "timeout-state", 0, OPT_STRING, "STATE", NULL, 0, -1,
+	    "critical or unknown" },
+	{ "flap-detection", 0, OPT_FLAG, NULL, NULL, 0, -1,
+	    "detect flapping" },
+	{ "low-flap-threshold", 0, OPT_DOUBLE, "PERCENT", NULL, 0, 100,
+	    "stop flapping at or below" },
+	{ "high-flap-threshold", 0, OPT_DOUBLE, "PERCENT", NULL, 0, 100,
+	    "start flapping at or above" },
+	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
+};
+
+static double
+mono_default(void)
+{
+	return clock_monotonic_now();
+}
+
+static time_t
+wall_default(void)
+{
+	return time(NULL);
+}
+
+double (*sched_mono)(void) = mono_default;
+time_t (*sched_wall)(void) = wall_default;
+
+static bool log_syslog;
+
+void
+collector_log_open(bool use_syslog)
+{
+	log_syslog = use_syslog;
+	if (use_syslog)
+		openlog("osemon", LOG_PID, LOG_DAEMON);
+}
+
+void
+collector_log(int priority, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (log_syslog) {
+		syslog(priority, "%s", msg);
+		return;
+	}
+	fprintf(stderr, "osemon: %s%s\n",
+	    priority <= LOG_ERR ? "error: " :
+	    priority == LOG_WARNING ? "warning: " : "", msg);
+}
+
+int
+args_clone(struct args *dst, const struct args *src)
+{
+	args_init(dst, src->specs);
+	for (size_t i = 0; i < src->count; i++) {
+		char *t = strdup(src->values[i].text);
+
+		if (t == NULL)
+			goto fail;
+		dst->values[dst->count].spec = src->values[i].spec;
+		dst->values[dst->count].text = t;
+		dst->count++;
+	}
+	for (size_t i = 0; i < src->rest_count; i++)
+		if (args_add_rest(dst, src->rest[i]) != 0)
+			goto fail;
+	return 0;
+fail:
+	args_free(dst);
+	return -1;
+}
+
+static int
+parse_timeout_state(const char *v, enum probe_state *out)
+{
+	if (strcmp(v, "critical") == 0)
+		*out = STATE_CRITICAL;
+	else if (strcmp(v, "unknown") == 0)
+		*out = STATE_UNKNOWN;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+entry_line(const struct cfg_section *sec, const char *key)
+{
+	int line = sec->line;
+
+	for (size_t i = 0; i < sec->count; i++)
+		if (strcmp(sec->entries[i].key, key) == 0)
+			line = sec->entries[i].line;
+	return line;
+}
+
+/* The canonical text of a check: reload keeps state when it is equal. */
+static char *
+check_signature(const struct cfg_section *sec, const struct args *global)
+{
+	char *buf = NULL;
+	size_t size = 256, len = 0;
+
+	for (size_t i = 0; i < sec->count; i++)
+		size += strlen(sec->entries[i].key) +
+		    strlen(sec->entries[i].value) + 2;
+	buf = malloc(size);
+	if (buf == NULL)
+		return NULL;
+	buf[0] = '\0';
+	str_appendf(buf, size, &len, "%ld/%ld/%ld/%g/%s\n",
+	    args_int(global, "interval"), args_int(global, "retries"),
+	    args_int(global, "retry-interval"), args_double(global, "timeout"),
+	    args_string(global, "timeout-state"));
+	for (size_t i = 0; i < sec->count; i++)
+		str_appendf(buf, size, &len, "%s=%s\n", sec->entries[i].key,
+		    sec->entries[i].value);
+	return buf;
+}
+
+static struct check *
+build_check(const struct cfg_section *sec, const struct args *global,
+    const char *file, struct cfg_errors *errs)
+{
+	struct check *c = NULL;
+	struct args own;
+	const char *probe_name, *ts;
+	bool ok = true;
+	const struct option_spec *tables[3];
+
+	args_init(&own, collector_check_options);
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		goto oom;
+	args_init(&c->args, NULL);
+	c->name = strdup(sec->label);
+	if (c->name == NULL)
+		goto oom;
+	if (cfg_section_pick(sec, collector_check_options, &own, file,
+	    errs) != 0)
+		ok = false;
+	probe_name = args_string(&own, "probe");
+	if (probe_name == NULL || *probe_name == '\0') {
+		cfg_errors_add(errs, file, sec->line,
+		    "[check %s] has no 'probe =' key", sec->label);
+		ok = false;
+	} else if ((c->probe = probe_find(probe_name)) == NULL) {
+		cfg_errors_add(errs, file, entry_line(sec, "probe"),
+		    "probe: unknown probe '%s'", probe_name);
+		ok = false;
+	}
+	tables[0] = collector_check_options;
+	tables[1] = c->probe ? c->probe->options : NULL;
+	tables[2] = alerts_check_options;
+	if (c->probe != NULL) {
+		if (cfg_section_unknown(sec, tables, 3, file, errs) != 0)
+			ok = false;
+		if (cfg_section_pick(sec, c->probe->options, &c->args, file,
+		    errs) != 0)
+			ok = false;
+	}
+	if (alerts_check_options != NULL) {
+		struct args al;
+
+		if (cfg_section_pick(sec, alerts_check_options, &al, file,
+		    errs) != 0)
+			ok = false;
+		args_free(&al);
+	}
+#define OWN_OR_GLOBAL_INT(key) \
+	(args_given(&own, key) ? args_int(&own, key) : args_int(global, key))
+	c->interval = (unsigned)OWN_OR_GLOBAL_INT("interval");
+	c->retry_interval = (unsigned)OWN_OR_GLOBAL_INT("retry-interval");
+	c->policy.max_attempts = (int)OWN_OR_GLOBAL_INT("retries");
+#undef OWN_OR_GLOBAL_INT
+	c->timeout = args_given(&own, "timeout") ?
+	    args_double(&own, "timeout") : args_double(global, "timeout");
+	c->policy.flap_detection = args_given(&own, "flap-detection") ?
+	    args_flag(&own, "flap-detection") :
+	    args_flag(global, "flap-detection");
+	c->policy.low_flap = args_given(&own, "low-flap-threshold") ?
+	    args_double(&own, "low-flap-threshold") :
+	    args_double(global, "low-flap-threshold");
+	c->policy.high_flap = args_given(&own, "high-flap-threshold") ?
+	    args_double(&own, "high-flap-threshold") :
+	    args_double(global, "high-flap-threshold");
+	if (c->policy.low_flap > c->policy.high_flap) {
+		cfg_errors_add(errs, file, sec->line,
+		    "[check %s]: low-flap-threshold %g is above "
+		    "high-flap-threshold %g", sec->label, c->policy.low_flap,
+		    c->policy.high_flap);
+		ok = false;
+	}
+	ts = args_given(&own, "timeout-state") ?
+	    args_string(&own, "timeout-state") :
+	    args_string(global, "timeout-state");
+	if (parse_timeout_state(ts, &c->timeout_state) != 0) {
+		/* a bad [global] value is reported once, by the caller */
+		if (args_given(&own, "timeout-state")) {
+			cfg_errors_add(errs, file,
+			    entry_line(sec, "timeout-state"),
+			    "timeout-state: '%s' is not critical or unknown",
+			    ts);
+			ok = false;
+		}
+		c->timeout_state = STATE_CRITICAL;
+	}
+	c->signature = check_signature(sec, global);
+	if (c->signature == NULL)
+		goto oom;
+	check_state_init(&c->st);
+	args_free(&own);
+	if (!ok) {
+		check_free(c);
+		return NULL;
+	}
+	return c;
+oom:
+	cfg_errors_add(errs, file, sec->line, "out of memory");
+	args_free(&own);
+	check_free(c);
+	return NULL;
+}
+
+static int
+entry_line_global(const struct cfg *cfg, const char *key)
+{
+	const struct cfg_section *g = cfg_find(cfg, "global", NULL);
+
+	return g == NULL ? 0 : entry_line(g, key);
+}
+
+static int
+resolve_dir(const struct collector_conf *conf, const char *key, char *buf,
+    size_t size, struct cfg_errors *errs)
+{
+	const char *v = args_string(&conf->global, key);
+
+	if (v == NULL || *v == '\0' ||
+	    cfg_path(conf->cfg, v, buf, size) != 0) {
+		cfg_errors_add(errs, conf->cfg->name,
+		    entry_line_global(conf->cfg, key),
+		    "%s: path too long or empty", key);
+		return -1;
+	}
+	return 0;
+}
+
+void
+collector_conf_free(struct collector_conf *conf)
+{
+	if (conf == NULL)
+		return;
+	for (size_t i = 0; i < conf->count; i++)
+		check_free(conf->checks[i]);
+	free(conf->checks);
+	args_free(&conf->global);
+	cfg_free(conf->cfg);
+	free(conf);
+}
+
+int
+collector_conf_load(const char *path, struct collector_conf **out,
+    struct cfg_errors *errs)
+{
+	struct collector_conf *conf = NULL;
+	const struct cfg_section *g;
+	char *text = NULL;
+	size_t before = cfg_errors_total(errs);
+	enum probe_state ts;
+	const char *v;
+	size_t nchecks = 0;
+
+	*out = NULL;
+	conf = calloc(1, sizeof(*conf));
+	if (conf == NULL)
+		return -1;
+	args_init(&conf->global, collector_global_options);
+	if (path == NULL) {
+		text = collector_default_config();
+		if (text == NULL)
+			goto fail;
+		(void)cfg_load_string(text, "<default>", &conf->cfg, errs);
+	} else {
+		(void)cfg_load_file(path, &conf->cfg, errs);
+	}
+	if (conf->cfg == NULL)
+		goto fail;
+	g = cfg_find(conf->cfg, "global", NULL);
+	if (g != NULL) {
+		const struct option_spec *const tables[] = {
+			collector_global_options, alerts_global_options,
+		};
+
+		(void)cfg_section_unknown(g, tables, 2, conf->cfg->name, errs);
+		(void)cfg_section_pick(g, collector_global_options,
+		    &conf->global, conf->cfg->name, errs);
+		if (alerts_global_options != NULL) {
+			struct args al;
+
+			(void)cfg_section_pick(g, alerts_global_options, &al,
+			    conf->cfg->name, errs);
+			args_free(&al);
+		}
+	}
+	if (parse_timeout_state(args_string(&conf->global, "timeout-state"),
+	    &ts) != 0)
+		cfg_errors_add(errs, conf->cfg->name,
+		    entry_line_global(conf->cfg, "timeout-state"),
+		    "timeout-state: '%s' is not critical or unknown",
+		    args_string(&conf->global, "timeout-state"));
+	v = args_string(&conf->global, "log");
+	if (strcmp(v, "stderr") == 0)
+		conf->use_syslog = false;
+	else if (strcmp(v, "syslog") == 0)
+		conf->use_syslog = true;
+	else
+		cfg_errors_add(errs, conf->cfg->name,
+		    entry_line_global(conf->cfg, "log"),
+		    "log: '%s' is not stderr or syslog", v);
+	if (args_double(&conf->global, "low-flap-threshold") >
+	    args_double(&conf->global, "high-flap-threshold"))
+		cfg_errors_add(errs, conf->cfg->name,
+		    entry_line_global(conf->cfg, "low-flap-threshold"),
+		    "low-flap-threshold %g is above high-flap-threshold %g",
+		    args_double(&conf->global, "low-flap-threshold"),
+		    args_double(&conf->global, "high-flap-threshold"));
+	(void)resolve_dir(conf, "rrd-dir", conf->rrd_dir,
+	    sizeof(conf->rrd_dir), errs);
+	(void)resolve_dir(conf, "graph-dir", conf->graph_dir,
+	    sizeof(conf->graph_dir), errs);
+	if (resolve_dir(conf, "state-dir", conf->state_dir,
+	    sizeof(conf->state_dir), errs) == 0 &&
+	    snprintf(conf->state_file, sizeof(conf->state_file),
+	    "%s/state.json", conf->state_dir) >= (int)sizeof(conf->state_file))
+		cfg_errors_add(errs, conf->cfg->name, 0,
+		    "state-dir: path too long");
+	conf->rrdcached = args_string(&conf->global, "rrdcached");
+	if (conf->rrdcached != NULL && *conf->rrdcached == '\0')
+		conf->rrdcached = NULL;
+	v = args_string(&conf->global, "hostname");
+	if (v != NULL && *v != '\0')
+		str_copy(conf->hostname, v, sizeof(conf->hostname));
+	else if (gethostname(conf->hostname, sizeof(conf->hostname) - 1) != 0)
+		str_copy(conf->hostname, "localhost", sizeof(conf->hostname));
+	conf->graph_url = args_string(&conf->global, "graph-url");
+	conf->graph_interval = (unsigned)args_int(&conf->global,
+	    "graph-interval");
+	conf->status_interval = (unsigned)args_int(&conf->global,
+	    "status-interval");
+	conf->concurrency = (int)args_int(&conf->global, "concurrency");
+
+	for (size_t i = 0; i < conf->cfg->count; i++)
+		if (strcmp(conf->cfg->sections[i].type, "check") == 0)
+			nchecks++;
+	conf->checks = calloc(nchecks + 1, sizeof(*conf->checks));
+	if (conf->checks == NULL)
+		goto fail;
+	for (size_t i = 0; i < conf->cfg->count; i++) {
+		const struct cfg_section *sec = &conf->cfg->sections[i];
+		struct check *c;
+
+		if (strcmp(sec->type, "check") != 0)
+			continue;
+		c = build_check(sec, &conf->global, conf->cfg->name, errs);
+		if (c != NULL)
+			conf->checks[conf->count++] = c;
+	}
+	if (nchecks == 0)
+		cfg_errors_add(errs, conf->cfg->name, 0,
+		    "no [check NAME] section");
+	if (cfg_errors_total(errs) > before)
+		goto fail;
+	free(text);
+	*out = conf;
+	return 0;
+fail:
+	if (cfg_errors_total(errs) == before)
+		cfg_errors_add(errs, path ? path : "<default>", 0,
+		    "out of memory");
+	free(text);
+	collector_conf_free(conf);
+	return -1;
+}
+
+/* Is a process with this comm running?  Scans /proc once per call. */
+static bool
+process_running(const char *name)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	bool found = false;
+
+	if (d == NULL)
+		return false;
+	while (!found && (de = readdir(d)) != NULL) {
+		char path[300], comm[64];
+		FILE *fp;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		fp = fopen(path, "r");
+		if (fp == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), fp) != NULL) {
+			comm[strcspn(comm, "\n")] = '\0';
+			found = strcmp(comm, name) == 0;
+		}
+		fclose(fp);
+	}
+	closedir(d);
+	return found;
+}
+
+char *
+collector_default_config(void)
+{
+	static const char *const services[] = {
+		"varnishd", "mariadbd", "mysqld", "apache2", "httpd", "nginx",
+		NULL,
+	};
+	size_t size = 4096, len = 0;
+	char *buf = malloc(size);
+
+	if (buf == NULL)
+		return NULL;
+	buf[0] = '\0';
+	str_appendf(buf, size, &len,
+	    "# osemon's embedded default config: this machine.\n"
+	    "[global]\n"
+	    "interval = 60\n"
+	    "rrd-dir = osemon-data/rrd\n"
+	    "graph-dir = osemon-data/www\n"
+	    "state-dir = osemon-data/state\n"
+	    "\n[check disk]\nprobe = disk\n"
+	    "\n[check memory]\nprobe = memory\n"
+	    "\n[check load]\nprobe = load\n");
+	for (size_t i = 0; services[i]; i++)
+		if (process_running(services[i]))
+			str_appendf(buf, size, &len,
+			    "\n[check proc-%s]\nprobe = proc\nname = %s\n",
+			    services[i], services[i]);
+	return buf;
+}
