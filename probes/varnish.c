@@ -286,7 +286,8 @@ varnish_report(const struct probe_run *run, const struct varnish_stats *st,
 			    "connections", st->backend[i].name,
 			    st->backend[i].has_happy &&
 			    st->backend[i].happy != 0 ? "healthy" :
-			    "no health probe", st->backend[i].fail);
+			    "no health probe",
+			    varnish_backend_failures(&st->backend[i]));
 		}
 	}
 	if ((m = result_metric(res, "backends_sick", (double)sick, "",

@@ -167,6 +167,7 @@ take_backend(struct varnish_stats *st, const char *text, size_t len,
 	if (split_ident(key, 4, name, sizeof(name), &field) == -1)
 		return 0;
 	if (strcmp(field, "happy") != 0 && strcmp(field, "fail") != 0 &&
+	    strncmp(field, "fail_", 5) != 0 &&
 	    strcmp(field, "unhealthy") != 0)
 		return 0;
 	if (counter_value(key, obj, &v, err, errlen) == -1)
@@ -175,6 +176,8 @@ take_backend(struct varnish_stats *st, const char *text, size_t len,
 		return 0;
 	if (strcmp(field, "fail") == 0) {
 		b->fail = v;
+	} else if (strncmp(field, "fail_", 5) == 0) {
+		b->fail_detail += v;
 	} else if (strcmp(field, "unhealthy") == 0) {
 		b->unhealthy = v;
 	} else {
@@ -342,4 +345,10 @@ bool
 varnish_backend_sick(const struct varnish_backend *b)
 {
 	return b->has_happy && b->happy != 0 && (b->happy & 7) == 0;
+}
+
+double
+varnish_backend_failures(const struct varnish_backend *b)
+{
+	return b->fail > b->fail_detail ? b->fail : b->fail_detail;
 }

@@ -52,6 +52,7 @@ struct varnish_backend {
 	uint64_t happy;			/* probe bitmap, bit 0 = last probe */
 	bool has_happy;
 	double fail, unhealthy;
+	double fail_detail;		/* sum of fail_econnrefused... */
 };
 
 struct varnish_stats {
@@ -79,6 +80,10 @@ int varnish_stats_parse(const char *text, size_t len, struct varnish_stats *st,
  */
 int varnish_raw_u64(const char *text, size_t len, const char *key,
     uint64_t *out);
+
+/* Failed connections of a backend: Varnish 7 counts some only in the
+ * fail_* detail counters. */
+double varnish_backend_failures(const struct varnish_backend *b);
 
 /* A backend is sick when it has a probe history and its last three probes
  * failed: happy != 0 and (happy & 7) == 0. */
