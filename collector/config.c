@@ -38,6 +38,7 @@ cfg_errors_free(struct cfg_errors *errs)
 	for (size_t i = 0; i < errs->count; i++)
 		free(errs->msgs[i]);
 	free(errs->msgs);
+	free(errs->lines);
 	memset(errs, 0, sizeof(*errs));
 }
 
@@ -54,7 +55,12 @@ cfg_errors_add(struct cfg_errors *errs, const char *file, int line,
 		return;
 	if (errs->msgs == NULL) {
 		errs->msgs = calloc(CFG_ERRORS_MAX, sizeof(*errs->msgs));
-		if (errs->msgs == NULL) {
+		errs->lines = calloc(CFG_ERRORS_MAX, sizeof(*errs->lines));
+		if (errs->msgs == NULL || errs->lines == NULL) {
+			free(errs->msgs);
+			free(errs->lines);
+			errs->msgs = NULL;
+			errs->lines = NULL;
 			errs->dropped++;
 			return;
 		}
@@ -76,14 +82,31 @@ cfg_errors_add(struct cfg_errors *errs, const char *file, int line,
 		errs->dropped++;
 		return;
 	}
+	errs->lines[errs->count] = line < 0 ? 0 : line;
 	errs->msgs[errs->count++] = copy;
 }
 
 size_t
 cfg_errors_print(const struct cfg_errors *errs, FILE *fp)
 {
-	for (size_t i = 0; i < errs->count; i++)
-		fprintf(fp, "%s\n", errs->msgs[i]);
+	int last = -1;
+
+	/* Few messages: a selection of the next line each round keeps
+	 * the order stable without copying. */
+	for (size_t done = 0; done < errs->count;) {
+		int next = -1;
+
+		for (size_t i = 0; i < errs->count; i++)
+			if (errs->lines[i] > last &&
+			    (next < 0 || errs->lines[i] < next))
+				next = errs->lines[i];
+		for (size_t i = 0; i < errs->count; i++)
+			if (errs->lines[i] == next) {
+				fprintf(fp, "%s\n", errs->msgs[i]);
+				done++;
+			}
+		last = next;
+	}
 	if (errs->dropped > 0)
 		fprintf(fp, "... and %zu more errors\n", errs->dropped);
 	return errs->count;

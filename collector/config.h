@@ -48,6 +48,7 @@ struct cfg {
 
 struct cfg_errors {
 	char **msgs;		/* "FILE:LINE: cause", owned */
+	int *lines;		/* LINE of each message, for sorting */
 	size_t count;		/* kept messages */
 	size_t dropped;		/* beyond CFG_ERRORS_MAX */
 };
@@ -57,7 +58,8 @@ void cfg_errors_free(struct cfg_errors *errs);
 /* Add "FILE:LINE: cause" (line <= 0 gives "FILE: cause"). */
 void cfg_errors_add(struct cfg_errors *errs, const char *file, int line,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Print every message, one a line; returns the number printed. */
+/* Print every message, one a line, in line order (stable); returns the
+ * number printed. */
 size_t cfg_errors_print(const struct cfg_errors *errs, FILE *fp);
 size_t cfg_errors_total(const struct cfg_errors *errs);
 
