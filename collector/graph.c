@@ -154,8 +154,10 @@ graph_vlabel(char *buf, size_t size, const struct metric *m)
 		    unit[0] != '\0' ? " " : "");
 	else if (strcmp(unit, "%") == 0)
 		str_copy(buf, "percent", size);
-	else
+	else if (unit[0] != '\0')
 		str_copy(buf, unit, size);
+	else
+		str_copy(buf, m->name, size);	/* keeps every PNG 497 wide */
 }
 
 int
@@ -221,11 +223,11 @@ graph_render(const struct graph_spec *spec, enum graph_period period,
 	graph_arg(a, "VDEF:vmax=hi,MAXIMUM");
 	graph_arg(a, "AREA:lo");
 	graph_arg(a, "AREA:band#00CC0033::STACK");
-	graph_arg(a, "LINE1:avg#00A000:%s", legend);
-	graph_arg(a, "GPRINT:vlast:Cur\\: %%7.2lf%%s");
-	graph_arg(a, "GPRINT:vmin:Min\\: %%7.2lf%%s");
-	graph_arg(a, "GPRINT:vavg:Avg\\: %%7.2lf%%s");
-	graph_arg(a, "GPRINT:vmax:Max\\: %%7.2lf%%s\\l");
+	graph_arg(a, "LINE1:avg#00A000:%s\\l", legend);
+	graph_arg(a, "GPRINT:vlast:  Cur\\:%%8.2lf%%s");
+	graph_arg(a, "GPRINT:vmin:Min\\:%%8.2lf%%s");
+	graph_arg(a, "GPRINT:vavg:Avg\\:%%8.2lf%%s");
+	graph_arg(a, "GPRINT:vmax:Max\\:%%8.2lf%%s\\l");
 	graph_hrules(a, &m->warn, "FFAA00", "warning");
 	graph_hrules(a, &m->crit, "FF0000", "critical");
 	if (a->overflow) {
