@@ -573,7 +573,7 @@ tls_problem_text(const struct http_ctx *ctx, char *buf, size_t size)
 		case TLS_PROBLEM_EXPIRED:
 			snprintf(buf, size, "certificate '%s'%s expired %ld "
 			    "day(s) ago (notAfter %s)", cert_label(ci), where,
-			    -ci->days_left, ci->not_after);
+			    -ci->days_left - 1, ci->not_after);
 			return true;
 		case TLS_PROBLEM_NOT_YET_VALID:
 			snprintf(buf, size, "certificate '%s'%s not yet valid "
@@ -715,7 +715,7 @@ check_cert_dates_insecure(const struct http_conf *cf,
 	if (leaf->days_left < 0)
 		verdict_add(v, STATE_CRITICAL, REASON_TLS,
 		    "certificate '%s' expired %ld day(s) ago (notAfter %s)",
-		    cert_label(leaf), -leaf->days_left, leaf->not_after);
+		    cert_label(leaf), -leaf->days_left - 1, leaf->not_after);
 	else if (leaf->days_to_valid > 0)
 		verdict_add(v, STATE_CRITICAL, REASON_TLS,
 		    "certificate '%s' not yet valid (notBefore %s)",
@@ -934,6 +934,13 @@ http_run(const struct probe_run *run, struct probe_result *res)
 		} else {
 			result_set(res, STATE_CRITICAL, reason, "%s",
 			    errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		}
+		if (ctx->https) {
+			/* metrics only: the failure above is the verdict */
+			struct verdict ignored;
+
+			memset(&ignored, 0, sizeof(ignored));
+			check_cert(&cf, ctx, res, &ignored);
 		}
 		long_tls(res, ctx);
 		goto out;

@@ -96,7 +96,7 @@ static int
 full_url(const struct http_target *t, char *out, size_t outlen, char *host,
     size_t hostlen, long *port, bool *https, char *err, size_t errlen)
 {
-	const char *rest, *auth_end;
+	const char *rest;
 	char authority[HTTP_HOST_MAX + 16];
 	size_t n;
 
@@ -120,7 +120,6 @@ full_url(const struct http_target *t, char *out, size_t outlen, char *host,
 		return -1;
 	}
 	n = strcspn(rest, "/?#");
-	auth_end = rest + n;
 	if (memchr(rest, '@', n) != NULL) {
 		err_set(err, errlen,
 		    "credentials in the URL: use --auth-file");
@@ -142,7 +141,6 @@ full_url(const struct http_target *t, char *out, size_t outlen, char *host,
 		err_set(err, errlen, "URL too long");
 		return -1;
 	}
-	(void)auth_end;
 	return 0;
 }
 
