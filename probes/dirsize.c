@@ -292,8 +292,8 @@ dirsize_one(const struct probe_run *run, struct probe_result *res,
 	    run->deadline) == -1) {
 		result_raise(res, STATE_UNKNOWN, REASON_TIMEOUT,
 		    "%s: timed out in a system call (hung filesystem?)", path);
-		str_appendf(msg, msgsize, msglen, "%s%s: hung", *msglen ? "; " :
-		    "", path);
+		str_appendf(msg, msgsize, msglen, "%s%s: timed out in a system "
+		    "call (hung filesystem?)", *msglen ? "; " : "", path);
 		ret = -1;
 		goto out;
 	}

@@ -129,3 +129,15 @@ expect_near "$(( (end - start) / 1000000 ))" 300 250 "returned by the deadline (
 
 t_run env path="$T" "$OSEMON" munin dirsize
 expect_eq "$(printf '%s\n' "$OUT" | grep -c '\.value [0-9]*$')" 2 "munin fetch: bytes and files"
+
+# A directory on a hung filesystem: the walk is abandoned, never hangs.
+if [ -c /dev/fuse ] && unshare -m true 2>/dev/null; then
+	mkdir "$T_TMP/hung"
+	start=$(date +%s%N)
+	t_run unshare -m "$PY" "$SRC/tests/lib/hung_fuse.py" "$T_TMP/hung" \
+	    "$OSEMON" check dirsize -t 1 -p "$T_TMP/hung"
+	end=$(date +%s%N)
+	expect_rc 3 "hung filesystem: UNKNOWN"
+	expect_match "$OUT" "timed out" "hung filesystem: timed out"
+	expect_near "$(( (end - start) / 1000000 ))" 1000 600 "hung filesystem: returns at the deadline (ms)"
+fi

@@ -118,3 +118,22 @@ if command -v munin-run >/dev/null 2>&1; then
 else
 	echo "skip - munin-run not installed"
 fi
+
+# --- a hung filesystem (FUSE server that never answers, in a private mount
+# namespace) must not hang the probe: statvfs is abandoned at the deadline.
+if [ -c /dev/fuse ] && unshare -m true 2>/dev/null; then
+	mkdir "$T_TMP/hung"
+	start=$(date +%s%N)
+	t_run unshare -m "$PY" "$SRC/tests/lib/hung_fuse.py" "$T_TMP/hung" \
+	    "$OSEMON" check disk -t 1 -p / -p "$T_TMP/hung"
+	end=$(date +%s%N)
+	expect_rc 2 "hung mount: CRITICAL"
+	expect_match "$OUT" "^DISK CRITICAL: $T_TMP/hung: statvfs timed out; / " "hung mount: timed out, / still reported"
+	expect_near "$(( (end - start) / 1000000 ))" 1000 600 "hung mount: returns at the 1 s deadline (ms)"
+	t_run unshare -m "$PY" "$SRC/tests/lib/hung_fuse.py" "$T_TMP/hung" \
+	    "$OSEMON" check disk -t 1
+	expect_match "$OUT" "$T_TMP/hung: statvfs timed out" "default run: the hung fuse mount times out"
+	expect_match "$OUT" "(^| )/_used=" "default run: / still measured"
+else
+	echo "skip - no /dev/fuse or unshare"
+fi
