@@ -416,8 +416,9 @@ mysql_report(const struct probe_run *run, MYSQL *db, const char *host,
 		    s->var[MV_SLOW_QUERIES] >= prev->slow)
 			rate = (s->var[MV_SLOW_QUERIES] - prev->slow) /
 			    (s->var[MV_UPTIME] - prev->uptime);
-		else if (s->var[MV_UPTIME] > 0)
-			rate = s->var[MV_SLOW_QUERIES] / s->var[MV_UPTIME];
+		else	/* Uptime counts whole seconds: a fresh server says 0. */
+			rate = s->var[MV_SLOW_QUERIES] /
+			    fmax(s->var[MV_UPTIME], 1);
 		if (run->face == FACE_COLLECTOR && run->check_state != NULL) {
 			if (prev == NULL &&
 			    (prev = calloc(1, sizeof(*prev))) != NULL)
