@@ -42,6 +42,10 @@ struct collector_conf {
  */
 int collector_conf_load(const char *path, struct collector_conf **out,
     struct cfg_errors *errs);
+/* The same from text (path names it in messages; relative folders start
+ * from the current directory). */
+int collector_conf_load_text(const char *path, const char *text,
+    struct collector_conf **out, struct cfg_errors *errs);
 void collector_conf_free(struct collector_conf *conf);
 /* The embedded default config's text (malloc'd): disk, memory, load and
  * a proc check for each service found running. */

@@ -339,6 +339,13 @@ int
 collector_conf_load(const char *path, struct collector_conf **out,
     struct cfg_errors *errs)
 {
+	return collector_conf_load_text(path, NULL, out, errs);
+}
+
+int
+collector_conf_load_text(const char *path, const char *text_in,
+    struct collector_conf **out, struct cfg_errors *errs)
+{
 	struct collector_conf *conf = NULL;
 	const struct cfg_section *g;
 	char *text = NULL;
@@ -352,7 +359,10 @@ collector_conf_load(const char *path, struct collector_conf **out,
 	if (conf == NULL)
 		return -1;
 	args_init(&conf->global, collector_global_options);
-	if (path == NULL) {
+	if (text_in != NULL) {
+		(void)cfg_load_string(text_in, path ? path : "<string>",
+		    &conf->cfg, errs);
+	} else if (path == NULL) {
 		text = collector_default_config();
 		if (text == NULL)
 			goto fail;
