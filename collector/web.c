@@ -369,7 +369,8 @@ web_status_json(const struct web_config *cfg, const struct web_check *checks,
 	arr = NULL;
 	if (root == NULL)
 		goto out;
-	out = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	out = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(12));
 out:
 	json_decref(metrics);
 	json_decref(arr);
