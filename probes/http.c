@@ -8,6 +8,7 @@
  * callbacks find it through the SSL_CTX's app data, and libcurl creates one
  * SSL_CTX per connection.  curl_global_init is the binary's job.
  */
+#include <errno.h>
 #include <math.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/ssl.h>
@@ -392,6 +394,11 @@ conf_load(const struct args *a, struct http_conf *cf, char *err, size_t errlen)
 		cf->target.ssl = true;
 	}
 	cf->target.ssl = cf->target.ssl || args_flag(a, "ssl");
+	if (cf->ca_file != NULL && access(cf->ca_file, R_OK) != 0) {
+		snprintf(err, errlen, "cannot read --ca-file %s: %s",
+		    cf->ca_file, strerror(errno));
+		return -1;
+	}
 	if (cf->min_tls != NULL && http_tls_version_parse(cf->min_tls) < 0) {
 		str_copy(err, "invalid --min-tls: want 1.0, 1.1, 1.2 or 1.3",
 		    errlen);
@@ -573,7 +580,7 @@ tls_problem_text(const struct http_ctx *ctx, char *buf, size_t size)
 		case TLS_PROBLEM_EXPIRED:
 			snprintf(buf, size, "certificate '%s'%s expired %ld "
 			    "day(s) ago (notAfter %s)", cert_label(ci), where,
-			    -ci->days_left - 1, ci->not_after);
+			    ci->days_expired, ci->not_after);
 			return true;
 		case TLS_PROBLEM_NOT_YET_VALID:
 			snprintf(buf, size, "certificate '%s'%s not yet valid "
@@ -715,7 +722,7 @@ check_cert_dates_insecure(const struct http_conf *cf,
 	if (leaf->days_left < 0)
 		verdict_add(v, STATE_CRITICAL, REASON_TLS,
 		    "certificate '%s' expired %ld day(s) ago (notAfter %s)",
-		    cert_label(leaf), -leaf->days_left - 1, leaf->not_after);
+		    cert_label(leaf), leaf->days_expired, leaf->not_after);
 	else if (leaf->days_to_valid > 0)
 		verdict_add(v, STATE_CRITICAL, REASON_TLS,
 		    "certificate '%s' not yet valid (notBefore %s)",
@@ -932,7 +939,8 @@ http_run(const struct probe_run *run, struct probe_result *res)
 		    tls_problem_text(ctx, tlsmsg, sizeof(tlsmsg))) {
 			result_set(res, STATE_CRITICAL, reason, "%s", tlsmsg);
 		} else {
-			result_set(res, STATE_CRITICAL, reason, "%s",
+			result_set(res, STATE_CRITICAL, reason, "%s%s",
+			    reason == REASON_TLS ? "TLS handshake failed: " : "",
 			    errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		}
 		if (ctx->https) {

@@ -164,6 +164,12 @@ http_cert_describe(X509 *x, struct http_cert_info *ci)
 	asn1_time_text(X509_get0_notAfter(x), ci->not_after,
 	    sizeof(ci->not_after));
 	oka = http_cert_days_until(X509_get0_notAfter(x), &ci->days_left);
+	if (oka == 0 && ci->days_left < 0) {
+		int d = 0, sec = 0;
+
+		if (ASN1_TIME_diff(&d, &sec, X509_get0_notAfter(x), NULL) == 1)
+			ci->days_expired = d;
+	}
 	okb = http_cert_days_until(X509_get0_notBefore(x), &before);
 	ci->dates_ok = oka == 0 && okb == 0;
 	/* notBefore in the future: days until it becomes valid, rounded up */

@@ -38,6 +38,7 @@ struct http_cert_info {
 	char not_before[HTTP_CERT_DATE_MAX];	/* "Jan  2 03:04:05 2027 GMT" */
 	char not_after[HTTP_CERT_DATE_MAX];
 	long days_left;		/* floor of days until notAfter; < 0 expired */
+	long days_expired;	/* whole days since notAfter, when expired */
 	long days_to_valid;	/* > 0 while not yet valid */
 };
 

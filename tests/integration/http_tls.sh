@@ -107,7 +107,7 @@ expect_rc 0 "TLS 1.2 server"
 expect_eq "$(perfdata_value "$OUT" tls_version)" 1.2 "tls_version 1.2"
 t_run "$OSEMON" check http -H localhost -I 127.0.0.1 -p "$NGX_TLS12" -S --ca-file "$CA" --min-tls 1.3
 expect_rc 2 "--min-tls 1.3 against a TLS 1.2 server is CRITICAL"
-expect_match "$OUT" '^HTTP CRITICAL: ' "--min-tls failure message"
+expect_match "$OUT" '^HTTP CRITICAL: TLS handshake failed: .*protocol version' "--min-tls failure message"
 t_run "$OSEMON" check http -H localhost -I 127.0.0.1 -p "$NGX_TLS13" -S --ca-file "$CA" --min-tls 1.3
 expect_rc 0 "--min-tls 1.3 against TLS 1.3"
 expect_eq "$(perfdata_value "$OUT" tls_version)" 1.3 "tls_version 1.3"
@@ -131,4 +131,5 @@ expect_rc 3 "-C with crit > warn is UNKNOWN"
 t_run "$OSEMON" check http -H localhost -p "$NGX_VALID" -S --min-tls 1.4
 expect_rc 3 "bad --min-tls"
 t_run "$OSEMON" check http -H localhost -I 127.0.0.1 -p "$NGX_VALID" -S --ca-file "$T_TMP/none.pem"
-expect_rc 2 "missing --ca-file is CRITICAL"
+expect_rc 3 "unreadable --ca-file is UNKNOWN"
+expect_match "$OUT" "cannot read --ca-file $T_TMP/none.pem" "--ca-file message"
