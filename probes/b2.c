@@ -160,7 +160,7 @@ b2_report(const struct probe_run *run, struct b2_scan *s, double now,
 {
 	const struct b2_file *n = &s->newest[0];
 	struct metric *m, *age;
-	char when[32], size[32];
+	char when[32], size[32], change[48];
 	double hours, ratio = NAN;
 	long show = args_int(run->args, "show");
 
@@ -170,8 +170,14 @@ b2_report(const struct probe_run *run, struct b2_scan *s, double now,
 	if (s->kept > 1 && s->newest[1].size > 0)
 		ratio = 100.0 * (double)n->size / (double)s->newest[1].size;
 	format_number(size, sizeof(size), (double)n->size);
+	if (isnan(ratio))
+		str_copy(change, "", sizeof(change));
+	else
+		snprintf(change, sizeof(change), " (%.0f%% of the previous)",
+		    ratio);
 	result_set(res, STATE_OK, REASON_NONE, "newest backup %s is %.1f h "
-	    "old, %s B, %ld backups", n->name, hours, size, s->count);
+	    "old, %s B%s, %ld backups", n->name, hours, size, change,
+	    s->count);
 
 	age = result_metric(res, "age_hours", hours, "", DS_GAUGE);
 	if (age != NULL) {
@@ -197,10 +203,6 @@ b2_report(const struct probe_run *run, struct b2_scan *s, double now,
 	result_apply_thresholds(res);
 	if (age != NULL)
 		b2_age_bound(res, age);
-	if (res->state != STATE_OK && !isnan(ratio) && m != NULL &&
-	    (range_alerts(&m->warn, ratio) || range_alerts(&m->crit, ratio)))
-		result_long(res, "newest backup is %.0f%% of the size of the "
-		    "previous one", ratio);
 	if (skewed)
 		result_long(res, "local clock differs from B2's by more than "
 		    "%.0f s: ages use B2's clock", B2_SKEW_MAX);
@@ -220,6 +222,7 @@ b2_run(const struct probe_run *run, struct probe_result *res)
 	const char *bucket, *key_id, *key_file, *prefix;
 	char key[512], err[256], bucket_id[B2_ID_MAX];
 	struct b2_options opt = { 0 };
+	struct timespec ts;
 	double now, server;
 	bool skewed = false;
 	size_t i, np;
@@ -272,7 +275,8 @@ b2_run(const struct probe_run *run, struct probe_result *res)
 		result_metric(res, "count", 0, "", DS_GAUGE);
 		goto out;
 	}
-	now = (double)time(NULL);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	server = b2_client_server_time(c);
 	if (server > 0 && fabs(server - now) > B2_SKEW_MAX) {
 		now = server;

@@ -30,6 +30,7 @@ Control endpoint (tests only; no auth):
                   {"op": "truncate", "call": "...", "count": 1}
                   {"op": "close", "call": "...", "count": 1}
                   {"op": "expire_tokens"}
+                  {"op": "clear"}     (drop every pending fault)
                   {"op": "seed", "bucket": "backups", "files": [...]}
   GET  /_control  state: files (without data) and per-call counters.
 A fault's "call" is the API call name (b2_upload_part, b2_upload_file,
@@ -841,6 +842,9 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "seed":
             with st.lock:
                 st.seed(op.get("bucket", "backups"), op.get("files", []))
+        elif kind == "clear":
+            with st.lock:
+                st.faults = []
         elif kind == "reset_counts":
             with st.lock:
                 st.counts = {}
