@@ -32,20 +32,20 @@ struct alerts;
 
 /*
  * Option tables (NULL-name terminated), for config validation:
- *  alert_smtp_options   every key of [smtp] (transport);
- *  alert_global_options notification keys allowed in [global] (renotify,
+ *  alerts_smtp_options   every key of [smtp] (transport);
+ *  alerts_global_options notification keys allowed in [global] (renotify,
  *                       hostname, graph-url, group-window, max-per-hour,
  *                       first-notification-delay, notify-states, to);
- *  alert_check_options  notification keys allowed in [check NAME]
+ *  alerts_check_options  notification keys allowed in [check NAME]
  *                       (renotify, first-notification-delay,
  *                       notify-states, to: per-check `to` adds recipients).
- * The collector passes alert_check_options / alert_global_options as
+ * The collector passes alerts_check_options / alerts_global_options as
  * "skip" keys when it validates its own sections; alerts_new validates
  * them itself.
  */
-extern const struct option_spec alert_smtp_options[];
-extern const struct option_spec alert_global_options[];
-extern const struct option_spec alert_check_options[];
+extern const struct option_spec alerts_smtp_options[];
+extern const struct option_spec alerts_global_options[];
+extern const struct option_spec alerts_check_options[];
 
 /*
  * Read [smtp], [global] and [check NAME] notification keys from cfg and
