@@ -131,6 +131,7 @@ struct cfg_parse {
 	bool in_section;	/* false before the first header and after a
 				 * bad one: keys there are skipped */
 	bool reported_outside;
+	bool seen_header;
 	bool oom;
 	char *raw;		/* current raw line, getline buffer */
 	size_t raw_cap;
@@ -306,6 +307,7 @@ inspect_line(struct cfg_parse *p, const char *s)
 	if (*s == '\0' || *s == ';' || *s == '#')
 		return true;
 	if (*s == '[') {
+		p->seen_header = true;
 		open_section(p, s);
 		return false;
 	}
@@ -317,7 +319,7 @@ inspect_line(struct cfg_parse *p, const char *s)
 		return false;
 	}
 	if (!p->in_section) {
-		if (p->cfg->count == 0 && !p->reported_outside) {
+		if (!p->seen_header && !p->reported_outside) {
 			p->reported_outside = true;
 			cfg_errors_add(p->errs, p->name, p->line,
 			    "key outside a section");

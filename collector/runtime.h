@@ -72,6 +72,11 @@ void collector_log(int priority, const char *fmt, ...)
 extern double (*sched_mono)(void);
 extern time_t (*sched_wall)(void);
 
+/* Split an exec command line like sh (quotes and backslashes only, no
+ * expansion) into a->rest. */
+int collector_split_command(const char *s, struct args *a, char *err,
+    size_t errlen);
+
 /* A deep copy of args (values and operands); 0 or -1. */
 int args_clone(struct args *dst, const struct args *src);
 

@@ -63,6 +63,9 @@ const struct option_spec collector_global_options[] = {
 const struct option_spec collector_check_options[] = {
 	{ "probe", 0, OPT_STRING, "NAME", NULL, 0, -1,
 	    "the probe this check runs (required)" },
+	{ "command", 0, OPT_STRING, "COMMAND", NULL, 0, -1,
+	    "exec probe: the plugin and its arguments, split like a shell "
+	    "would ('...', \"...\", backslash) and run without one" },
 	{ "interval", 0, OPT_INT, "SECONDS", NULL, 1, 86400,
 	    "seconds between two runs" },
 	{ "retries", 0, OPT_INT, "N", NULL, 1, 100,
@@ -159,6 +162,93 @@ parse_timeout_state(const char *v, enum probe_state *out)
 	return 0;
 }
 
+/*
+ * Split a command line into words the way sh does for quoting only:
+ * blanks separate words, '...' is literal, "..." keeps blanks and takes
+ * backslash before " \\ $ `, a backslash outside quotes escapes the next
+ * character.  No expansion of any kind.  Returns 0, or -1 with err.
+ */
+int
+collector_split_command(const char *s, struct args *a, char *err,
+    size_t errlen)
+{
+	char word[4096];
+	size_t len = 0;
+	bool in_word = false;
+	size_t words = 0;
+
+	for (;;) {
+		char ch = *s;
+
+		if (ch == '\0' || ch == ' ' || ch == '\t') {
+			if (in_word) {
+				word[len] = '\0';
+				if (args_add_rest(a, word) != 0) {
+					snprintf(err, errlen, "out of memory");
+					return -1;
+				}
+				words++;
+				len = 0;
+				in_word = false;
+			}
+			if (ch == '\0')
+				break;
+			s++;
+			continue;
+		}
+		in_word = true;
+		if (ch == '\'') {
+			const char *end = strchr(s + 1, '\'');
+
+			if (end == NULL) {
+				snprintf(err, errlen, "unterminated '");
+				return -1;
+			}
+			for (s++; s < end; s++) {
+				if (len + 1 >= sizeof(word))
+					goto toolong;
+				word[len++] = *s;
+			}
+			s++;
+			continue;
+		}
+		if (ch == '"') {
+			for (s++; *s != '"'; s++) {
+				if (*s == '\0') {
+					snprintf(err, errlen, "unterminated \"");
+					return -1;
+				}
+				if (*s == '\\' && s[1] != '\0' &&
+				    strchr("\"\\$`", s[1]) != NULL)
+					s++;
+				if (len + 1 >= sizeof(word))
+					goto toolong;
+				word[len++] = *s;
+			}
+			s++;
+			continue;
+		}
+		if (ch == '\\') {
+			if (s[1] == '\0') {
+				snprintf(err, errlen, "backslash at the end");
+				return -1;
+			}
+			s++;
+		}
+		if (len + 1 >= sizeof(word))
+			goto toolong;
+		word[len++] = *s++;
+	}
+	if (words == 0) {
+		snprintf(err, errlen, "empty command");
+		return -1;
+	}
+	return 0;
+toolong:
+	snprintf(err, errlen, "a word longer than %zu bytes", sizeof(word) - 1);
+	return -1;
+}
+
 static int
 entry_line(const struct cfg_section *sec, const char *key)
 {
@@ -249,6 +339,25 @@ build_check(const struct cfg_section *sec, const struct args *global,
 	c->retry_interval = (unsigned)OWN_OR_GLOBAL_INT("retry-interval");
 	c->policy.max_attempts = (int)OWN_OR_GLOBAL_INT("retries");
 #undef OWN_OR_GLOBAL_INT
+	if (args_given(&own, "command")) {
+		char err[256];
+
+		if (c->probe != NULL && strcmp(c->probe->name, "exec") != 0) {
+			cfg_errors_add(errs, file, entry_line(sec, "command"),
+			    "command: probe '%s' takes no command",
+			    c->probe->name);
+			ok = false;
+		} else if (collector_split_command(args_string(&own,
+		    "command"), &c->args, err, sizeof(err)) != 0) {
+			cfg_errors_add(errs, file, entry_line(sec, "command"),
+			    "command: %s", err);
+			ok = false;
+		}
+	} else if (c->probe != NULL && strcmp(c->probe->name, "exec") == 0) {
+		cfg_errors_add(errs, file, sec->line,
+		    "[check %s] needs 'command ='", sec->label);
+		ok = false;
+	}
 	c->timeout = args_given(&own, "timeout") ?
 	    args_double(&own, "timeout") : args_double(global, "timeout");
 	c->policy.flap_detection = args_given(&own, "flap-detection") ?
@@ -260,7 +369,9 @@ build_check(const struct cfg_section *sec, const struct args *global,
 	c->policy.high_flap = args_given(&own, "high-flap-threshold") ?
 	    args_double(&own, "high-flap-threshold") :
 	    args_double(global, "high-flap-threshold");
-	if (c->policy.low_flap > c->policy.high_flap) {
+	if ((args_given(&own, "low-flap-threshold") ||
+	    args_given(&own, "high-flap-threshold")) &&
+	    c->policy.low_flap > c->policy.high_flap) {
 		cfg_errors_add(errs, file, sec->line,
 		    "[check %s]: low-flap-threshold %g is above "
 		    "high-flap-threshold %g", sec->label, c->policy.low_flap,
