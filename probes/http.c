@@ -938,10 +938,17 @@ http_run(const struct probe_run *run, struct probe_result *res)
 		} else if (reason == REASON_TLS &&
 		    tls_problem_text(ctx, tlsmsg, sizeof(tlsmsg))) {
 			result_set(res, STATE_CRITICAL, reason, "%s", tlsmsg);
+		} else if (rc == CURLE_OUT_OF_MEMORY &&
+		    info_seconds(curl, CURLINFO_STARTTRANSFER_TIME_T) > 0) {
+			/* libcurl's answer to a header line over its cap */
+			result_set(res, STATE_CRITICAL, REASON_PROTOCOL,
+			    "invalid HTTP response: headers over libcurl's "
+			    "size limit");
 		} else {
 			result_set(res, STATE_CRITICAL, reason, "%s%s",
-			    reason == REASON_TLS ? "TLS handshake failed: " : "",
-			    errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			    reason == REASON_TLS ? "TLS handshake failed: " :
+			    reason == REASON_PROTOCOL ? "invalid HTTP response: " :
+			    "", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		}
 		if (ctx->https) {
 			/* metrics only: the failure above is the verdict */
