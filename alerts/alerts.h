@@ -74,6 +74,11 @@ void alerts_hard_change(struct alerts *al, const struct check *check,
 void alerts_tick(struct alerts *al, struct check *const *checks, size_t n,
     time_t now);
 
+/* Commands (src/commands.c table); see alerts/alert_cmd.c. */
+int alert_main(int argc, char **argv);		/* alert test|flush|list */
+int ack_main(int argc, char **argv);		/* ack CHECK ... */
+int downtime_main(int argc, char **argv);	/* downtime CHECK START END */
+
 /* Kill an in-flight delivery child (its mails stay spooled) and free. */
 void alerts_free(struct alerts *al);
 
