@@ -4,6 +4,7 @@
 #include "commands.h"
 
 #ifndef OSEMON_LIGHT
+#include "alerts.h"
 #include "collector.h"
 
 const struct command command_table[] = {
@@ -15,6 +16,12 @@ const struct command command_table[] = {
 	    collector_config_main },
 	{ "graph", "graph [-c FILE]", "render the graphs and the status "
 	    "page now", collector_graph_main },
+	{ "alert", "alert test|flush|list [-c FILE]", "send a test alert "
+	    "mail, deliver or list the spool", alert_main },
+	{ "ack", "ack CHECK [--sticky] [--expire TIME] -m TEXT", "acknowledge "
+	    "a problem: stop its reminders", ack_main },
+	{ "downtime", "downtime CHECK START END [-m TEXT]", "suppress a "
+	    "check's notifications in a window", downtime_main },
 	{ NULL, NULL, NULL, NULL },
 };
 #endif
