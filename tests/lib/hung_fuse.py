@@ -8,7 +8,7 @@ kernel queues every request (statfs included) until the server answers
 FUSE_INIT, which this one never does: the mount behaves like a dead NFS
 server.  When the command ends, this process exits, the /dev/fuse fd
 closes, the connection aborts and any thread still blocked gets ENOTCONN.
-Prints the command's output and exits with its status.
+Exits with the command's status, 124 when it did not end within 10 s.
 """
 import os
 import subprocess
@@ -22,10 +22,22 @@ def main():
     opts = "fd=%d,rootmode=40000,user_id=0,group_id=0" % fd
     subprocess.run(["mount", "-t", "fuse", "-o", opts, "hungfs", mnt],
                    check=True, pass_fds=(fd,))
+    proc = subprocess.Popen(cmd)
     try:
-        rc = subprocess.run(cmd, timeout=30).returncode
-    finally:
+        rc = proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        # Abort the connection: blocked threads get ENOTCONN and return.
         os.close(fd)
+        fd = -1
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        rc = 124
+    finally:
+        if fd >= 0:
+            os.close(fd)
         subprocess.run(["umount", "-l", mnt], stderr=subprocess.DEVNULL)
     sys.exit(rc)
 
