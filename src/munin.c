@@ -21,7 +21,9 @@ munin_clean_name(const char *name, char *buf, size_t size)
 {
 	size_t len = 0;
 
-	if (!(isalpha((unsigned char)name[0]) || name[0] == '_') && size > 1)
+	/* A field may not start with a digit; "/dev/vda" becomes "_dev_vda"
+	 * as in munin's own df plugin. */
+	if (isdigit((unsigned char)name[0]) && size > 1)
 		buf[len++] = '_';
 	for (const char *p = name; *p && len + 1 < size; p++)
 		buf[len++] = (isalnum((unsigned char)*p) || *p == '_') ? *p : '_';
@@ -182,13 +184,6 @@ munin_env_args(const struct probe *p, struct args *args, char *err,
 		value = getenv(var);
 		if (value == NULL || *value == '\0')
 			continue;
-		if (s->type == OPT_FLAG && (strcmp(value, "yes") == 0 ||
-		    strcmp(value, "no") == 0 || strcmp(value, "1") == 0 ||
-		    strcmp(value, "0") == 0)) {
-			if (args_set(args, s, value, err, errlen) != 0)
-				return -1;
-			continue;
-		}
 		if (args_set(args, s, value, err, errlen) != 0)
 			return -1;
 	}

@@ -24,8 +24,8 @@ static int
 label_needs_quotes(const char *label)
 {
 	for (const char *p = label; *p; p++)
-		if (*p == ' ' || *p == '=' || *p == '\'' || *p == ';' ||
-		    *p == '|' || *p == '\t')
+		if (isspace((unsigned char)*p) || *p == '=' || *p == '\'' ||
+		    *p == ';' || *p == '|')
 			return 1;
 	return 0;
 }
@@ -42,8 +42,9 @@ perfdata_format(const struct metric *m, char *buf, size_t size)
 		for (const char *p = m->name; *p; p++) {
 			if (*p == '\'')
 				str_appendf(out, sizeof(out), &len, "''");
-			else if (*p != '|' && *p != '\n')
-				str_appendf(out, sizeof(out), &len, "%c", *p);
+			else	/* '|' would end the perfdata for Nagios */
+				str_appendf(out, sizeof(out), &len, "%c",
+				    (*p == '|' || *p == '\n' || *p == '\r') ? '_' : *p);
 		}
 		str_appendf(out, sizeof(out), &len, "'");
 	} else {
