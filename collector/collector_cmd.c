@@ -143,6 +143,59 @@ out:
 	return rc;
 }
 
+static const char *
+type_text(const struct option_spec *o)
+{
+	switch (o->type) {
+	case OPT_FLAG:
+		return "yes/no";
+	case OPT_INT:
+		return "integer";
+	case OPT_DOUBLE:
+		return "number";
+	case OPT_RANGE:
+		return "range";
+	case OPT_LIST:
+		return "list";
+	case OPT_STRING:
+		break;
+	}
+	return o->metavar ? o->metavar : "text";
+}
+
+static void
+print_table(FILE *fp, const struct option_spec *specs, bool defaults)
+{
+	fprintf(fp, "| key | value | %sdescription |\n", defaults ?
+	    "default | " : "");
+	fprintf(fp, "|---|---|%s---|\n", defaults ? "---|" : "");
+	for (const struct option_spec *o = specs; o->name; o++) {
+		char bounds[64] = "";
+
+		if ((o->type == OPT_INT || o->type == OPT_DOUBLE) &&
+		    o->min <= o->max)
+			snprintf(bounds, sizeof(bounds), " %g..%g", o->min,
+			    o->max);
+		fprintf(fp, "| `%s` | %s%s | ", o->name, type_text(o), bounds);
+		if (defaults)
+			fprintf(fp, "%s%s%s | ", o->def ? "`" : "",
+			    o->def ? o->def : "-", o->def ? "`" : "");
+		fprintf(fp, "%s |\n", o->help);
+	}
+}
+
+/* The key tables as markdown: docs/config.md embeds this text and a test
+ * checks that it still matches. */
+static void
+print_keys_markdown(FILE *fp)
+{
+	fprintf(fp, "### [global]\n\n");
+	print_table(fp, collector_global_options, true);
+	fprintf(fp, "\n### [check NAME]: the collector's keys\n\n"
+	    "Defaults come from the same key in [global].\n\n");
+	print_table(fp, collector_check_options, false);
+}
+
 int
 collector_config_main(int argc, char **argv)
 {
@@ -151,8 +204,13 @@ collector_config_main(int argc, char **argv)
 	struct collector_conf *conf = NULL;
 	int rc;
 
+	if (argc == 2 && strcmp(argv[1], "keys") == 0) {
+		print_keys_markdown(stdout);
+		return 0;
+	}
 	if (argc < 2 || strcmp(argv[1], "check") != 0) {
-		fprintf(stderr, "usage: osemon config check -c FILE\n");
+		fprintf(stderr, "usage: osemon config check -c FILE\n"
+		    "       osemon config keys\n");
 		return 1;
 	}
 	if (parse_opts(argc, argv, 2, &o, false, false,

@@ -352,6 +352,7 @@ finish_check(struct collector *co, struct check *c,
     const struct probe_result *res, double now_mono)
 {
 	time_t now = sched_wall();
+	time_t prev_check;
 	unsigned ev;
 	char err[512];
 
@@ -374,13 +375,17 @@ finish_check(struct collector *co, struct check *c,
 	}
 	if (c->result->reason == REASON_TIMEOUT)
 		c->result->state = c->timeout_state;
+	prev_check = c->st.last_check;
 	c->old_hard = c->st.last_hard;
 	ev = check_state_apply(&c->st, &c->policy, c->result->state, now);
 	c->events = ev;
 	c->running = false;
 	c->next_run = now_mono + check_next_delay(c);
 	log_result(c, ev);
+	/* RRD takes one update per second and file: a result in the same
+	 * second as the last one (a restart, a retry) is not stored. */
 	if (co->rrd != NULL && c->result->metric_count > 0 &&
+	    now > prev_check &&
 	    rrd_store_update(co->rrd, c->name, c->interval, now, c->result,
 	    err, sizeof(err)) != 0 && co->rrd_errors_logged < 100) {
 		co->rrd_errors_logged++;
