@@ -469,6 +469,31 @@ test_stall_and_wrong_key(void **state)
 }
 
 static void
+test_expect_continue(void **state)
+{
+	struct b2_client *c = client(&v3srv, 20);
+	char bid[B2_ID_MAX];
+	size_t len = 1200 * 1000;
+	unsigned char *buf = malloc(len);
+	struct b2_file up;
+	double t0;
+
+	(void)state;
+	assert_non_null(buf);
+	memset(buf, 'e', len);
+	assert_int_equal(b2_bucket_id(c, "backups", bid, sizeof(bid)), 0);
+	/* curl sends "Expect: 100-continue" above 1 MiB; the server must
+	 * answer it rather than let curl wait a second */
+	t0 = clock_monotonic_now();
+	assert_int_equal(b2_upload_file(c, bid, "big-simple.bin", buf, -1, 0,
+	    len, &up), 0);
+	assert_true(clock_monotonic_now() - t0 < 0.9);
+	assert_true(up.size == (long long)len);
+	free(buf);
+	b2_client_free(c);
+}
+
+static void
 test_v2_layout(void **state)
 {
 	struct b2_client *c = client(&v2srv, 20);
@@ -498,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_upload_retries),
 		cmocka_unit_test(test_reauth_and_backoff),
 		cmocka_unit_test(test_stall_and_wrong_key),
+		cmocka_unit_test(test_expect_continue),
 		cmocka_unit_test(test_v2_layout),
 	};
 
