@@ -25,7 +25,7 @@ mariadb_start() {
 	    --socket="$MDB_SOCK" --port="$MDB_PORT" --bind-address=127.0.0.1 \
 	    --pid-file="$MDB_DIR/mariadbd.pid" --user="$(id -un)" \
 	    --skip-log-bin --skip-name-resolve --innodb-buffer-pool-size=16M \
-	    --log-error="$MDB_DIR/error.log"
+	    --log-error="$MDB_DIR/error.log" >"$MDB_DIR/stderr.log" 2>&1
 	MDB_PID=$T_LAST_PID
 	wait_file "$MDB_SOCK" 30 && wait_port "$MDB_PORT" 10 || {
 		echo "mariadbd did not start:" >&2
