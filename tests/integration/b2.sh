@@ -210,3 +210,9 @@ t_run "$OSEMON" check b2 --bucket skew --key-id $KEY_ID \
     --key-file "$T_TMP/key" --api-url "$SURL"
 expect_rc 1 "local clock 2 h behind B2: age from B2's clock, WARNING"
 expect_match "$OUT" "local clock differs from B2's" "clock skew reported"
+
+# --- munin face: options from the environment -----------------------
+t_run env bucket=a2590 prefix=daily_ key_id=$KEY_ID key_file="$T_TMP/key" \
+    api_url="$URL" "$OSEMON" munin b2
+expect_match "$OUT" "^age_hours.value 25.9" "munin: age_hours value"
+expect_match "$OUT" "^size.value 5000$" "munin: size value"
