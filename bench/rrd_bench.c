@@ -38,9 +38,9 @@ cpu_self_children(void)
 	getrusage(RUSAGE_SELF, &s);
 	getrusage(RUSAGE_CHILDREN, &c);
 	return s.ru_utime.tv_sec + s.ru_utime.tv_usec / 1e6 +
-	    s.ru_stime.tv_sec + s.ru_stime.tv_usec / 1e6 +
-	    c.ru_utime.tv_sec + c.ru_utime.tv_usec / 1e6 +
-	    c.ru_stime.tv_sec + c.ru_stime.tv_usec / 1e6;
+	    s.ru_stime.tv_sec + s.ru_stime.tv_usec / 1e6 + c.ru_utime.tv_sec +
+	    c.ru_utime.tv_usec / 1e6 + c.ru_stime.tv_sec +
+	    c.ru_stime.tv_usec / 1e6;
 }
 
 /* utime+stime of another process from /proc/PID/stat. */
@@ -100,8 +100,8 @@ fill(struct probe_result *res, size_t metrics, long round)
 }
 
 static int
-bench_update(const char *dir, size_t metrics, long rounds,
-    const char *daemon, long daemon_pid)
+bench_update(const char *dir, size_t metrics, long rounds, const char *daemon,
+    long daemon_pid)
 {
 	struct probe_result *res = malloc(sizeof(*res));
 	struct rrd_store *st;
@@ -119,8 +119,8 @@ bench_update(const char *dir, size_t metrics, long rounds,
 	}
 	/* Creation is not what we measure: make every file first. */
 	fill(res, metrics, 0);
-	if (rrd_store_update(st, "bench", STEP, t0, res, err,
-	    sizeof(err)) != 0) {
+	if (rrd_store_update(st, "bench", STEP, t0, res, err, sizeof(err)) !=
+	    0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
@@ -130,7 +130,7 @@ bench_update(const char *dir, size_t metrics, long rounds,
 	for (r = 1; r <= rounds; r++) {
 		fill(res, metrics, r);
 		if (rrd_store_update(st, "bench", STEP, t0 + r * STEP, res, err,
-		    sizeof(err)) != 0) {
+			sizeof(err)) != 0) {
 			fprintf(stderr, "%s\n", err);
 			return 1;
 		}
@@ -180,8 +180,8 @@ bench_exec(const char *dir, size_t metrics, long rounds)
 		return 1;
 	}
 	fill(res, metrics, 0);
-	if (rrd_store_update(st, "bench", STEP, t0, res, err,
-	    sizeof(err)) != 0) {
+	if (rrd_store_update(st, "bench", STEP, t0, res, err, sizeof(err)) !=
+	    0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
@@ -207,8 +207,7 @@ bench_exec(const char *dir, size_t metrics, long rounds)
 		}
 	}
 	printf("updates %ld\ncpu %.4f\ndaemon_cpu 0\nwall %.4f\n",
-	    (long)metrics * rounds, cpu_self_children() - c0,
-	    wall_now() - w0);
+	    (long)metrics * rounds, cpu_self_children() - c0, wall_now() - w0);
 	rrd_store_free(st);
 	free(res);
 	return 0;
@@ -252,8 +251,8 @@ bench_graph(const char *dir, size_t metrics, int exec_mode)
 	}
 	for (r = 0; r < rounds; r++) {
 		fill(res, metrics, r);
-		if (rrd_store_update(st, "bench", STEP, t0 + r * STEP, res,
-		    err, sizeof(err)) != 0) {
+		if (rrd_store_update(st, "bench", STEP, t0 + r * STEP, res, err,
+			sizeof(err)) != 0) {
 			fprintf(stderr, "%s\n", err);
 			return 1;
 		}
@@ -282,7 +281,7 @@ bench_graph(const char *dir, size_t metrics, int exec_mode)
 		pngs = metrics * GRAPH_PERIOD_COUNT;
 	} else {
 		static const char *const starts[] = { "-2000m", "-12000m",
-		    "-48000m", "-400d" };
+			"-48000m", "-400d" };
 		char a[8][4200];
 
 		for (i = 0; i < metrics; i++)
@@ -291,12 +290,18 @@ bench_graph(const char *dir, size_t metrics, int exec_mode)
 				    "%s/rrd/bench/m%zu.rrd", dir, i);
 				snprintf(a[1], sizeof(a[1]),
 				    "%s/bench/m%zu-%d.png", www, i, p);
-				snprintf(a[2], sizeof(a[2]), "DEF:avg=%s:value:"
-				    "AVERAGE", a[0]);
-				snprintf(a[3], sizeof(a[3]), "DEF:lo=%s:value:"
-				    "MIN", a[0]);
-				snprintf(a[4], sizeof(a[4]), "DEF:hi=%s:value:"
-				    "MAX", a[0]);
+				snprintf(a[2], sizeof(a[2]),
+				    "DEF:avg=%s:value:"
+				    "AVERAGE",
+				    a[0]);
+				snprintf(a[3], sizeof(a[3]),
+				    "DEF:lo=%s:value:"
+				    "MIN",
+				    a[0]);
+				snprintf(a[4], sizeof(a[4]),
+				    "DEF:hi=%s:value:"
+				    "MAX",
+				    a[0]);
 				if ((pid = fork()) == 0) {
 					execlp("rrdtool", "rrdtool", "graph",
 					    a[1], "--start", starts[p],
@@ -307,8 +312,7 @@ bench_graph(const char *dir, size_t metrics, int exec_mode)
 					    "VDEF:vlast=avg,LAST",
 					    "VDEF:vmin=lo,MINIMUM",
 					    "VDEF:vavg=avg,AVERAGE",
-					    "VDEF:vmax=hi,MAXIMUM",
-					    "AREA:lo",
+					    "VDEF:vmax=hi,MAXIMUM", "AREA:lo",
 					    "AREA:band#00CC0033::STACK",
 					    "LINE1:avg#00A000:m\\l",
 					    "GPRINT:vlast:Cur\\:%8.2lf%s",
@@ -320,10 +324,11 @@ bench_graph(const char *dir, size_t metrics, int exec_mode)
 					    (char *)NULL);
 					_exit(127);
 				}
-				if (pid < 0 || waitpid(pid, &status, 0) ==
-				    -1 || !WIFEXITED(status) ||
+				if (pid < 0 || waitpid(pid, &status, 0) == -1 ||
+				    !WIFEXITED(status) ||
 				    WEXITSTATUS(status) != 0) {
-					fprintf(stderr, "rrdtool graph failed\n");
+					fprintf(
+					    stderr, "rrdtool graph failed\n");
 					return 1;
 				}
 				pngs++;
@@ -343,8 +348,8 @@ bench_graph(const char *dir, size_t metrics, int exec_mode)
 	/* One new value per metric: only the day graphs are redrawn. */
 	sleep(1);
 	fill(res, metrics, rounds);
-	rrd_store_update(st, "bench", STEP, t0 + rounds * STEP, res, err,
-	    sizeof(err));
+	rrd_store_update(
+	    st, "bench", STEP, t0 + rounds * STEP, res, err, sizeof(err));
 	c0 = cpu_self_children();
 	w0 = wall_now();
 	web_render_graphs(&cfg, &c, 1, err, sizeof(err));
@@ -376,11 +381,12 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "update") == 0) {
 		if (argc > 6 && parse_long(argv[6], 1, 1 << 30, &pid) == -1)
 			goto usage;
-		return bench_update(argv[2], (size_t)n, rounds,
-		    argc > 5 ? argv[5] : NULL, pid);
+		return bench_update(
+		    argv[2], (size_t)n, rounds, argc > 5 ? argv[5] : NULL, pid);
 	}
 usage:
-	fprintf(stderr, "usage: rrd_bench update|exec DIR METRICS ROUNDS "
+	fprintf(stderr,
+	    "usage: rrd_bench update|exec DIR METRICS ROUNDS "
 	    "[ADDRESS PID] | graph|graph-exec DIR METRICS\n");
 	return 2;
 }

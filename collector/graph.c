@@ -20,8 +20,8 @@
 
 static const struct {
 	const char *name;
-	const char *start;	/* munin's --start */
-	long resolution;	/* seconds per pixel, as munin */
+	const char *start; /* munin's --start */
+	long resolution; /* seconds per pixel, as munin */
 } graph_periods[GRAPH_PERIOD_COUNT] = {
 	{ "day", "-2000m", 300 },
 	{ "week", "-12000m", 1500 },
@@ -102,8 +102,7 @@ struct graph_args {
 	bool overflow;
 };
 
-static void
-graph_arg(struct graph_args *a, const char *fmt, ...)
+static void graph_arg(struct graph_args *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -157,12 +156,12 @@ graph_vlabel(char *buf, size_t size, const struct metric *m)
 	else if (unit[0] != '\0')
 		str_copy(buf, unit, size);
 	else
-		str_copy(buf, m->name, size);	/* keeps every PNG 497 wide */
+		str_copy(buf, m->name, size); /* keeps every PNG 497 wide */
 }
 
 int
-graph_render(const struct graph_spec *spec, enum graph_period period,
-    char *err, size_t errlen)
+graph_render(const struct graph_spec *spec, enum graph_period period, char *err,
+    size_t errlen)
 {
 	struct graph_args *a = NULL;
 	char tmp[PATH_MAX], def[PATH_MAX * 2], title[256], legend[128];
@@ -175,8 +174,8 @@ graph_render(const struct graph_spec *spec, enum graph_period period,
 		snprintf(err, errlen, "bad graph period");
 		return -1;
 	}
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", spec->png_path,
-	    (long)getpid());
+	n = snprintf(
+	    tmp, sizeof(tmp), "%s.tmp.%ld", spec->png_path, (long)getpid());
 	if (n < 0 || (size_t)n >= sizeof(tmp)) {
 		snprintf(err, errlen, "%s: path too long", spec->png_path);
 		return -1;
@@ -245,8 +244,8 @@ graph_render(const struct graph_spec *spec, enum graph_period period,
 		goto out;
 	}
 	if (rename(tmp, spec->png_path) == -1) {
-		snprintf(err, errlen, "%s: %s", spec->png_path,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "%s: %s", spec->png_path, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
@@ -278,10 +277,10 @@ const char *
 __lsan_default_suppressions(void)
 {
 	return "leak:librrd.so\n"
-	    "leak:libfontconfig.so\n"
-	    "leak:libpango\n"
-	    "leak:libcairo.so\n"
-	    "leak:libglib-2.0.so\n"
-	    "leak:__vasprintf_internal\n";
+	       "leak:libfontconfig.so\n"
+	       "leak:libpango\n"
+	       "leak:libcairo.so\n"
+	       "leak:libglib-2.0.so\n"
+	       "leak:__vasprintf_internal\n";
 }
 #endif

@@ -19,7 +19,7 @@ enum graph_period {
 };
 #define GRAPH_PERIOD_COUNT 4
 
-#define GRAPH_WIDTH 400		/* canvas, as munin */
+#define GRAPH_WIDTH 400 /* canvas, as munin */
 #define GRAPH_HEIGHT 175
 
 /* "day", "week", "month", "year". */
@@ -28,15 +28,15 @@ const char *graph_period_name(enum graph_period period);
 struct graph_spec {
 	const char *rrd_path;
 	const char *png_path;
-	const char *host;	/* may be NULL */
+	const char *host; /* may be NULL */
 	const char *check;
-	const struct metric *metric;	/* name, unit, ds, warn/crit */
+	const struct metric *metric; /* name, unit, ds, warn/crit */
 };
 
 /* "GRAPH_DIR/CHECK/METRIC-PERIOD.png" from raw names (file-name-safe
  * forms as rrd_metric_filename makes them); 0 or -1 when too long. */
-int graph_png_path(const char *graph_dir, const char *check,
-    const char *metric, enum graph_period period, char *buf, size_t size);
+int graph_png_path(const char *graph_dir, const char *check, const char *metric,
+    enum graph_period period, char *buf, size_t size);
 /*
  * Whether a PNG must be (re)drawn: it is missing, or its RRD is newer and
  * the PNG is older than the period's resolution (a day graph follows every

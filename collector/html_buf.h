@@ -9,10 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HTML_BUF_CAP (64UL * 1024 * 1024)	/* a page never grows past */
+#define HTML_BUF_CAP (64UL * 1024 * 1024) /* a page never grows past */
 
 struct html_buf {
-	char *data;		/* NUL-terminated; owned */
+	char *data; /* NUL-terminated; owned */
 	size_t len, size;
 	bool failed;
 };

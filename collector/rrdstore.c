@@ -23,8 +23,8 @@
 #define RRD_VALUE_MAX 64
 
 struct rrd_store {
-	char *dir;			/* absolute when local */
-	char *daemon;			/* rrdcached address; NULL: direct */
+	char *dir; /* absolute when local */
+	char *daemon; /* rrdcached address; NULL: direct */
 	int daemon_is_unix;
 };
 
@@ -33,7 +33,7 @@ static const struct {
 	unsigned long resolution;
 	unsigned long span;
 } rrd_resolutions[RRD_RRA_COUNT] = {
-	{ 0, 2UL * 86400 },		/* full resolution (the step) */
+	{ 0, 2UL * 86400 }, /* full resolution (the step) */
 	{ 1800, 9UL * 86400 },
 	{ 7200, 45UL * 86400 },
 	{ 86400, 450UL * 86400 },
@@ -55,8 +55,8 @@ rrd_layout(unsigned step, struct rrd_rra_spec spec[RRD_RRA_COUNT])
 			pdp = (rrd_resolutions[i].resolution + step / 2) / step;
 		row_secs = pdp * step;
 		spec[i].pdp_per_row = (unsigned)pdp;
-		spec[i].rows = (rrd_resolutions[i].span + row_secs - 1) /
-		    row_secs;
+		spec[i].rows =
+		    (rrd_resolutions[i].span + row_secs - 1) / row_secs;
 		if (spec[i].rows < 2)
 			spec[i].rows = 2;
 	}
@@ -118,8 +118,8 @@ rrd_format_limit(char *buf, size_t size, bool has, double v)
 
 /* The DS and RRA definitions for one metric; strings live in defs. */
 static int
-rrd_definitions(const struct metric *m, unsigned step,
-    char defs[][RRD_ARG_MAX], const char **argv, int *argc)
+rrd_definitions(const struct metric *m, unsigned step, char defs[][RRD_ARG_MAX],
+    const char **argv, int *argc)
 {
 	struct rrd_rra_spec spec[RRD_RRA_COUNT];
 	char min[32], max[32];
@@ -176,15 +176,15 @@ rrd_create_local(const char *path, const struct metric *m, unsigned step,
 	}
 	rrd_clear_error();
 	if (rrd_create_r(tmp, step, when - (time_t)step, argc, argv) != 0) {
-		snprintf(err, errlen, "rrd create %s: %s", path,
-		    rrd_get_error());
+		snprintf(
+		    err, errlen, "rrd create %s: %s", path, rrd_get_error());
 		rrd_clear_error();
 		goto out;
 	}
 	/* Another collector may have created it meanwhile: keep theirs. */
 	if (link(tmp, path) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "rrd create %s: %s", path,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "rrd create %s: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = 0;
@@ -206,8 +206,7 @@ rrd_create_daemon(const char *path, const struct metric *m, unsigned step,
 		return -1;
 	}
 	rrd_clear_error();
-	if (rrdc_create(path, step, when - (time_t)step, 1,
-	    argc, argv) != 0) {
+	if (rrdc_create(path, step, when - (time_t)step, 1, argc, argv) != 0) {
 		snprintf(err, errlen, "rrdcached create %s: %s", path,
 		    rrd_get_error());
 		rrd_clear_error();
@@ -280,7 +279,8 @@ rrd_update_one(struct rrd_store *st, const char *path, const struct metric *m,
 	rrd_clear_error();
 	/* A remote daemon refuses an update of a file it does not have:
 	 * create it there (no overwrite) and try once more. */
-	if (!local && rrd_create_daemon(path, m, step, when, err, errlen) == 0) {
+	if (!local &&
+	    rrd_create_daemon(path, m, step, when, err, errlen) == 0) {
 		rrd_clear_error();
 		if (rrdc_update(path, 1, argv) == 0)
 			return 0;
@@ -294,8 +294,8 @@ rrd_update_one(struct rrd_store *st, const char *path, const struct metric *m,
 }
 
 struct rrd_store *
-rrd_store_new(const char *rrd_dir, const char *rrdcached, char *err,
-    size_t errlen)
+rrd_store_new(
+    const char *rrd_dir, const char *rrdcached, char *err, size_t errlen)
 {
 	struct rrd_store *st = NULL;
 	char real[PATH_MAX];
@@ -307,8 +307,8 @@ rrd_store_new(const char *rrd_dir, const char *rrdcached, char *err,
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		goto fail;
 	if (rrdcached != NULL && rrdcached[0] != '\0') {
-		st->daemon_is_unix = strncmp(rrdcached, "unix:", 5) == 0 ||
-		    rrdcached[0] == '/';
+		st->daemon_is_unix =
+		    strncmp(rrdcached, "unix:", 5) == 0 || rrdcached[0] == '/';
 		if ((st->daemon = strdup(rrdcached)) == NULL)
 			goto fail;
 	}
@@ -372,12 +372,12 @@ rrd_store_update(struct rrd_store *st, const char *check, unsigned step,
 	for (i = 0; i < res->metric_count && i < PROBE_METRICS_MAX; i++) {
 		const struct metric *m = &res->metrics[i];
 
-		if (rrd_metric_path(st->dir, check, m->name, path,
-		    sizeof(path)) == -1) {
+		if (rrd_metric_path(
+			st->dir, check, m->name, path, sizeof(path)) == -1) {
 			snprintf(one, sizeof(one), "%s/%s: name too long",
 			    check, m->name);
-		} else if (rrd_update_one(st, path, m, step, when, one,
-		    sizeof(one)) == 0)
+		} else if (rrd_update_one(
+			       st, path, m, step, when, one, sizeof(one)) == 0)
 			continue;
 		if (rc == 0)
 			str_copy(err, one, errlen);

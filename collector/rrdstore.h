@@ -20,7 +20,7 @@
 #include "probe.h"
 
 #define RRD_DS_NAME "value"
-#define RRD_RRA_COUNT 4		/* resolutions; x3 consolidation functions */
+#define RRD_RRA_COUNT 4 /* resolutions; x3 consolidation functions */
 
 struct rrd_store;
 
@@ -34,9 +34,8 @@ struct rrd_store *rrd_store_new(const char *rrd_dir,
  * with err naming the first failing metric (the others are still tried).
  * Not safe to call on one store from several threads at once.
  */
-int rrd_store_update(struct rrd_store *store, const char *check,
-    unsigned step, time_t when, const struct probe_result *res, char *err,
-    size_t errlen);
+int rrd_store_update(struct rrd_store *store, const char *check, unsigned step,
+    time_t when, const struct probe_result *res, char *err, size_t errlen);
 void rrd_store_free(struct rrd_store *store);
 
 /*
@@ -48,13 +47,13 @@ int rrd_metric_filename(const char *metric_name, char *buf, size_t size);
 
 /* The layout, exposed for tests and graphs. */
 struct rrd_rra_spec {
-	unsigned pdp_per_row;	/* steps consolidated per row */
+	unsigned pdp_per_row; /* steps consolidated per row */
 	unsigned long rows;
 };
 /* Fill the four resolutions for step; returns 0 or -1 on a bad step. */
 int rrd_layout(unsigned step, struct rrd_rra_spec spec[RRD_RRA_COUNT]);
 /* Build "RRD_DIR/CHECK/METRIC.rrd" from raw names; 0 or -1 if too long. */
-int rrd_metric_path(const char *rrd_dir, const char *check,
-    const char *metric, char *buf, size_t size);
+int rrd_metric_path(const char *rrd_dir, const char *check, const char *metric,
+    char *buf, size_t size);
 
 #endif

@@ -91,7 +91,8 @@ static const char web_css[] =
 static void
 web_page_head(struct html_buf *b, const char *title, const char *host)
 {
-	html_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	html_buf_puts(b,
+	    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
 	    "<meta http-equiv=\"refresh\" content=\"60\">\n<title>");
 	if (host != NULL && host[0] != '\0') {
@@ -99,21 +100,23 @@ web_page_head(struct html_buf *b, const char *title, const char *host)
 		html_buf_puts(b, " - ");
 	}
 	html_buf_escape(b, title);
-	html_buf_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n",
-	    web_css);
+	html_buf_printf(
+	    b, "</title>\n<style>%s</style>\n</head>\n<body>\n", web_css);
 }
 
 static void
 web_state_cell(struct html_buf *b, const struct web_check *c)
 {
-	html_buf_printf(b, "<td class=\"%s\">%s", web_state_class(c),
-	    web_state_label(c));
+	html_buf_printf(
+	    b, "<td class=\"%s\">%s", web_state_class(c), web_state_label(c));
 	if (c->result != NULL && c->state != STATE_OK) {
 		if (c->hard)
 			html_buf_puts(b, " <span class=\"mark\">HARD</span>");
 		else
-			html_buf_printf(b, " <span class=\"mark\">SOFT "
-			    "%d/%d</span>", c->attempt, c->max_attempts);
+			html_buf_printf(b,
+			    " <span class=\"mark\">SOFT "
+			    "%d/%d</span>",
+			    c->attempt, c->max_attempts);
 	}
 	if (c->flapping)
 		html_buf_puts(b, " <span class=\"mark\">FLAPPING</span>");
@@ -128,20 +131,27 @@ web_index_html(const struct web_config *cfg, const struct web_check *checks,
 	size_t i, count[5] = { 0, 0, 0, 0, 0 };
 
 	web_page_head(b, "osemon status", cfg->hostname);
-	for (i = 0; i < n; i++)
-		count[checks[i].result == NULL ? 4 :
-		    (unsigned)checks[i].state < 4 ? checks[i].state : 3]++;
+	for (i = 0; i < n; i++) {
+		if (checks[i].result == NULL)
+			count[4]++;
+		else if ((unsigned)checks[i].state < 4)
+			count[checks[i].state]++;
+		else
+			count[3]++;
+	}
 	web_format_time(gen, sizeof(gen), now);
 	html_buf_puts(b, "<h1>");
 	if (cfg->hostname != NULL && cfg->hostname[0] != '\0') {
 		html_buf_escape(b, cfg->hostname);
 		html_buf_puts(b, ": ");
 	}
-	html_buf_printf(b, "osemon status</h1>\n<p>%zu checks: %zu OK, "
+	html_buf_printf(b,
+	    "osemon status</h1>\n<p>%zu checks: %zu OK, "
 	    "%zu WARNING, %zu CRITICAL, %zu UNKNOWN, %zu PENDING. "
 	    "Generated %s. <a href=\"status.json\">status.json</a></p>\n",
 	    n, count[0], count[1], count[2], count[3], count[4], gen);
-	html_buf_puts(b, "<table id=\"checks\">\n<tr><th>Check</th>"
+	html_buf_puts(b,
+	    "<table id=\"checks\">\n<tr><th>Check</th>"
 	    "<th>Probe</th><th>State</th><th>Output</th>"
 	    "<th>Last check</th><th>Since</th></tr>\n");
 	for (i = 0; i < n; i++) {
@@ -151,8 +161,10 @@ web_index_html(const struct web_config *cfg, const struct web_check *checks,
 			continue;
 		web_format_age(age, sizeof(age), now, c->last_check);
 		web_format_age(since, sizeof(since), now, c->last_change);
-		html_buf_printf(b, "<tr class=\"check\" id=\"check-%s\">"
-		    "<td><a href=\"%s/index.html\">", dir, dir);
+		html_buf_printf(b,
+		    "<tr class=\"check\" id=\"check-%s\">"
+		    "<td><a href=\"%s/index.html\">",
+		    dir, dir);
 		html_buf_escape(b, c->name);
 		html_buf_puts(b, "</a></td><td>");
 		html_buf_escape(b, c->probe != NULL ? c->probe : "");
@@ -161,8 +173,8 @@ web_index_html(const struct web_config *cfg, const struct web_check *checks,
 		html_buf_puts(b, "<td>");
 		if (c->result != NULL)
 			html_buf_escape(b, c->result->message);
-		html_buf_printf(b, "</td><td>%s%s</td><td>%s</td></tr>\n",
-		    age, c->last_check > 0 ? " ago" : "", since);
+		html_buf_printf(b, "</td><td>%s%s</td><td>%s</td></tr>\n", age,
+		    c->last_check > 0 ? " ago" : "", since);
 	}
 	html_buf_puts(b, "</table>\n</body>\n</html>\n");
 	return html_buf_failed(b) ? -1 : 0;
@@ -185,7 +197,8 @@ web_check_html(const struct web_config *cfg, const struct web_check *c,
 	int p;
 
 	web_page_head(b, c->name, cfg->hostname);
-	html_buf_puts(b, "<p><a href=\"../index.html\">all checks</a></p>\n"
+	html_buf_puts(b,
+	    "<p><a href=\"../index.html\">all checks</a></p>\n"
 	    "<h1>");
 	html_buf_escape(b, c->name);
 	html_buf_puts(b, "</h1>\n<table>\n<tr><th>Probe</th><td>");
@@ -194,16 +207,19 @@ web_check_html(const struct web_config *cfg, const struct web_check *c,
 	web_state_cell(b, c);
 	web_format_age(age, sizeof(age), now, c->last_check);
 	web_format_age(since, sizeof(since), now, c->last_change);
-	html_buf_printf(b, "</tr>\n<tr><th>Last check</th><td>%s%s</td></tr>\n"
+	html_buf_printf(b,
+	    "</tr>\n<tr><th>Last check</th><td>%s%s</td></tr>\n"
 	    "<tr><th>Since</th><td>%s</td></tr>\n"
-	    "<tr><th>Interval</th><td>%us</td></tr>\n", age,
-	    c->last_check > 0 ? " ago" : "", since, c->interval);
+	    "<tr><th>Interval</th><td>%us</td></tr>\n",
+	    age, c->last_check > 0 ? " ago" : "", since, c->interval);
 	if (c->result == NULL) {
-		html_buf_puts(b, "</table>\n<p>Not run yet.</p>\n"
+		html_buf_puts(b,
+		    "</table>\n<p>Not run yet.</p>\n"
 		    "</body>\n</html>\n");
 		return html_buf_failed(b) ? -1 : 0;
 	}
-	html_buf_printf(b, "<tr><th>Reason</th><td>%s</td></tr>\n"
+	html_buf_printf(b,
+	    "<tr><th>Reason</th><td>%s</td></tr>\n"
 	    "<tr><th>Output</th><td class=\"output\">",
 	    reason_name(c->result->reason));
 	html_buf_escape(b, c->result->message);
@@ -214,7 +230,8 @@ web_check_html(const struct web_config *cfg, const struct web_check *c,
 		html_buf_puts(b, "</pre>\n");
 	}
 	if (c->result->metric_count > 0)
-		html_buf_puts(b, "<h2>Metrics</h2>\n<table>\n<tr><th>Metric"
+		html_buf_puts(b,
+		    "<h2>Metrics</h2>\n<table>\n<tr><th>Metric"
 		    "</th><th>Value</th><th>Unit</th><th>Warning</th>"
 		    "<th>Critical</th></tr>\n");
 	for (i = 0; i < c->result->metric_count; i++) {
@@ -228,8 +245,8 @@ web_check_html(const struct web_config *cfg, const struct web_check *c,
 		html_buf_escape(b, m->name);
 		html_buf_printf(b, "</td><td>%s</td><td>", value);
 		html_buf_escape(b, m->unit);
-		html_buf_puts(b, m->ds == DS_DERIVE ? "/s</td><td>" :
-		    "</td><td>");
+		html_buf_puts(
+		    b, m->ds == DS_DERIVE ? "/s</td><td>" : "</td><td>");
 		web_range_text(b, &m->warn);
 		html_buf_puts(b, "</td><td>");
 		web_range_text(b, &m->crit);
@@ -245,13 +262,14 @@ web_check_html(const struct web_config *cfg, const struct web_check *c,
 			continue;
 		for (p = 0; p < GRAPH_PERIOD_COUNT; p++) {
 			if (graph_png_path(cfg->graph_dir, c->name, m->name,
-			    (enum graph_period)p, png, sizeof(png)) == -1 ||
+				(enum graph_period)p, png, sizeof(png)) == -1 ||
 			    stat(png, &sb) == -1)
 				continue;
 			if (!heading) {
 				html_buf_puts(b, "<h3>");
 				html_buf_escape(b, m->name);
-				html_buf_puts(b, "</h3>\n<div class=\"graphs\">");
+				html_buf_puts(
+				    b, "</h3>\n<div class=\"graphs\">");
 				heading = true;
 			}
 			html_buf_printf(b, "<img src=\"%s-%s.png\" alt=\"",
@@ -293,15 +311,14 @@ web_json_metrics(const struct probe_result *res)
 		const struct metric *m = &res->metrics[i];
 
 		o = json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:o}",
-		    "name", m->name,
-		    "value", m->unknown ? json_null() :
-		    web_json_number(m->value),
-		    "unit", m->unit,
-		    "ds", m->ds == DS_DERIVE ? "DERIVE" : "GAUGE",
-		    "min", m->has_min ? web_json_number(m->min) : json_null(),
-		    "max", m->has_max ? web_json_number(m->max) : json_null(),
-		    "warning", web_json_range(&m->warn),
-		    "critical", web_json_range(&m->crit));
+		    "name", m->name, "value",
+		    m->unknown ? json_null() : web_json_number(m->value),
+		    "unit", m->unit, "ds",
+		    m->ds == DS_DERIVE ? "DERIVE" : "GAUGE", "min",
+		    m->has_min ? web_json_number(m->min) : json_null(), "max",
+		    m->has_max ? web_json_number(m->max) : json_null(),
+		    "warning", web_json_range(&m->warn), "critical",
+		    web_json_range(&m->crit));
 		if (o == NULL || json_array_append_new(arr, o) == -1)
 			goto fail;
 	}
@@ -330,47 +347,44 @@ web_status_json(const struct web_config *cfg, const struct web_check *checks,
 		if (cfg->graph_url != NULL && cfg->graph_url[0] != '\0')
 			snprintf(url, sizeof(url), "%s%s%s/index.html",
 			    cfg->graph_url,
-			    cfg->graph_url[strlen(cfg->graph_url) - 1] == '/' ?
-			    "" : "/", dir);
+			    cfg->graph_url[strlen(cfg->graph_url) - 1] == '/'
+				? ""
+				: "/",
+			    dir);
 		else
 			snprintf(url, sizeof(url), "%s/index.html", dir);
-		metrics = c->result != NULL ? web_json_metrics(c->result) :
-		    json_array();
+		metrics = c->result != NULL ? web_json_metrics(c->result)
+					    : json_array();
 		if (metrics == NULL)
 			goto out;
 		o = json_pack("{s:s, s:s, s:s, s:i, s:b, s:b, s:i, s:i, s:b,"
-		    " s:I, s:I, s:i, s:o, s:o, s:s, s:o}",
-		    "name", c->name,
-		    "probe", c->probe != NULL ? c->probe : "",
-		    "state", web_state_label(c),
-		    "state_code", (int)c->state,
-		    "pending", c->result == NULL,
-		    "hard", c->hard,
-		    "attempt", c->attempt,
-		    "max_attempts", c->max_attempts,
-		    "flapping", c->flapping,
-		    "last_check", (json_int_t)c->last_check,
-		    "last_change", (json_int_t)c->last_change,
-		    "interval", (int)c->interval,
-		    "reason", c->result != NULL ?
-		    json_string(reason_name(c->result->reason)) : json_null(),
-		    "message", c->result != NULL ?
-		    json_string(c->result->message) : json_null(),
-		    "url", url,
-		    "metrics", metrics);
+			      " s:I, s:I, s:i, s:o, s:o, s:s, s:o}",
+		    "name", c->name, "probe", c->probe != NULL ? c->probe : "",
+		    "state", web_state_label(c), "state_code", (int)c->state,
+		    "pending", c->result == NULL, "hard", c->hard, "attempt",
+		    c->attempt, "max_attempts", c->max_attempts, "flapping",
+		    c->flapping, "last_check", (json_int_t)c->last_check,
+		    "last_change", (json_int_t)c->last_change, "interval",
+		    (int)c->interval, "reason",
+		    c->result != NULL
+			? json_string(reason_name(c->result->reason))
+			: json_null(),
+		    "message",
+		    c->result != NULL ? json_string(c->result->message)
+				      : json_null(),
+		    "url", url, "metrics", metrics);
 		metrics = NULL;
 		if (o == NULL || json_array_append_new(arr, o) == -1)
 			goto out;
 	}
-	root = json_pack("{s:s, s:I, s:o}",
-	    "host", cfg->hostname != NULL ? cfg->hostname : "",
-	    "generated", (json_int_t)now,
-	    "checks", arr);
+	root = json_pack("{s:s, s:I, s:o}", "host",
+	    cfg->hostname != NULL ? cfg->hostname : "", "generated",
+	    (json_int_t)now, "checks", arr);
 	arr = NULL;
 	if (root == NULL)
 		goto out;
-	out = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(12));
+	out = json_dumps(root,
+	    JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 out:
 	json_decref(metrics);
 	json_decref(arr);
@@ -379,8 +393,8 @@ out:
 }
 
 static int
-web_write_file(const char *dir, const char *name, const char *data,
-    size_t len, char *err, size_t errlen)
+web_write_file(const char *dir, const char *name, const char *data, size_t len,
+    char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	int n;
@@ -413,11 +427,10 @@ web_write_status(const struct web_config *cfg, const struct web_check *checks,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (rrd_metric_filename(checks[i].name, name,
-		    sizeof(name)) == -1)
+		if (rrd_metric_filename(checks[i].name, name, sizeof(name)) ==
+		    -1)
 			continue;
-		len = snprintf(dir, sizeof(dir), "%s/%s", cfg->graph_dir,
-		    name);
+		len = snprintf(dir, sizeof(dir), "%s/%s", cfg->graph_dir, name);
 		html_buf_free(&b);
 		if (len < 0 || (size_t)len >= sizeof(dir) ||
 		    mkdir_p(dir, 0755) == -1) {
@@ -426,8 +439,8 @@ web_write_status(const struct web_config *cfg, const struct web_check *checks,
 		} else if (web_check_html(cfg, &checks[i], now, &b) == -1) {
 			snprintf(one, sizeof(one), "%s: page too large",
 			    checks[i].name);
-		} else if (web_write_file(dir, "index.html", b.data, b.len,
-		    one, sizeof(one)) == 0)
+		} else if (web_write_file(dir, "index.html", b.data, b.len, one,
+			       sizeof(one)) == 0)
 			continue;
 		if (rc == 0)
 			str_copy(err, one, errlen);
@@ -436,19 +449,25 @@ web_write_status(const struct web_config *cfg, const struct web_check *checks,
 	html_buf_free(&b);
 	if (web_index_html(cfg, checks, n, now, &b) == -1 ||
 	    web_write_file(cfg->graph_dir, "index.html", b.data, b.len, one,
-	    sizeof(one)) == -1) {
+		sizeof(one)) == -1) {
 		if (rc == 0)
-			str_copy(err, html_buf_failed(&b) ? "index.html: "
-			    "page too large" : one, errlen);
+			str_copy(err,
+			    html_buf_failed(&b) ? "index.html: "
+						  "page too large"
+						: one,
+			    errlen);
 		rc = -1;
 	}
 	html_buf_free(&b);
 	if ((json = web_status_json(cfg, checks, n, now)) == NULL ||
 	    web_write_file(cfg->graph_dir, "status.json", json, strlen(json),
-	    one, sizeof(one)) == -1) {
+		one, sizeof(one)) == -1) {
 		if (rc == 0)
-			str_copy(err, json == NULL ? "status.json: out of "
-			    "memory" : one, errlen);
+			str_copy(err,
+			    json == NULL ? "status.json: out of "
+					   "memory"
+					 : one,
+			    errlen);
 		rc = -1;
 	}
 	free(json);
@@ -485,8 +504,8 @@ web_render_graphs(const struct web_config *cfg, const struct web_check *checks,
 		for (j = 0; j < c->result->metric_count; j++) {
 			const struct metric *m = &c->result->metrics[j];
 
-			if (rrd_metric_path(cfg->rrd_dir, c->name, m->name,
-			    rrd, sizeof(rrd)) == -1)
+			if (rrd_metric_path(cfg->rrd_dir, c->name, m->name, rrd,
+				sizeof(rrd)) == -1)
 				continue;
 			/* rrdcached holds recent updates: write them out so
 			 * the mtime test and the graph both see them.  The
@@ -504,19 +523,19 @@ web_render_graphs(const struct web_config *cfg, const struct web_check *checks,
 			spec.metric = m;
 			for (p = 0; p < GRAPH_PERIOD_COUNT; p++) {
 				if (graph_png_path(cfg->graph_dir, c->name,
-				    m->name, (enum graph_period)p, png,
-				    sizeof(png)) == -1)
+					m->name, (enum graph_period)p, png,
+					sizeof(png)) == -1)
 					break;
-				need = graph_needs_render(rrd, png,
-				    (enum graph_period)p, now);
+				need = graph_needs_render(
+				    rrd, png, (enum graph_period)p, now);
 				if (need <= 0)
 					continue;
 				if (mkdir_p(dir, 0755) == -1)
 					snprintf(one, sizeof(one), "%s: %s",
 					    dir, strerror(errno));
 				else if (graph_render(&spec,
-				    (enum graph_period)p, one,
-				    sizeof(one)) == 0)
+					     (enum graph_period)p, one,
+					     sizeof(one)) == 0)
 					continue;
 				if (rc == 0)
 					str_copy(err, one, errlen);

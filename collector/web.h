@@ -21,7 +21,7 @@ struct web_check {
 	bool flapping;
 	time_t last_check, last_change;
 	unsigned interval;
-	const struct probe_result *result;	/* NULL before the first run */
+	const struct probe_result *result; /* NULL before the first run */
 };
 
 struct web_config {
@@ -48,9 +48,8 @@ int web_write_status(const struct web_config *cfg,
 
 /* The pieces, for tests.  Pages append to b; 0, or -1 when b failed. */
 struct html_buf;
-int web_index_html(const struct web_config *cfg,
-    const struct web_check *checks, size_t n, time_t now,
-    struct html_buf *b);
+int web_index_html(const struct web_config *cfg, const struct web_check *checks,
+    size_t n, time_t now, struct html_buf *b);
 int web_check_html(const struct web_config *cfg, const struct web_check *c,
     time_t now, struct html_buf *b);
 /* status.json text (malloc'd, caller frees), or NULL. */

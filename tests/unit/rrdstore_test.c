@@ -34,11 +34,9 @@ static const struct {
 } layout_cases[] = {
 	{ 300, { { 1, 576 }, { 6, 432 }, { 24, 540 }, { 288, 450 } } },
 	{ 60, { { 1, 2880 }, { 30, 432 }, { 120, 540 }, { 1440, 450 } } },
-	{ 1, { { 1, 172800 }, { 1800, 432 }, { 7200, 540 },
-	    { 86400, 450 } } },
+	{ 1, { { 1, 172800 }, { 1800, 432 }, { 7200, 540 }, { 86400, 450 } } },
 	{ 3600, { { 1, 48 }, { 1, 216 }, { 2, 540 }, { 24, 450 } } },
-	{ 7, { { 1, 24686 }, { 257, 433 }, { 1029, 540 },
-	    { 12343, 450 } } },
+	{ 7, { { 1, 24686 }, { 257, 433 }, { 1029, 540 }, { 12343, 450 } } },
 };
 
 static void
@@ -53,8 +51,8 @@ test_layout(void **state)
 		for (j = 0; j < RRD_RRA_COUNT; j++) {
 			assert_int_equal(got[j].pdp_per_row,
 			    layout_cases[i].want[j].pdp_per_row);
-			assert_int_equal(got[j].rows,
-			    layout_cases[i].want[j].rows);
+			assert_int_equal(
+			    got[j].rows, layout_cases[i].want[j].rows);
 		}
 	}
 	assert_int_equal(rrd_layout(0, got), -1);
@@ -83,17 +81,17 @@ test_filename(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(name_cases) / sizeof(name_cases[0]); i++) {
-		assert_int_equal(rrd_metric_filename(name_cases[i].in, buf,
-		    sizeof(buf)), 0);
+		assert_int_equal(
+		    rrd_metric_filename(name_cases[i].in, buf, sizeof(buf)), 0);
 		assert_string_equal(buf, name_cases[i].out);
 	}
-	assert_int_equal(rrd_metric_filename("abcd", small, sizeof(small)),
-	    -1);
-	assert_int_equal(rrd_metric_path("/r", "web 1", "/var", buf,
-	    sizeof(buf)), 0);
+	assert_int_equal(rrd_metric_filename("abcd", small, sizeof(small)), -1);
+	assert_int_equal(
+	    rrd_metric_path("/r", "web 1", "/var", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "/r/web_1/_var.rrd");
-	assert_int_equal(graph_png_path("/g", "web 1", "/var", GRAPH_WEEK,
-	    buf, sizeof(buf)), 0);
+	assert_int_equal(
+	    graph_png_path("/g", "web 1", "/var", GRAPH_WEEK, buf, sizeof(buf)),
+	    0);
 	assert_string_equal(buf, "/g/web_1/_var-week.png");
 }
 
@@ -183,14 +181,16 @@ test_store_direct(void **state)
 	st = rrd_store_new(rrd_dir, NULL, err, sizeof(err));
 	assert_non_null(st);
 	make_result(res, 42.5, 1000);
-	assert_int_equal(rrd_store_update(st, "web 1", 60, t0, res, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    rrd_store_update(st, "web 1", 60, t0, res, err, sizeof(err)), 0);
 	make_result(res, 50, 1600.4);
-	assert_int_equal(rrd_store_update(st, "web 1", 60, t0 + 60, res, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    rrd_store_update(st, "web 1", 60, t0 + 60, res, err, sizeof(err)),
+	    0);
 	/* Same second again: refused, named in err, the others still tried. */
-	assert_int_equal(rrd_store_update(st, "web 1", 60, t0 + 60, res, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    rrd_store_update(st, "web 1", 60, t0 + 60, res, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "used"));
 
 	snprintf(path, sizeof(path), "%s/web_1/used__.rrd", rrd_dir);
@@ -208,8 +208,10 @@ test_store_direct(void **state)
 	assert_non_null(strstr(out, "rra[6].rows = 540\n"));
 	assert_non_null(strstr(out, "rra[11].pdp_per_row = 1440\n"));
 	assert_null(strstr(out, "rra[12]"));
-	run_capture(out, OUT_MAX, "rrdtool fetch '%s' AVERAGE -r 60 -s %lld "
-	    "-e %lld", path, (long long)t0, (long long)(t0 + 60));
+	run_capture(out, OUT_MAX,
+	    "rrdtool fetch '%s' AVERAGE -r 60 -s %lld "
+	    "-e %lld",
+	    path, (long long)t0, (long long)(t0 + 60));
 	assert_non_null(strstr(out, "5.0000000000e+01"));
 
 	snprintf(path, sizeof(path), "%s/web_1/requests.rrd", rrd_dir);
@@ -217,8 +219,10 @@ test_store_direct(void **state)
 	assert_non_null(strstr(out, "ds[value].type = \"DERIVE\""));
 	assert_non_null(strstr(out, "ds[value].min = 0.0000000000e+00"));
 	/* 1000 -> 1600 (integer) in 60 s: 10 per second. */
-	run_capture(out, OUT_MAX, "rrdtool fetch '%s' AVERAGE -r 60 -s %lld "
-	    "-e %lld", path, (long long)t0, (long long)(t0 + 60));
+	run_capture(out, OUT_MAX,
+	    "rrdtool fetch '%s' AVERAGE -r 60 -s %lld "
+	    "-e %lld",
+	    path, (long long)t0, (long long)(t0 + 60));
 	assert_non_null(strstr(out, "1.0000000000e+01"));
 
 	snprintf(path, sizeof(path), "%s/web_1/gone.rrd", rrd_dir);
@@ -233,8 +237,9 @@ test_store_direct(void **state)
 	st = rrd_store_new(rrd_dir, NULL, err, sizeof(err));
 	assert_non_null(st);
 	make_result(res, 60, 2200);
-	assert_int_equal(rrd_store_update(st, "web 1", 60, t0 + 120, res,
-	    err, sizeof(err)), 0);
+	assert_int_equal(
+	    rrd_store_update(st, "web 1", 60, t0 + 120, res, err, sizeof(err)),
+	    0);
 	rrd_store_free(st);
 	rrd_store_free(NULL);
 	snprintf(path, sizeof(path), "%s/web_1/used__.rrd", rrd_dir);
@@ -274,7 +279,8 @@ test_graphs(void **state)
 	for (i = 0; i < 50; i++) {
 		make_result(res, 40 + 30 * sin(i / 5.0), 1000.0 + i * 600);
 		assert_int_equal(rrd_store_update(st, "disk", 60, t0 + i * 60,
-		    res, err, sizeof(err)), 0);
+				     res, err, sizeof(err)),
+		    0);
 	}
 
 	memset(&check, 0, sizeof(check));
@@ -289,44 +295,50 @@ test_graphs(void **state)
 	cfg.graph_dir = graph_dir;
 	cfg.rrd_dir = rrd_dir;
 	cfg.hostname = "host:1";
-	assert_int_equal(web_render_graphs(&cfg, &check, 1, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    web_render_graphs(&cfg, &check, 1, err, sizeof(err)), 0);
 	for (i = 0; i < GRAPH_PERIOD_COUNT; i++) {
 		assert_int_equal(graph_png_path(graph_dir, "disk", "used %",
-		    (enum graph_period)i, png, sizeof(png)), 0);
+				     (enum graph_period)i, png, sizeof(png)),
+		    0);
 		run_capture(out, OUT_MAX, "file -b '%s'", png);
 		assert_non_null(strstr(out, "PNG image data, 497 x"));
 	}
 	assert_int_equal(graph_png_path(graph_dir, "disk", "requests",
-	    GRAPH_DAY, png, sizeof(png)), 0);
+			     GRAPH_DAY, png, sizeof(png)),
+	    0);
 	run_capture(out, OUT_MAX, "file -b '%s'", png);
 	assert_non_null(strstr(out, "PNG image data"));
 	snprintf(png, sizeof(png), "%s/disk", graph_dir);
 	assert_false(dir_has_temp(png));
 
 	/* Unchanged data: nothing is redrawn. */
-	assert_int_equal(graph_png_path(graph_dir, "disk", "used %",
-	    GRAPH_DAY, png, sizeof(png)), 0);
+	assert_int_equal(graph_png_path(graph_dir, "disk", "used %", GRAPH_DAY,
+			     png, sizeof(png)),
+	    0);
 	assert_int_equal(stat(png, &before), 0);
-	assert_int_equal(graph_needs_render("/nonexistent.rrd", png, GRAPH_DAY,
-	    time(NULL)), -1);
+	assert_int_equal(
+	    graph_needs_render("/nonexistent.rrd", png, GRAPH_DAY, time(NULL)),
+	    -1);
 	usleep(20000);
-	assert_int_equal(web_render_graphs(&cfg, &check, 1, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    web_render_graphs(&cfg, &check, 1, err, sizeof(err)), 0);
 	assert_int_equal(stat(png, &after), 0);
 	assert_true(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
 	    before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
 
 	/* New data: the day graph follows, the young week graph waits. */
-	assert_int_equal(graph_png_path(graph_dir, "disk", "used %",
-	    GRAPH_WEEK, out, OUT_MAX), 0);
+	assert_int_equal(graph_png_path(graph_dir, "disk", "used %", GRAPH_WEEK,
+			     out, OUT_MAX),
+	    0);
 	assert_int_equal(stat(out, &week_before), 0);
 	usleep(20000);
 	make_result(res, 10, 99999);
 	assert_int_equal(rrd_store_update(st, "disk", 60, t0 + 50 * 60, res,
-	    err, sizeof(err)), 0);
-	assert_int_equal(web_render_graphs(&cfg, &check, 1, err,
-	    sizeof(err)), 0);
+			     err, sizeof(err)),
+	    0);
+	assert_int_equal(
+	    web_render_graphs(&cfg, &check, 1, err, sizeof(err)), 0);
 	assert_int_equal(stat(png, &after), 0);
 	assert_false(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
 	    before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
@@ -334,8 +346,8 @@ test_graphs(void **state)
 	assert_true(week_before.st_mtim.tv_nsec == week_after.st_mtim.tv_nsec);
 
 	/* The check page shows the graphs that exist. */
-	assert_int_equal(web_write_status(&cfg, &check, 1, t0 + 3000, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    web_write_status(&cfg, &check, 1, t0 + 3000, err, sizeof(err)), 0);
 	snprintf(png, sizeof(png), "%s/disk/index.html", graph_dir);
 	run_capture(out, OUT_MAX, "cat '%s'", png);
 	assert_non_null(strstr(out, "<img src=\"used__-day.png\""));
@@ -379,8 +391,8 @@ test_store_rrdcached(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		/* -g foreground, long -w so only FLUSH writes the files. */
-		execl("/usr/bin/rrdcached", "rrdcached", "-g", "-l", addr,
-		    "-p", pidf, "-j", journal, "-w", "3600", "-f", "7200",
+		execl("/usr/bin/rrdcached", "rrdcached", "-g", "-l", addr, "-p",
+		    pidf, "-j", journal, "-w", "3600", "-f", "7200",
 		    (char *)NULL);
 		_exit(127);
 	}
@@ -393,16 +405,17 @@ test_store_rrdcached(void **state)
 	assert_non_null(st);
 	for (i = 0; i < 3; i++) {
 		make_result(res, 10 + i, 100 + 60 * i);
-		assert_int_equal(rrd_store_update(st, "cached", 60,
-		    t0 + 60 * i, res, err, sizeof(err)), 0);
+		assert_int_equal(rrd_store_update(st, "cached", 60, t0 + 60 * i,
+				     res, err, sizeof(err)),
+		    0);
 	}
 	snprintf(path, sizeof(path), "%s/cached/used__.rrd", rrd_dir);
 	/* Still in the daemon's cache: the file has only its first value. */
 	run_capture(out, OUT_MAX, "rrdtool lastupdate '%s'", path);
 	assert_null(strstr(out, ": 12"));
 	/* Through the daemon (which flushes first) the last value shows. */
-	run_capture(out, OUT_MAX, "rrdtool lastupdate --daemon '%s' '%s'",
-	    addr, path);
+	run_capture(
+	    out, OUT_MAX, "rrdtool lastupdate --daemon '%s' '%s'", addr, path);
 	assert_non_null(strstr(out, ": 12"));
 	rrd_store_free(st);
 
@@ -416,8 +429,9 @@ test_store_rrdcached(void **state)
 	st = rrd_store_new(rrd_dir, addr, err, sizeof(err));
 	assert_non_null(st);
 	make_result(res, 1, 1);
-	assert_int_equal(rrd_store_update(st, "cached", 60, t0 + 600, res, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    rrd_store_update(st, "cached", 60, t0 + 600, res, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "rrdcached"));
 	rrd_store_free(st);
 

@@ -47,11 +47,11 @@ test_escape(void **state)
 		html_buf_escape(&b, escape_cases[i].in);
 		html_buf_puts(&b, "");
 		assert_false(html_buf_failed(&b));
-		assert_string_equal(b.data != NULL ? b.data : "",
-		    escape_cases[i].out);
+		assert_string_equal(
+		    b.data != NULL ? b.data : "", escape_cases[i].out);
 		html_buf_free(&b);
-		assert_int_equal(html_escape(escape_cases[i].in, buf,
-		    sizeof(buf)), 0);
+		assert_int_equal(
+		    html_escape(escape_cases[i].in, buf, sizeof(buf)), 0);
 		assert_string_equal(buf, escape_cases[i].out);
 	}
 	/* Truncation never cuts an entity in half. */
@@ -96,8 +96,8 @@ test_age(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(age_cases) / sizeof(age_cases[0]); i++) {
-		web_format_age(buf, sizeof(buf), age_cases[i].now,
-		    age_cases[i].then);
+		web_format_age(
+		    buf, sizeof(buf), age_cases[i].now, age_cases[i].then);
 		assert_string_equal(buf, age_cases[i].want);
 	}
 }
@@ -176,19 +176,24 @@ test_index_html(void **state)
 	assert_null(strstr(b.data, "<script"));
 	assert_null(strstr(b.data, "<1>"));
 	assert_non_null(strstr(b.data,
-	    "found &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"));
+	    "found &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; "
+	    "more"));
 	assert_non_null(strstr(b.data, "<title>ose&lt;1&gt; - osemon status"));
-	assert_non_null(strstr(b.data, "<a href=\"root_disk/index.html\">"
+	assert_non_null(strstr(b.data,
+	    "<a href=\"root_disk/index.html\">"
 	    "root disk</a>"));
-	assert_non_null(strstr(b.data, "<a href=\"web_script_/index.html\">"
+	assert_non_null(strstr(b.data,
+	    "<a href=\"web_script_/index.html\">"
 	    "web&lt;script&gt;</a>"));
 	assert_non_null(strstr(b.data, "<td class=\"ok\">OK</td>"));
-	assert_non_null(strstr(b.data, "<td class=\"critical\">CRITICAL "
+	assert_non_null(strstr(b.data,
+	    "<td class=\"critical\">CRITICAL "
 	    "<span class=\"mark\">SOFT 2/3</span> "
 	    "<span class=\"mark\">FLAPPING</span></td>"));
 	assert_non_null(strstr(b.data, "<td class=\"pending\">PENDING</td>"));
 	assert_non_null(strstr(b.data, "<td>40s ago</td><td>2m 10s</td>"));
-	assert_non_null(strstr(b.data, "3 checks: 1 OK, 0 WARNING, "
+	assert_non_null(strstr(b.data,
+	    "3 checks: 1 OK, 0 WARNING, "
 	    "1 CRITICAL, 0 UNKNOWN, 1 PENDING"));
 	html_buf_free(&b);
 
@@ -203,9 +208,11 @@ test_index_html(void **state)
 
 	html_buf_init(&b);
 	assert_int_equal(web_check_html(&f->cfg, &f->checks[0], 1030, &b), 0);
-	assert_non_null(strstr(b.data, "<tr><td>/</td><td>42</td><td>%</td>"
+	assert_non_null(strstr(b.data,
+	    "<tr><td>/</td><td>42</td><td>%</td>"
 	    "<td>80</td><td>90</td></tr>"));
-	assert_non_null(strstr(b.data, "<tr><td>reqs</td><td>U</td>"
+	assert_non_null(strstr(b.data,
+	    "<tr><td>reqs</td><td>U</td>"
 	    "<td>c/s</td>"));
 	html_buf_free(&b);
 	free(f);
@@ -224,52 +231,51 @@ test_status_json(void **state)
 	assert_non_null(text);
 	root = json_loads(text, 0, &jerr);
 	assert_non_null(root);
-	assert_string_equal(json_string_value(json_object_get(root, "host")),
-	    "ose<1>");
-	assert_int_equal(json_integer_value(json_object_get(root,
-	    "generated")), 1030);
+	assert_string_equal(
+	    json_string_value(json_object_get(root, "host")), "ose<1>");
+	assert_int_equal(
+	    json_integer_value(json_object_get(root, "generated")), 1030);
 	checks = json_object_get(root, "checks");
 	assert_true(json_is_array(checks));
 	assert_int_equal(json_array_size(checks), 3);
 
 	c = json_array_get(checks, 0);
-	assert_string_equal(json_string_value(json_object_get(c, "name")),
-	    "root disk");
-	assert_string_equal(json_string_value(json_object_get(c, "state")),
-	    "OK");
-	assert_int_equal(json_integer_value(json_object_get(c, "state_code")),
-	    0);
+	assert_string_equal(
+	    json_string_value(json_object_get(c, "name")), "root disk");
+	assert_string_equal(
+	    json_string_value(json_object_get(c, "state")), "OK");
+	assert_int_equal(
+	    json_integer_value(json_object_get(c, "state_code")), 0);
 	assert_true(json_is_true(json_object_get(c, "hard")));
-	assert_int_equal(json_integer_value(json_object_get(c, "last_check")),
-	    1000);
+	assert_int_equal(
+	    json_integer_value(json_object_get(c, "last_check")), 1000);
 	assert_string_equal(json_string_value(json_object_get(c, "url")),
 	    "https://mon.example.org/osemon/root_disk/index.html");
 	m = json_array_get(json_object_get(c, "metrics"), 0);
-	assert_string_equal(json_string_value(json_object_get(m, "name")),
-	    "/");
+	assert_string_equal(json_string_value(json_object_get(m, "name")), "/");
 	assert_true(json_real_value(json_object_get(m, "value")) == 42.0);
-	assert_string_equal(json_string_value(json_object_get(m, "warning")),
-	    "80");
-	assert_string_equal(json_string_value(json_object_get(m, "ds")),
-	    "GAUGE");
+	assert_string_equal(
+	    json_string_value(json_object_get(m, "warning")), "80");
+	assert_string_equal(
+	    json_string_value(json_object_get(m, "ds")), "GAUGE");
 	m = json_array_get(json_object_get(c, "metrics"), 1);
 	assert_true(json_is_null(json_object_get(m, "value")));
 	assert_true(json_is_null(json_object_get(m, "warning")));
-	assert_string_equal(json_string_value(json_object_get(m, "ds")),
-	    "DERIVE");
+	assert_string_equal(
+	    json_string_value(json_object_get(m, "ds")), "DERIVE");
 
 	c = json_array_get(checks, 1);
 	assert_string_equal(json_string_value(json_object_get(c, "message")),
 	    "found <script>alert('x')</script> & more");
-	assert_string_equal(json_string_value(json_object_get(c, "reason")),
-	    "content");
+	assert_string_equal(
+	    json_string_value(json_object_get(c, "reason")), "content");
 	assert_true(json_is_false(json_object_get(c, "hard")));
 	assert_true(json_is_true(json_object_get(c, "flapping")));
 	assert_int_equal(json_integer_value(json_object_get(c, "attempt")), 2);
 
 	c = json_array_get(checks, 2);
-	assert_string_equal(json_string_value(json_object_get(c, "state")),
-	    "PENDING");
+	assert_string_equal(
+	    json_string_value(json_object_get(c, "state")), "PENDING");
 	assert_true(json_is_true(json_object_get(c, "pending")));
 	assert_true(json_is_null(json_object_get(c, "message")));
 	assert_int_equal(json_array_size(json_object_get(c, "metrics")), 0);
@@ -293,8 +299,8 @@ test_write_status(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	f = fixture_new(dir);
-	assert_int_equal(web_write_status(&f->cfg, f->checks, 3, 1030, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    web_write_status(&f->cfg, f->checks, 3, 1030, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s/index.html", dir);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0644);
@@ -318,8 +324,9 @@ test_write_status(void **state)
 
 	/* A graph-dir that cannot be created is an error, not a crash. */
 	f->cfg.graph_dir = "/proc/osemon-cannot";
-	assert_int_equal(web_write_status(&f->cfg, f->checks, 3, 1030, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    web_write_status(&f->cfg, f->checks, 3, 1030, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "graph-dir"));
 	free(f);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
