@@ -46,7 +46,7 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("%ld %ld %d\n",
 	    (long)((t1.tv_sec - t0.tv_sec) * 1000000L +
-	    (t1.tv_nsec - t0.tv_nsec) / 1000L),
+		(t1.tv_nsec - t0.tv_nsec) / 1000L),
 	    ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return 0;
 }

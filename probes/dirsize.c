@@ -24,12 +24,11 @@
 #include "util.h"
 
 #define DIRSIZE_DIRS_MAX 32
-#define DIRSIZE_SEEN_MAX (8u * 1024 * 1024)	/* hard-linked inodes remembered */
+#define DIRSIZE_SEEN_MAX (8u * 1024 * 1024) /* hard-linked inodes remembered */
 #define DIRSIZE_ERROR_MAX 256
 
 static const struct option_spec dirsize_options[] = {
-	{ "path", 'p', OPT_LIST, "DIR", NULL, 0, -1,
-	    "directory to measure" },
+	{ "path", 'p', OPT_LIST, "DIR", NULL, 0, -1, "directory to measure" },
 	{ "warning", 'w', OPT_RANGE, "RANGE", NULL, 0, -1,
 	    "WARNING when a directory's size in bytes is outside RANGE" },
 	{ "critical", 'c', OPT_RANGE, "RANGE", NULL, 0, -1,
@@ -43,21 +42,21 @@ struct dirsize_inode {
 
 /* Open-addressing set of (dev, ino) for inodes with more than one link. */
 struct dirsize_seen {
-	struct dirsize_inode *slots;	/* owned; ino 0 marks an empty slot */
-	size_t size, used;		/* size is a power of two */
-	bool full;			/* hit DIRSIZE_SEEN_MAX: may over-count */
+	struct dirsize_inode *slots; /* owned; ino 0 marks an empty slot */
+	size_t size, used; /* size is a power of two */
+	bool full; /* hit DIRSIZE_SEEN_MAX: may over-count */
 };
 
 /* Copied into and out of the worker by call_with_deadline: plain data. */
 struct dirsize_walk {
 	char root[PATH_MAX];
-	double deadline;		/* the walk's own, before the call's */
+	double deadline; /* the walk's own, before the call's */
 	uint64_t bytes, files, dirs;
 	uint64_t errors;
 	uint64_t vanished;
 	bool timed_out;
 	bool seen_full;
-	int root_errno;			/* the root itself could not be opened */
+	int root_errno; /* the root itself could not be opened */
 	char first_error[DIRSIZE_ERROR_MAX];
 };
 
@@ -66,13 +65,14 @@ struct dirsize_ctx {
 	struct dirsize_seen seen;
 	dev_t dev;
 	unsigned tick;
-	char path[PATH_MAX];	/* current directory, for error messages */
+	char path[PATH_MAX]; /* current directory, for error messages */
 };
 
 static uint64_t
 dirsize_hash(uint64_t dev, uint64_t ino)
 {
-	uint64_t h = ino * 0x9e3779b97f4a7c15ull ^ (dev + 0x632be59bd9b4e019ull);
+	uint64_t h =
+	    ino * 0x9e3779b97f4a7c15ull ^ (dev + 0x632be59bd9b4e019ull);
 
 	h ^= h >> 31;
 	h *= 0xbf58476d1ce4e5b9ull;
@@ -86,7 +86,7 @@ dirsize_seen_add(struct dirsize_seen *s, uint64_t dev, uint64_t ino)
 	size_t i, mask;
 
 	if (ino == 0)
-		ino = UINT64_MAX;	/* 0 marks empty slots */
+		ino = UINT64_MAX; /* 0 marks empty slots */
 	if (s->used * 2 >= s->size) {
 		struct dirsize_inode *old = s->slots;
 		size_t oldsize = s->size, nsize = oldsize ? oldsize * 2 : 1024;
@@ -105,13 +105,14 @@ dirsize_seen_add(struct dirsize_seen *s, uint64_t dev, uint64_t ino)
 		s->used = 0;
 		for (i = 0; i < oldsize; i++) {
 			if (old[i].ino != 0)
-				(void)dirsize_seen_add(s, old[i].dev, old[i].ino);
+				(void)dirsize_seen_add(
+				    s, old[i].dev, old[i].ino);
 		}
 		free(old);
 	}
 	mask = s->size - 1;
 	for (i = (size_t)dirsize_hash(dev, ino) & mask; s->slots[i].ino != 0;
-	    i = (i + 1) & mask) {
+	     i = (i + 1) & mask) {
 		if (s->slots[i].dev == dev && s->slots[i].ino == ino)
 			return true;
 	}
@@ -163,9 +164,11 @@ dirsize_walk_dir(struct dirsize_ctx *c, int fd)
 				dirsize_error(c, NULL, errno);
 			break;
 		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    -1) {
 			if (errno == ENOENT)
 				c->w->vanished++;
 			else
@@ -173,15 +176,16 @@ dirsize_walk_dir(struct dirsize_ctx *c, int fd)
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode)) {
-			if (st.st_nlink > 1 && dirsize_seen_add(&c->seen,
-			    (uint64_t)st.st_dev, (uint64_t)st.st_ino))
+			if (st.st_nlink > 1 &&
+			    dirsize_seen_add(&c->seen, (uint64_t)st.st_dev,
+				(uint64_t)st.st_ino))
 				continue;
 			c->w->bytes += (uint64_t)st.st_size;
 			c->w->files++;
 			continue;
 		}
 		if (st.st_dev != c->dev)
-			continue;	/* a mount point: another filesystem */
+			continue; /* a mount point: another filesystem */
 		c->w->bytes += (uint64_t)st.st_size;
 		c->w->dirs++;
 		sub = openat(dirfd(d), de->d_name,
@@ -239,7 +243,7 @@ static void
 dirsize_human(char *buf, size_t size, double bytes)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB",
-	    "PiB" };
+		"PiB" };
 	size_t u = 0;
 
 	while (bytes >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
@@ -252,7 +256,8 @@ dirsize_human(char *buf, size_t size, double bytes)
 /* "PATH_suffix" as a metric name; a path too long keeps its tail, so
  * that names of different mounts stay apart. */
 static void
-dirsize_metric_name(char *buf, size_t size, const char *path, const char *suffix)
+dirsize_metric_name(
+    char *buf, size_t size, const char *path, const char *suffix)
 {
 	size_t plen = strlen(path), room = size - strlen(suffix) - 2;
 	size_t len = 0;
@@ -276,8 +281,8 @@ dirsize_one(const struct probe_run *run, struct probe_result *res,
 
 	w = calloc(1, sizeof(*w));
 	if (w == NULL) {
-		result_raise(res, STATE_UNKNOWN, REASON_INTERNAL,
-		    "out of memory");
+		result_raise(
+		    res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
 		return -1;
 	}
 	if (str_copy(w->root, path, sizeof(w->root)) >= sizeof(w->root)) {
@@ -288,12 +293,14 @@ dirsize_one(const struct probe_run *run, struct probe_result *res,
 	/* Leave the walk time to stop by itself and hand back its counts. */
 	margin = left > 2.0 ? 0.5 : left / 4;
 	w->deadline = run->deadline - margin;
-	if (call_with_deadline(dirsize_worker, w, sizeof(*w),
-	    run->deadline) == -1) {
+	if (call_with_deadline(dirsize_worker, w, sizeof(*w), run->deadline) ==
+	    -1) {
 		result_raise(res, STATE_UNKNOWN, REASON_TIMEOUT,
 		    "%s: timed out in a system call (hung filesystem?)", path);
-		str_appendf(msg, msgsize, msglen, "%s%s: timed out in a system "
-		    "call (hung filesystem?)", *msglen ? "; " : "", path);
+		str_appendf(msg, msgsize, msglen,
+		    "%s%s: timed out in a system "
+		    "call (hung filesystem?)",
+		    *msglen ? "; " : "", path);
 		ret = -1;
 		goto out;
 	}
@@ -322,19 +329,23 @@ dirsize_one(const struct probe_run *run, struct probe_result *res,
 	str_appendf(msg, msgsize, msglen, "%s%s %s in %llu files%s",
 	    *msglen ? "; " : "", path, human, (unsigned long long)w->files,
 	    w->timed_out ? " so far (timed out)" : "");
-	result_long(res, "%s: %llu bytes, %llu files, %llu directories, "
-	    "%llu unreadable, %llu vanished", path,
-	    (unsigned long long)w->bytes, (unsigned long long)w->files,
+	result_long(res,
+	    "%s: %llu bytes, %llu files, %llu directories, "
+	    "%llu unreadable, %llu vanished",
+	    path, (unsigned long long)w->bytes, (unsigned long long)w->files,
 	    (unsigned long long)w->dirs, (unsigned long long)w->errors,
 	    (unsigned long long)w->vanished);
 	if (w->errors > 0) {
 		result_raise(res, STATE_WARNING, REASON_NOT_FOUND, NULL);
-		str_appendf(msg, msgsize, msglen, " (%llu unreadable, first: %s)",
+		str_appendf(msg, msgsize, msglen,
+		    " (%llu unreadable, first: %s)",
 		    (unsigned long long)w->errors, w->first_error);
 	}
 	if (w->seen_full)
-		result_long(res, "%s: too many hard-linked files to remember; "
-		    "some may be counted twice", path);
+		result_long(res,
+		    "%s: too many hard-linked files to remember; "
+		    "some may be counted twice",
+		    path);
 	if (w->timed_out) {
 		result_raise(res, STATE_UNKNOWN, REASON_TIMEOUT, NULL);
 		ret = -1;
@@ -361,7 +372,7 @@ dirsize_run(const struct probe_run *run, struct probe_result *res)
 	msg[0] = '\0';
 	for (i = 0; i < n; i++) {
 		if (dirsize_one(run, res, args_list_item(run->args, "path", i),
-		    msg, sizeof(msg), &len) == -1) {
+			msg, sizeof(msg), &len) == -1) {
 			for (i++; i < n; i++)
 				str_appendf(msg, sizeof(msg), &len,
 				    "; %s not counted (deadline)",

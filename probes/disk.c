@@ -24,11 +24,36 @@
 /* Filesystems that hold no user data; tmpfs and overlay can be asked for
  * with --include-type. */
 static const char *const disk_pseudo_types[] = {
-	"proc", "sysfs", "devtmpfs", "devpts", "tmpfs", "cgroup", "cgroup2",
-	"securityfs", "pstore", "debugfs", "tracefs", "configfs", "fusectl",
-	"mqueue", "hugetlbfs", "bpf", "autofs", "binfmt_misc", "overlay",
-	"squashfs", "nsfs", "rpc_pipefs", "efivarfs", "ramfs", "selinuxfs",
-	"nfsd", "fuse.lxcfs", "fuse.gvfsd-fuse", "fuse.portal", "none",
+	"proc",
+	"sysfs",
+	"devtmpfs",
+	"devpts",
+	"tmpfs",
+	"cgroup",
+	"cgroup2",
+	"securityfs",
+	"pstore",
+	"debugfs",
+	"tracefs",
+	"configfs",
+	"fusectl",
+	"mqueue",
+	"hugetlbfs",
+	"bpf",
+	"autofs",
+	"binfmt_misc",
+	"overlay",
+	"squashfs",
+	"nsfs",
+	"rpc_pipefs",
+	"efivarfs",
+	"ramfs",
+	"selinuxfs",
+	"nfsd",
+	"fuse.lxcfs",
+	"fuse.gvfsd-fuse",
+	"fuse.portal",
+	"none",
 	NULL,
 };
 
@@ -110,8 +135,9 @@ disk_unescape(const char *src, size_t len, char *dst, size_t size)
 		char c = src[i];
 
 		if (c == '\\' && i + 3 < len && src[i + 1] >= '0' &&
-		    src[i + 1] <= '3' && src[i + 2] >= '0' && src[i + 2] <= '7' &&
-		    src[i + 3] >= '0' && src[i + 3] <= '7') {
+		    src[i + 1] <= '3' && src[i + 2] >= '0' &&
+		    src[i + 2] <= '7' && src[i + 3] >= '0' &&
+		    src[i + 3] <= '7') {
 			c = (char)((src[i + 1] - '0') * 64 +
 			    (src[i + 2] - '0') * 8 + (src[i + 3] - '0'));
 			i += 3;
@@ -152,8 +178,8 @@ disk_read_mounts(const struct args *a, struct disk_target *targets,
 	const char *p, *end, *eol;
 	int ret = -1;
 
-	if (file_read_capped("/proc/self/mounts", DISK_MOUNTS_CAP, &text,
-	    &len) == -1) {
+	if (file_read_capped(
+		"/proc/self/mounts", DISK_MOUNTS_CAP, &text, &len) == -1) {
 		snprintf(err, errlen, "cannot read /proc/self/mounts: %s",
 		    strerror(errno));
 		goto out;
@@ -168,14 +194,16 @@ disk_read_mounts(const struct args *a, struct disk_target *targets,
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (eol == NULL)
 			eol = end;
-		f = disk_field(p, eol, &flen);	/* device */
+		f = disk_field(p, eol, &flen); /* device */
 		f = disk_field(f + flen, eol, &flen);
 		if (flen == 0 || disk_unescape(f, flen, mnt, sizeof(mnt)) == -1)
 			continue;
 		f = disk_field(f + flen, eol, &flen);
-		if (flen == 0 || disk_unescape(f, flen, type, sizeof(type)) == -1)
+		if (flen == 0 ||
+		    disk_unescape(f, flen, type, sizeof(type)) == -1)
 			continue;
-		if (disk_is_pseudo(type) && !disk_in_list(a, "include-type", type))
+		if (disk_is_pseudo(type) &&
+		    !disk_in_list(a, "include-type", type))
 			continue;
 		if (disk_in_list(a, "exclude-type", type) ||
 		    disk_in_list(a, "exclude", mnt))
@@ -203,7 +231,7 @@ static void
 disk_human(char *buf, size_t size, double bytes)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB",
-	    "PiB" };
+		"PiB" };
 	size_t u = 0;
 
 	while (bytes >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
@@ -260,8 +288,8 @@ disk_problem(struct probe_result *res, struct disk_text *text,
 	va_end(ap);
 	result_raise(res, STATE_CRITICAL, reason, "%s", line);
 	result_long(res, "%s", line);
-	str_appendf(text->problems, sizeof(text->problems),
-	    &text->problems_len, "%s%s", text->problems_len ? "; " : "", line);
+	str_appendf(text->problems, sizeof(text->problems), &text->problems_len,
+	    "%s%s", text->problems_len ? "; " : "", line);
 }
 
 /* Check one path; returns -1 only when the deadline has passed. */
@@ -281,9 +309,9 @@ disk_check_one(const struct probe_run *run, struct probe_result *res,
 		return 0;
 	}
 	if (call_with_deadline(disk_statvfs_worker, &call, sizeof(call),
-	    run->deadline) == -1) {
-		disk_problem(res, text, REASON_TIMEOUT,
-		    "%s: statvfs timed out", path);
+		run->deadline) == -1) {
+		disk_problem(
+		    res, text, REASON_TIMEOUT, "%s: statvfs timed out", path);
 		return -1;
 	}
 	if (call.rc != 0) {
@@ -291,8 +319,8 @@ disk_check_one(const struct probe_run *run, struct probe_result *res,
 		    "%s is not accessible: %s", path, strerror(call.err));
 		return 0;
 	}
-	frsize = call.st.f_frsize ? (double)call.st.f_frsize :
-	    (double)call.st.f_bsize;
+	frsize = call.st.f_frsize ? (double)call.st.f_frsize
+				  : (double)call.st.f_bsize;
 	total = (double)call.st.f_blocks * frsize;
 	used = (double)(call.st.f_blocks - call.st.f_bfree) * frsize;
 	avail = (double)call.st.f_bavail * frsize;
@@ -332,9 +360,10 @@ disk_check_one(const struct probe_run *run, struct probe_result *res,
 	str_appendf(text->summary, sizeof(text->summary), &text->summary_len,
 	    "%s%s %.1f%% used (%s free of %s), inodes %.1f%%",
 	    text->summary_len ? "; " : "", path, pct, hfree, htotal, ipct);
-	result_long(res, "%s: used %.0f B, free %.0f B, total %.0f B, "
-	    "%.2f%% used, inodes %.2f%% used", path, used, avail, total, pct,
-	    ipct);
+	result_long(res,
+	    "%s: used %.0f B, free %.0f B, total %.0f B, "
+	    "%.2f%% used, inodes %.2f%% used",
+	    path, used, avail, total, pct, ipct);
 	return 0;
 }
 
@@ -349,7 +378,8 @@ disk_run(const struct probe_run *run, struct probe_result *res)
 	memset(&text, 0, sizeof(text));
 	targets = calloc(DISK_MOUNTS_MAX, sizeof(*targets));
 	if (targets == NULL) {
-		result_set(res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
+		result_set(
+		    res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
 		goto out;
 	}
 	if (args_list_count(run->args, "path") > 0) {
@@ -360,8 +390,8 @@ disk_run(const struct probe_run *run, struct probe_result *res)
 			str_copy(targets[i].path,
 			    args_list_item(run->args, "path", i),
 			    sizeof(targets[i].path));
-	} else if (disk_read_mounts(run->args, targets, &count, err,
-	    sizeof(err)) == -1) {
+	} else if (disk_read_mounts(
+		       run->args, targets, &count, err, sizeof(err)) == -1) {
 		result_set(res, STATE_UNKNOWN, REASON_INTERNAL, "%s", err);
 		goto out;
 	}

@@ -32,8 +32,8 @@ static const struct option_spec exec_options[] = {
 
 /* What the plugin printed, split per the plugin API. */
 struct exec_output {
-	char first[PROBE_MESSAGE_MAX];	/* text of line 1 */
-	char *perf;			/* every perfdata part, space-joined */
+	char first[PROBE_MESSAGE_MAX]; /* text of line 1 */
+	char *perf; /* every perfdata part, space-joined */
 	size_t perf_len;
 	bool perf_truncated;
 };
@@ -45,8 +45,8 @@ exec_trim(const char *s, size_t len, const char **start, size_t *outlen)
 		s++;
 		len--;
 	}
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
-	    s[len - 1] == '\r'))
+	while (len > 0 &&
+	    (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
 		len--;
 	*start = s;
 	*outlen = len;
@@ -95,7 +95,8 @@ exec_split(const char *out, size_t len, struct exec_output *o,
 			continue;
 		}
 		bar = memchr(p, '|', (size_t)(eol - p));
-		exec_trim(p, (size_t)((bar != NULL ? bar : eol) - p), &t, &tlen);
+		exec_trim(
+		    p, (size_t)((bar != NULL ? bar : eol) - p), &t, &tlen);
 		if (line == 0) {
 			if (tlen >= sizeof(o->first))
 				tlen = sizeof(o->first) - 1;
@@ -113,8 +114,8 @@ exec_split(const char *out, size_t len, struct exec_output *o,
 }
 
 static void
-exec_judge_metric(const struct probe_run *run, struct probe_result *res,
-    const char *name)
+exec_judge_metric(
+    const struct probe_run *run, struct probe_result *res, const char *name)
 {
 	struct metric *m = NULL;
 	char value[32], text[PROBE_MESSAGE_MAX];
@@ -131,8 +132,7 @@ exec_judge_metric(const struct probe_run *run, struct probe_result *res,
 	}
 	if (m == NULL) {
 		result_raise(res, STATE_UNKNOWN, REASON_NOT_FOUND,
-		    "metric '%s' not in the plugin's perfdata; %s", name,
-		    text);
+		    "metric '%s' not in the plugin's perfdata; %s", name, text);
 		return;
 	}
 	if (m->unknown) {
@@ -146,12 +146,12 @@ exec_judge_metric(const struct probe_run *run, struct probe_result *res,
 	format_number(value, sizeof(value), m->value);
 	if (range_alerts(&m->crit, m->value))
 		result_raise(res, STATE_CRITICAL, REASON_THRESHOLD,
-		    "%s (%s=%s%s outside critical range %s)", text,
-		    name, value, m->unit, m->crit.text);
+		    "%s (%s=%s%s outside critical range %s)", text, name, value,
+		    m->unit, m->crit.text);
 	else if (range_alerts(&m->warn, m->value))
 		result_raise(res, STATE_WARNING, REASON_THRESHOLD,
-		    "%s (%s=%s%s outside warning range %s)", text, name,
-		    value, m->unit, m->warn.text);
+		    "%s (%s=%s%s outside warning range %s)", text, name, value,
+		    m->unit, m->warn.text);
 }
 
 static int
@@ -171,15 +171,16 @@ exec_run(const struct probe_run *run, struct probe_result *res)
 		    "no command given (osemon check exec -- COMMAND ARGS...)");
 		goto out;
 	}
-	if (metric == NULL && (args_given(a, "warning") ||
-	    args_given(a, "critical"))) {
+	if (metric == NULL &&
+	    (args_given(a, "warning") || args_given(a, "critical"))) {
 		result_set(res, STATE_UNKNOWN, REASON_CONFIG,
 		    "-w/-c need --metric NAME");
 		goto out;
 	}
 	o.perf = malloc(EXEC_PERFDATA_MAX);
 	if (o.perf == NULL) {
-		result_set(res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
+		result_set(
+		    res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
 		goto out;
 	}
 	o.perf[0] = '\0';
@@ -216,7 +217,8 @@ exec_run(const struct probe_run *run, struct probe_result *res)
 		goto out;
 	}
 	if (perfdata_parse(o.perf, res->metrics + res->metric_count,
-	    PROBE_METRICS_MAX - res->metric_count, &n, err, sizeof(err)) == -1) {
+		PROBE_METRICS_MAX - res->metric_count, &n, err,
+		sizeof(err)) == -1) {
 		result_set(res, STATE_UNKNOWN, REASON_BAD_OUTPUT,
 		    "bad perfdata from %s: %s", a->rest[0], err);
 		goto out;

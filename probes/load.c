@@ -92,7 +92,7 @@ load_run(const struct probe_run *run, struct probe_result *res)
 {
 	static const char *const names[3] = { "load1", "load5", "load15" };
 	static const char *const cpu_names[3] = { "load1_per_cpu",
-	    "load5_per_cpu", "load15_per_cpu" };
+		"load5_per_cpu", "load15_per_cpu" };
 	const char *path = args_string(run->args, "loadavg");
 	bool percpu = args_flag(run->args, "percpu");
 	struct range warn[3], crit[3];
@@ -138,7 +138,7 @@ load_run(const struct probe_run *run, struct probe_result *res)
 		struct metric *m;
 
 		if ((m = result_metric(res, cpu_names[i], v[i] / (double)cpus,
-		    "", DS_GAUGE)) != NULL) {
+			 "", DS_GAUGE)) != NULL) {
 			m->has_min = true;
 			m->min = 0;
 			if (percpu) {
@@ -150,8 +150,7 @@ load_run(const struct probe_run *run, struct probe_result *res)
 	result_apply_thresholds(res);
 	snprintf(res->message, sizeof(res->message),
 	    "load average: %.2f, %.2f, %.2f (%ld CPU%s%s)", v[0], v[1], v[2],
-	    cpus, cpus == 1 ? "" : "s",
-	    percpu ? ", ranges per CPU" : "");
+	    cpus, cpus == 1 ? "" : "s", percpu ? ", ranges per CPU" : "");
 out:
 	free(text);
 	return 0;

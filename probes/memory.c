@@ -41,12 +41,17 @@ enum meminfo_key {
 };
 
 static const char *const meminfo_names[MI_COUNT] = {
-	"MemTotal", "MemFree", "MemAvailable", "Buffers", "Cached",
-	"SwapTotal", "SwapFree",
+	"MemTotal",
+	"MemFree",
+	"MemAvailable",
+	"Buffers",
+	"Cached",
+	"SwapTotal",
+	"SwapFree",
 };
 
 struct meminfo {
-	uint64_t v[MI_COUNT];	/* bytes */
+	uint64_t v[MI_COUNT]; /* bytes */
 	bool have[MI_COUNT];
 };
 
@@ -56,8 +61,8 @@ struct meminfo {
  * an error.  Returns 0, or -1 with err filled.
  */
 static int
-meminfo_parse(const char *text, size_t len, struct meminfo *mi, char *err,
-    size_t errlen)
+meminfo_parse(
+    const char *text, size_t len, struct meminfo *mi, char *err, size_t errlen)
 {
 	const char *p = text, *end = text + len, *eol;
 	size_t k;
@@ -105,7 +110,7 @@ meminfo_parse(const char *text, size_t len, struct meminfo *mi, char *err,
 		mi->v[k] = v;
 		mi->have[k] = true;
 		continue;
-bad:
+	bad:
 		snprintf(err, errlen, "bad %s line", meminfo_names[k]);
 		return -1;
 	}
@@ -119,8 +124,8 @@ bad:
 			snprintf(err, errlen, "no MemAvailable nor MemFree");
 			return -1;
 		}
-		mi->v[MI_AVAILABLE] = mi->v[MI_FREE] + mi->v[MI_BUFFERS] +
-		    mi->v[MI_CACHED];
+		mi->v[MI_AVAILABLE] =
+		    mi->v[MI_FREE] + mi->v[MI_BUFFERS] + mi->v[MI_CACHED];
 	}
 	if (mi->v[MI_AVAILABLE] > mi->v[MI_TOTAL])
 		mi->v[MI_AVAILABLE] = mi->v[MI_TOTAL];
@@ -130,8 +135,8 @@ bad:
 }
 
 static struct metric *
-memory_bytes(struct probe_result *res, const char *name, uint64_t v,
-    uint64_t max)
+memory_bytes(
+    struct probe_result *res, const char *name, uint64_t v, uint64_t max)
 {
 	struct metric *m;
 
@@ -185,8 +190,9 @@ memory_run(const struct probe_run *run, struct probe_result *res)
 	used = mi.v[MI_TOTAL] - mi.v[MI_AVAILABLE];
 	swap_used = mi.v[MI_SWAP_TOTAL] - mi.v[MI_SWAP_FREE];
 	pct = (double)used * 100.0 / (double)mi.v[MI_TOTAL];
-	swap_pct = mi.v[MI_SWAP_TOTAL] > 0 ?
-	    (double)swap_used * 100.0 / (double)mi.v[MI_SWAP_TOTAL] : 0;
+	swap_pct = mi.v[MI_SWAP_TOTAL] > 0
+	    ? (double)swap_used * 100.0 / (double)mi.v[MI_SWAP_TOTAL]
+	    : 0;
 
 	memory_bytes(res, "total", mi.v[MI_TOTAL], 0);
 	memory_bytes(res, "available", mi.v[MI_AVAILABLE], mi.v[MI_TOTAL]);
@@ -207,7 +213,8 @@ memory_run(const struct probe_run *run, struct probe_result *res)
 	if (mi.v[MI_SWAP_TOTAL] > 0)
 		snprintf(res->message, sizeof(res->message),
 		    "RAM %.1f%% used (%.0f of %.0f MiB), swap %.1f%% used "
-		    "(%.0f of %.0f MiB)", pct, (double)used / 1048576.0,
+		    "(%.0f of %.0f MiB)",
+		    pct, (double)used / 1048576.0,
 		    (double)mi.v[MI_TOTAL] / 1048576.0, swap_pct,
 		    (double)swap_used / 1048576.0,
 		    (double)mi.v[MI_SWAP_TOTAL] / 1048576.0);

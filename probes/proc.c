@@ -35,8 +35,8 @@ static const struct option_spec proc_options[] = {
 };
 
 struct proc_group {
-	const char *spec;	/* "a|b", borrowed from args */
-	char label[PROC_NAME_MAX];	/* first alternative */
+	const char *spec; /* "a|b", borrowed from args */
+	char label[PROC_NAME_MAX]; /* first alternative */
 	long count;
 	uint64_t rss;
 };
@@ -106,8 +106,8 @@ proc_rss_pages(const char *pid, uint64_t *pages)
 
 /* comm and basename(argv[0]) of a process; either may come back empty. */
 static void
-proc_names(const char *pid, char *comm, size_t commsize, char *arg0,
-    size_t arg0size)
+proc_names(
+    const char *pid, char *comm, size_t commsize, char *arg0, size_t arg0size)
 {
 	char path[300], buf[PROC_FILE_CAP];
 	const char *base;
@@ -115,8 +115,8 @@ proc_names(const char *pid, char *comm, size_t commsize, char *arg0,
 
 	comm[0] = arg0[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%s/comm", pid);
-	n = proc_read_small(path, buf, commsize < sizeof(buf) ? commsize :
-	    sizeof(buf));
+	n = proc_read_small(
+	    path, buf, commsize < sizeof(buf) ? commsize : sizeof(buf));
 	if (n > 0) {
 		if (buf[n - 1] == '\n')
 			buf[n - 1] = '\0';
@@ -143,8 +143,7 @@ proc_is_pid(const char *s)
 }
 
 static int
-proc_scan(struct proc_group *groups, size_t ngroups, char *err,
-    size_t errlen)
+proc_scan(struct proc_group *groups, size_t ngroups, char *err, size_t errlen)
 {
 	DIR *d = NULL;
 	struct dirent *de;
@@ -177,7 +176,8 @@ proc_scan(struct proc_group *groups, size_t ngroups, char *err,
 				rss_read = true;
 			}
 			groups[i].count++;
-			groups[i].rss += pages * (uint64_t)(page > 0 ? page : 4096);
+			groups[i].rss +=
+			    pages * (uint64_t)(page > 0 ? page : 4096);
 		}
 	}
 	closedir(d);
@@ -208,9 +208,11 @@ proc_run(const struct probe_run *run, struct probe_result *res)
 		groups[i].spec = args_list_item(run->args, "name", i);
 		bar = strchr(groups[i].spec, '|');
 		str_copy(groups[i].label, groups[i].spec,
-		    bar != NULL && (size_t)(bar - groups[i].spec) <
-		    sizeof(groups[i].label) ?
-		    (size_t)(bar - groups[i].spec) + 1 : sizeof(groups[i].label));
+		    bar != NULL &&
+			    (size_t)(bar - groups[i].spec) <
+				sizeof(groups[i].label)
+			? (size_t)(bar - groups[i].spec) + 1
+			: sizeof(groups[i].label));
 	}
 	if (proc_scan(groups, ngroups, err, sizeof(err)) == -1) {
 		result_set(res, STATE_UNKNOWN, REASON_INTERNAL, "%s", err);
@@ -222,13 +224,13 @@ proc_run(const struct probe_run *run, struct probe_result *res)
 
 		snprintf(name, sizeof(name), "%s_count", groups[i].label);
 		if ((m = result_metric(res, name, (double)groups[i].count, "",
-		    DS_GAUGE)) != NULL) {
+			 DS_GAUGE)) != NULL) {
 			m->has_min = true;
 			m->min = 0;
 		}
 		snprintf(name, sizeof(name), "%s_rss", groups[i].label);
 		if ((m = result_metric(res, name, (double)groups[i].rss, "B",
-		    DS_GAUGE)) != NULL) {
+			 DS_GAUGE)) != NULL) {
 			m->has_min = true;
 			m->min = 0;
 			if (groups[i].count > 0) {
@@ -236,12 +238,15 @@ proc_run(const struct probe_run *run, struct probe_result *res)
 				args_range(run->args, "critical", &m->crit);
 			}
 		}
-		str_appendf(msg, sizeof(msg), &len, "%s%s: %ld process%s, "
-		    "%.1f MiB RSS", i ? "; " : "", groups[i].spec,
-		    groups[i].count, groups[i].count == 1 ? "" : "es",
+		str_appendf(msg, sizeof(msg), &len,
+		    "%s%s: %ld process%s, "
+		    "%.1f MiB RSS",
+		    i ? "; " : "", groups[i].spec, groups[i].count,
+		    groups[i].count == 1 ? "" : "es",
 		    (double)groups[i].rss / 1048576.0);
 		if (groups[i].count < min_count)
-			result_raise(res, STATE_CRITICAL, REASON_NOT_FOUND, NULL);
+			result_raise(
+			    res, STATE_CRITICAL, REASON_NOT_FOUND, NULL);
 	}
 	result_apply_thresholds(res);
 	/* Missing names first: they are what the reader must see. */
