@@ -11,6 +11,7 @@ openssl ca-certificates curl python3 python3-aiosmtpd
 nginx-light varnish mariadb-server mariadb-client
 rrdtool rrdcached munin-node monitoring-plugins-basic monitoring-plugins-standard
 gnupg tar procps iproute2 util-linux valgrind file chromium
+nagios4 icinga2
 "
 
 missing=""
