@@ -1561,26 +1561,18 @@ b2_large_free(struct b2_large *l)
 	free(l);
 }
 
-int
-b2_upload_fd(struct b2_client *c, const char *bucket_id, const char *name,
-    int fd, size_t len, struct b2_file *out)
+/* One attempt at a large file; cancelled (parts freed) on failure. */
+static int
+upload_large(struct b2_client *c, const char *bucket_id, const char *name,
+    int fd, size_t len, long long part, long long minp, struct b2_file *out)
 {
 	struct b2_large *l = NULL;
-	long long part, minp;
 	size_t off = 0, n;
 	int i = 0, rc = -1;
 	char saved[B2_ERROR_MAX];
 	enum b2_error_kind kind;
 	int status;
 
-	part = b2_part_size(c);
-	minp = b2_min_part_size(c);
-	if (part < 1 || minp < 1)
-		return -1;
-	/* One part, or a last part below the minimum: a single upload. */
-	if ((long long)len <= part || (long long)len < 2 * minp)
-		return b2_upload_file(c, bucket_id, name, NULL, fd, 0, len,
-		    out);
 	l = b2_large_start(c, bucket_id, name, NULL);
 	if (l == NULL)
 		return -1;
@@ -1619,6 +1611,30 @@ fail:
 out:
 	b2_large_free(l);
 	return rc;
+}
+
+int
+b2_upload_fd(struct b2_client *c, const char *bucket_id, const char *name,
+    int fd, size_t len, struct b2_file *out)
+{
+	long long part, minp;
+
+	part = b2_part_size(c);
+	minp = b2_min_part_size(c);
+	if (part < 1 || minp < 1)
+		return -1;
+	/* One part, or a last part below the minimum: a single upload. */
+	if ((long long)len <= part || (long long)len < 2 * minp)
+		return b2_upload_file(c, bucket_id, name, NULL, fd, 0, len,
+		    out);
+	if (upload_large(c, bucket_id, name, fd, len, part, minp, out) == 0)
+		return 0;
+	/* A large file is pinned to one vault: when that vault stays busy
+	 * ("No uploads available in vault"), only a new large file helps.
+	 * Restart once. */
+	if (c->kind != B2_ERR_BUSY)
+		return -1;
+	return upload_large(c, bucket_id, name, fd, len, part, minp, out);
 }
 
 /* ---- download / delete ------------------------------------------------ */

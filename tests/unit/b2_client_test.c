@@ -325,6 +325,39 @@ test_large_upload_with_503(void **state)
 }
 
 static void
+test_large_restart_when_vault_busy(void **state)
+{
+	struct b2_client *c = client(&v3srv, 30);
+	char bid[B2_ID_MAX];
+	struct b2_file up;
+	size_t len = 9000;
+	int src = temp_file(len, 3);
+	long starts, cancels, n = 0;
+
+	(void)state;
+	assert_int_equal(b2_bucket_id(c, "backups", bid, sizeof(bid)), 0);
+	starts = call_count(&v3srv, "b2_start_large_file");
+	cancels = call_count(&v3srv, "b2_cancel_large_file");
+	/* part 2 fails on every one of the five upload URLs */
+	json_decref(control(&v3srv, "{\"op\":\"fault\",\"call\":"
+	    "\"b2_upload_part\",\"status\":503,\"skip\":1,\"count\":5,"
+	    "\"message\":\"No uploads available in vault 0001099\"}"));
+	assert_int_equal(b2_upload_fd(c, bid, "daily_vault.tar.gpg", src, len,
+	    &up), 0);
+	assert_true(up.size == (long long)len);
+	assert_int_equal(call_count(&v3srv, "b2_start_large_file") - starts,
+	    2);
+	assert_int_equal(call_count(&v3srv, "b2_cancel_large_file") - cancels,
+	    1);
+	/* no unfinished large file is left behind */
+	assert_int_equal(b2_list_file_versions(c, bid, "daily_vault",
+	    count_cb, &n), 0);
+	assert_int_equal(n, 1);
+	close(src);
+	b2_client_free(c);
+}
+
+static void
 test_large_api_rules(void **state)
 {
 	struct b2_client *c = client(&v3srv, 20);
@@ -519,6 +552,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_small_upload_roundtrip),
 		cmocka_unit_test(test_large_upload_with_503),
+		cmocka_unit_test(test_large_restart_when_vault_busy),
 		cmocka_unit_test(test_large_api_rules),
 		cmocka_unit_test(test_upload_retries),
 		cmocka_unit_test(test_reauth_and_backoff),
