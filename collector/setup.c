@@ -16,6 +16,10 @@
 #include "runtime.h"
 #include "util.h"
 
+/* [smtp] belongs to alerts/; validated here too when it is linked in, so
+ * `config check` reports its errors with the others. */
+extern const struct option_spec alerts_smtp_options[] __attribute__((weak));
+
 const struct option_spec collector_global_options[] = {
 	{ "interval", 0, OPT_INT, "SECONDS", "60", 1, 86400,
 	    "default seconds between two runs of a check" },
@@ -499,6 +503,14 @@ collector_conf_load_text(const char *path, const char *text_in,
 			    conf->cfg->name, errs);
 			args_free(&al);
 		}
+	}
+	g = cfg_find(conf->cfg, "smtp", NULL);
+	if (g != NULL && alerts_smtp_options != NULL) {
+		struct args sm;
+
+		(void)cfg_section_to_args(g, alerts_smtp_options, &sm,
+		    conf->cfg->name, errs);
+		args_free(&sm);
 	}
 	if (parse_timeout_state(args_string(&conf->global, "timeout-state"),
 	    &ts) != 0)
