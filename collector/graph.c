@@ -75,9 +75,12 @@ graph_needs_render(const char *rrd_path, const char *png_path,
 	return 1;
 }
 
-/* rrdtool's argument grammar: ':' separates fields, '\' escapes. */
+/*
+ * rrdtool's argument grammar: ':' separates fields and '\\' escapes.  A
+ * legend (text) also loses '%' and control characters; a path keeps them.
+ */
 static void
-graph_escape(char *dst, size_t size, const char *src)
+graph_escape(char *dst, size_t size, const char *src, bool text)
 {
 	size_t len = 0;
 
@@ -85,9 +88,9 @@ graph_escape(char *dst, size_t size, const char *src)
 		if (*src == ':' || *src == '\\') {
 			dst[len++] = '\\';
 			dst[len++] = *src;
-		} else if (*src == '%')
+		} else if (text && *src == '%')
 			dst[len++] = '_';
-		else if ((unsigned char)*src < 0x20)
+		else if (text && (unsigned char)*src < 0x20)
 			dst[len++] = ' ';
 		else
 			dst[len++] = *src;
@@ -184,8 +187,8 @@ graph_render(const struct graph_spec *spec, enum graph_period period, char *err,
 		snprintf(err, errlen, "graph: out of memory");
 		return -1;
 	}
-	graph_escape(def, sizeof(def), spec->rrd_path);
-	graph_escape(legend, sizeof(legend), m->name);
+	graph_escape(def, sizeof(def), spec->rrd_path, false);
+	graph_escape(legend, sizeof(legend), m->name, true);
 	if (spec->host != NULL && spec->host[0] != '\0')
 		snprintf(title, sizeof(title), "%s / %s / %s - by %s",
 		    spec->host, spec->check, m->name,

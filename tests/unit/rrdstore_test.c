@@ -360,6 +360,65 @@ test_graphs(void **state)
 	free(out);
 }
 
+/* rrdtool's argument grammar must not see probe text or folder names:
+ * ':' in the RRD path, ':' '%' '\\' and newlines in the metric name. */
+static void
+test_graph_odd_names(void **state)
+{
+	char dir[] = "/tmp/rrd:odd%s.XXXXXX";
+	char rrd_dir[256], graph_dir[256], png[512], err[1024];
+	char *out;
+	struct probe_result *res;
+	struct rrd_store *st;
+	struct graph_spec spec;
+	struct metric *m;
+	time_t t0 = time(NULL);
+	int i;
+
+	(void)state;
+	out = malloc(OUT_MAX);
+	res = malloc(sizeof(*res));
+	assert_non_null(out);
+	assert_non_null(res);
+	assert_non_null(mkdtemp(dir));
+	snprintf(rrd_dir, sizeof(rrd_dir), "%s/rrd", dir);
+	snprintf(graph_dir, sizeof(graph_dir), "%s/www", dir);
+	t0 -= t0 % 60 + 600;
+	st = rrd_store_new(rrd_dir, NULL, err, sizeof(err));
+	assert_non_null(st);
+	for (i = 0; i < 5; i++) {
+		result_init(res);
+		m = result_metric(res, "t: 50%s\\l\nDEF:x", i, "ms", DS_GAUGE);
+		assert_non_null(m);
+		assert_int_equal(range_parse("@1:2", &m->warn), 0);
+		assert_int_equal(range_parse("~:3", &m->crit), 0);
+		assert_int_equal(rrd_store_update(st, "odd:check", 60,
+				     t0 + i * 60, res, err, sizeof(err)),
+		    0);
+	}
+	assert_int_equal(rrd_metric_path(rrd_dir, "odd:check",
+			     res->metrics[0].name, out, OUT_MAX),
+	    0);
+	assert_int_equal(graph_png_path(graph_dir, "odd:check",
+			     res->metrics[0].name, GRAPH_DAY, png, sizeof(png)),
+	    0);
+	snprintf(err, sizeof(err), "%s/odd_check", graph_dir);
+	assert_int_equal(mkdir_p(err, 0755), 0);
+	spec.rrd_path = out;
+	spec.png_path = png;
+	spec.host = "h:o%st";
+	spec.check = "odd:check";
+	spec.metric = &res->metrics[0];
+	if (graph_render(&spec, GRAPH_DAY, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	run_capture(out, OUT_MAX, "file -b '%s'", png);
+	assert_non_null(strstr(out, "PNG image data, 497 x"));
+	rrd_store_free(st);
+	remove_tree(dir);
+	free(res);
+	free(out);
+}
+
 static void
 test_store_rrdcached(void **state)
 {
@@ -448,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_filename),
 		cmocka_unit_test(test_store_direct),
 		cmocka_unit_test(test_graphs),
+		cmocka_unit_test(test_graph_odd_names),
 		cmocka_unit_test(test_store_rrdcached),
 	};
 
