@@ -59,6 +59,10 @@ sleep 1
 t_run "$OSEMON" graph -c "$D/osemon.conf"
 expect_rc 0 "osemon graph"
 expect_eq "$(stat -c %y "$day")" "$d0" "unchanged data: day graph not redrawn"
+week="$D/www/tree/$M-week.png"
+rm -f "$week"
+t_run "$OSEMON" graph -c "$D/osemon.conf"
+expect_match "$(file -b "$week")" '^PNG image data, 497 x ' "osemon graph redraws a missing PNG from the state file's metrics"
 
 # New data a second later: stored; the day graph follows, the year graph
 # (redrawn at most daily) stays.
