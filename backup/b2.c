@@ -20,7 +20,7 @@
 
 #include "util.h"
 
-#define B2_RESPONSE_CAP (16L * 1024 * 1024)	/* JSON answers */
+#define B2_RESPONSE_CAP (16L * 1024 * 1024) /* JSON answers */
 #define B2_URL_MAX 4096
 #define B2_TOKEN_MAX 512
 #define B2_LIST_PAGE 1000
@@ -56,8 +56,8 @@ struct b2_large {
 	char name[B2_NAME_MAX + 1];
 	char upload_url[B2_URL_MAX];
 	char upload_token[B2_TOKEN_MAX];
-	int part_count;			/* highest part number uploaded */
-	char (*sha1)[B2_SHA1_HEX];	/* B2_MAX_PARTS entries */
+	int part_count; /* highest part number uploaded */
+	char (*sha1)[B2_SHA1_HEX]; /* B2_MAX_PARTS entries */
 };
 
 /* One HTTP exchange. */
@@ -75,9 +75,9 @@ struct http_io {
 	size_t resp_len;
 	size_t resp_cap_used;
 	bool overflow;
-	int out_fd;			/* download target for status 200 */
+	int out_fd; /* download target for status 200 */
 	bool out_error;
-	EVP_MD_CTX *sha;		/* download hash, NULL otherwise */
+	EVP_MD_CTX *sha; /* download hash, NULL otherwise */
 	long long written;
 	char retry_after[32];
 	char content_sha1[B2_SHA1_HEX + 16];
@@ -146,17 +146,19 @@ b2_client_new(const char *api_url, const char *key_id, const char *key,
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		goto fail;
-	c->api_url = strdup(api_url != NULL && api_url[0] != '\0' ?
-	    api_url : B2_DEFAULT_API_URL);
+	c->api_url =
+	    strdup(api_url != NULL && api_url[0] != '\0' ? api_url
+							 : B2_DEFAULT_API_URL);
 	c->key_id = strdup(key_id);
 	c->key = strdup(key);
 	c->ca_file = dup_or_null(opt->ca_file);
-	c->user_agent = strdup(opt->user_agent != NULL ? opt->user_agent :
-	    "osemon/" OSEMON_VERSION);
-	c->connect_timeout_ms = opt->connect_timeout_ms > 0 ?
-	    opt->connect_timeout_ms : 10000;
-	c->low_speed_time_s = opt->low_speed_time_s > 0 ?
-	    opt->low_speed_time_s : 30;
+	c->user_agent =
+	    strdup(opt->user_agent != NULL ? opt->user_agent
+					   : "osemon/" OSEMON_VERSION);
+	c->connect_timeout_ms =
+	    opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : 10000;
+	c->low_speed_time_s =
+	    opt->low_speed_time_s > 0 ? opt->low_speed_time_s : 30;
 	c->curl = curl_easy_init();
 	if (c->api_url == NULL || c->key_id == NULL || c->key == NULL ||
 	    (opt->ca_file != NULL && c->ca_file == NULL) ||
@@ -279,8 +281,8 @@ b2_parse_retry_after(const char *value)
 /* Copy a JSON string member; NULL/absent gives "". -1 when the member has
  * the wrong type or does not fit. */
 static int
-json_str(const json_t *obj, const char *key, char *out, size_t size,
-    bool required)
+json_str(
+    const json_t *obj, const char *key, char *out, size_t size, bool required)
 {
 	const json_t *v = json_object_get(obj, key);
 
@@ -291,7 +293,7 @@ json_str(const json_t *obj, const char *key, char *out, size_t size,
 		return -1;
 	if (json_string_length(v) >= size ||
 	    strlen(json_string_value(v)) != json_string_length(v))
-		return -1;	/* too long, or an embedded NUL */
+		return -1; /* too long, or an embedded NUL */
 	str_copy(out, json_string_value(v), size);
 	return 0;
 }
@@ -325,8 +327,8 @@ load_object(const char *json, size_t len, char *err, size_t errlen)
 
 	root = json_loadb(json, len, 0, &jerr);
 	if (root == NULL) {
-		snprintf(err, errlen, "invalid JSON (%s at byte %d)",
-		    jerr.text, jerr.position);
+		snprintf(err, errlen, "invalid JSON (%s at byte %d)", jerr.text,
+		    jerr.position);
 		return NULL;
 	}
 	if (!json_is_object(root)) {
@@ -338,8 +340,8 @@ load_object(const char *json, size_t len, char *err, size_t errlen)
 }
 
 int
-b2_parse_authorize(const char *json, size_t len, struct b2_auth *out,
-    char *err, size_t errlen)
+b2_parse_authorize(
+    const char *json, size_t len, struct b2_auth *out, char *err, size_t errlen)
 {
 	json_t *root = NULL;
 	const json_t *api, *allowed, *buckets;
@@ -350,10 +352,12 @@ b2_parse_authorize(const char *json, size_t len, struct b2_auth *out,
 	if (root == NULL)
 		goto out;
 	if (json_str(root, "accountId", out->account_id,
-	    sizeof(out->account_id), true) != 0 ||
-	    json_str(root, "authorizationToken", out->token,
-	    sizeof(out->token), true) != 0 || out->token[0] == '\0') {
-		snprintf(err, errlen, "authorize answer lacks accountId or "
+		sizeof(out->account_id), true) != 0 ||
+	    json_str(root, "authorizationToken", out->token, sizeof(out->token),
+		true) != 0 ||
+	    out->token[0] == '\0') {
+		snprintf(err, errlen,
+		    "authorize answer lacks accountId or "
 		    "authorizationToken");
 		goto out;
 	}
@@ -366,18 +370,20 @@ b2_parse_authorize(const char *json, size_t len, struct b2_auth *out,
 		api = root;
 		allowed = json_object_get(root, "allowed");
 	}
-	if (json_str(api, "apiUrl", out->api_url, sizeof(out->api_url),
-	    true) != 0 || json_str(api, "downloadUrl", out->download_url,
-	    sizeof(out->download_url), true) != 0 ||
+	if (json_str(api, "apiUrl", out->api_url, sizeof(out->api_url), true) !=
+		0 ||
+	    json_str(api, "downloadUrl", out->download_url,
+		sizeof(out->download_url), true) != 0 ||
 	    !is_http_url(out->api_url) || !is_http_url(out->download_url)) {
-		snprintf(err, errlen, "authorize answer lacks a valid apiUrl "
+		snprintf(err, errlen,
+		    "authorize answer lacks a valid apiUrl "
 		    "or downloadUrl");
 		goto out;
 	}
 	if (json_ll(api, "recommendedPartSize", 100000000,
-	    &out->recommended_part_size) != 0 ||
+		&out->recommended_part_size) != 0 ||
 	    json_ll(api, "absoluteMinimumPartSize", 5000000,
-	    &out->minimum_part_size) != 0 ||
+		&out->minimum_part_size) != 0 ||
 	    out->minimum_part_size < 1 || out->recommended_part_size < 1) {
 		snprintf(err, errlen, "authorize answer has bad part sizes");
 		goto out;
@@ -386,21 +392,24 @@ b2_parse_authorize(const char *json, size_t len, struct b2_auth *out,
 		out->recommended_part_size = out->minimum_part_size;
 	/* The bucket a restricted key is limited to. */
 	if (json_str(api, "bucketId", out->bucket_id, sizeof(out->bucket_id),
-	    false) != 0 || json_str(api, "bucketName", out->bucket_name,
-	    sizeof(out->bucket_name), false) != 0)
+		false) != 0 ||
+	    json_str(api, "bucketName", out->bucket_name,
+		sizeof(out->bucket_name), false) != 0)
 		goto bad_bucket;
 	if (out->bucket_id[0] == '\0' && json_is_object(allowed)) {
 		buckets = json_object_get(allowed, "buckets");
 		if (json_is_array(buckets) && json_array_size(buckets) == 1) {
 			if (json_str(json_array_get(buckets, 0), "id",
-			    out->bucket_id, sizeof(out->bucket_id), false) ||
+				out->bucket_id, sizeof(out->bucket_id),
+				false) ||
 			    json_str(json_array_get(buckets, 0), "name",
-			    out->bucket_name, sizeof(out->bucket_name), false))
+				out->bucket_name, sizeof(out->bucket_name),
+				false))
 				goto bad_bucket;
 		} else if (json_str(allowed, "bucketId", out->bucket_id,
-		    sizeof(out->bucket_id), false) != 0 ||
+			       sizeof(out->bucket_id), false) != 0 ||
 		    json_str(allowed, "bucketName", out->bucket_name,
-		    sizeof(out->bucket_name), false) != 0)
+			sizeof(out->bucket_name), false) != 0)
 			goto bad_bucket;
 	}
 	rc = 0;
@@ -413,8 +422,7 @@ out:
 }
 
 static int
-file_from_json(const json_t *f, struct b2_file *out, char *err,
-    size_t errlen)
+file_from_json(const json_t *f, struct b2_file *out, char *err, size_t errlen)
 {
 	long long v1size;
 
@@ -428,14 +436,15 @@ file_from_json(const json_t *f, struct b2_file *out, char *err,
 		return -1;
 	}
 	if (json_str(f, "fileId", out->id, sizeof(out->id), false) != 0 ||
-	    json_str(f, "action", out->action, sizeof(out->action),
-	    false) != 0 ||
-	    json_str(f, "contentSha1", out->sha1, sizeof(out->sha1),
-	    false) != 0 ||
+	    json_str(f, "action", out->action, sizeof(out->action), false) !=
+		0 ||
+	    json_str(f, "contentSha1", out->sha1, sizeof(out->sha1), false) !=
+		0 ||
 	    json_ll(f, "uploadTimestamp", 0, &out->upload_ms) != 0 ||
 	    json_ll(f, "size", -1, &v1size) != 0 ||
 	    json_ll(f, "contentLength", v1size, &out->size) != 0) {
-		snprintf(err, errlen, "file entry has a field of the wrong "
+		snprintf(err, errlen,
+		    "file entry has a field of the wrong "
 		    "type");
 		return -1;
 	}
@@ -447,8 +456,8 @@ file_from_json(const json_t *f, struct b2_file *out, char *err,
 }
 
 int
-b2_parse_file(const char *json, size_t len, struct b2_file *out, char *err,
-    size_t errlen)
+b2_parse_file(
+    const char *json, size_t len, struct b2_file *out, char *err, size_t errlen)
 {
 	json_t *root;
 	int rc;
@@ -464,8 +473,8 @@ b2_parse_file(const char *json, size_t len, struct b2_file *out, char *err,
 
 int
 b2_parse_list(const char *json, size_t len, b2_file_cb cb, void *arg,
-    char *next_name, size_t next_name_size, char *next_id,
-    size_t next_id_size, char *err, size_t errlen)
+    char *next_name, size_t next_name_size, char *next_id, size_t next_id_size,
+    char *err, size_t errlen)
 {
 	json_t *root = NULL;
 	const json_t *files;
@@ -484,9 +493,11 @@ b2_parse_list(const char *json, size_t len, b2_file_cb cb, void *arg,
 		snprintf(err, errlen, "listing has no files array");
 		goto out;
 	}
-	if (json_str(root, "nextFileName", next_name, next_name_size,
-	    false) != 0 || (next_id != NULL && json_str(root, "nextFileId",
-	    next_id, next_id_size, false) != 0)) {
+	if (json_str(root, "nextFileName", next_name, next_name_size, false) !=
+		0 ||
+	    (next_id != NULL &&
+		json_str(root, "nextFileId", next_id, next_id_size, false) !=
+		    0)) {
 		snprintf(err, errlen, "listing has a bad nextFileName/Id");
 		goto out;
 	}
@@ -496,8 +507,8 @@ b2_parse_list(const char *json, size_t len, b2_file_cb cb, void *arg,
 		goto out;
 	}
 	for (i = 0; i < json_array_size(files); i++) {
-		if (file_from_json(json_array_get(files, i), f, err,
-		    errlen) != 0)
+		if (file_from_json(json_array_get(files, i), f, err, errlen) !=
+		    0)
 			goto out;
 		r = cb(f, arg);
 		if (r < 0) {
@@ -531,8 +542,8 @@ b2_parse_error(const char *json, size_t len, char *code, size_t code_size,
 	if (json_is_object(root)) {
 		if (json_str(root, "code", code, code_size, false) != 0)
 			code[0] = '\0';
-		if (json_str(root, "message", message, message_size,
-		    false) != 0) {
+		if (json_str(root, "message", message, message_size, false) !=
+		    0) {
 			/* too long: keep what fits */
 			const json_t *m = json_object_get(root, "message");
 
@@ -671,8 +682,8 @@ on_read(char *buf, size_t size, size_t nmemb, void *arg)
 		return want;
 	}
 	do
-		r = pread(io->body_fd, buf, want,
-		    io->body_off + (off_t)io->body_pos);
+		r = pread(
+		    io->body_fd, buf, want, io->body_off + (off_t)io->body_pos);
 	while (r < 0 && errno == EINTR);
 	if (r <= 0)
 		return CURL_READFUNC_ABORT;
@@ -685,8 +696,7 @@ on_seek(void *arg, curl_off_t offset, int origin)
 {
 	struct http_io *io = arg;
 
-	if (origin != SEEK_SET || offset < 0 ||
-	    (size_t)offset > io->body_len)
+	if (origin != SEEK_SET || offset < 0 || (size_t)offset > io->body_len)
 		return CURL_SEEKFUNC_CANTSEEK;
 	io->body_pos = (size_t)offset;
 	return CURL_SEEKFUNC_OK;
@@ -720,8 +730,10 @@ http_do(struct b2_client *c, const char *what, const char *method,
 	if (c->deadline > 0) {
 		left = deadline_left(c->deadline);
 		if (left <= 0) {
-			b2_set_error(c, B2_ERR_TIMEOUT, 0, "", "%s: deadline "
-			    "passed before the request", what);
+			b2_set_error(c, B2_ERR_TIMEOUT, 0, "",
+			    "%s: deadline "
+			    "passed before the request",
+			    what);
 			return -1;
 		}
 	}
@@ -757,8 +769,8 @@ http_do(struct b2_client *c, const char *what, const char *method,
 		curl_easy_setopt(h, CURLOPT_READDATA, io);
 		curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
 		curl_easy_setopt(h, CURLOPT_SEEKDATA, io);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)io->body_len);
+		curl_easy_setopt(
+		    h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)io->body_len);
 	}
 	io->curl_err[0] = '\0';
 	io->cc = curl_easy_perform(h);
@@ -775,19 +787,25 @@ http_do(struct b2_client *c, const char *what, const char *method,
 		return 0;
 	}
 	if (io->cc == CURLE_WRITE_ERROR && io->out_error) {
-		b2_set_error(c, B2_ERR_LOCAL, 0, "", "%s: cannot write the "
-		    "download: %s", what, strerror(errno));
+		b2_set_error(c, B2_ERR_LOCAL, 0, "",
+		    "%s: cannot write the "
+		    "download: %s",
+		    what, strerror(errno));
 		return -1;
 	}
 	if (io->overflow) {
-		b2_set_error(c, B2_ERR_PROTOCOL, 0, "", "%s: answer larger "
-		    "than %ld bytes", what, B2_RESPONSE_CAP);
+		b2_set_error(c, B2_ERR_PROTOCOL, 0, "",
+		    "%s: answer larger "
+		    "than %ld bytes",
+		    what, B2_RESPONSE_CAP);
 		return -1;
 	}
 	if (io->cc == CURLE_OPERATION_TIMEDOUT && c->deadline > 0 &&
 	    deadline_left(c->deadline) <= 0.05) {
-		b2_set_error(c, B2_ERR_TIMEOUT, 0, "", "%s: no answer from "
-		    "B2 before the deadline", what);
+		b2_set_error(c, B2_ERR_TIMEOUT, 0, "",
+		    "%s: no answer from "
+		    "B2 before the deadline",
+		    what);
 		return -1;
 	}
 	switch (io->cc) {
@@ -800,13 +818,13 @@ http_do(struct b2_client *c, const char *what, const char *method,
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 		b2_set_error(c, B2_ERR_CONNECT, 0, "", "%s: %s", what,
-		    io->curl_err[0] != '\0' ? io->curl_err :
-		    curl_easy_strerror(io->cc));
+		    io->curl_err[0] != '\0' ? io->curl_err
+					    : curl_easy_strerror(io->cc));
 		return -1;
 	default:
 		b2_set_error(c, B2_ERR_BUSY, 0, "", "%s: %s", what,
-		    io->curl_err[0] != '\0' ? io->curl_err :
-		    curl_easy_strerror(io->cc));
+		    io->curl_err[0] != '\0' ? io->curl_err
+					    : curl_easy_strerror(io->cc));
 		return -1;
 	}
 }
@@ -852,15 +870,15 @@ set_http_error(struct b2_client *c, const char *what, struct http_io *io)
 	else
 		kind = B2_ERR_REQUEST;
 	b2_set_error(c, kind, (int)io->status, code, "%s: HTTP %ld%s%s%s%s",
-	    what, io->status, code[0] ? " " : "", code,
-	    message[0] ? ": " : "", message);
+	    what, io->status, code[0] ? " " : "", code, message[0] ? ": " : "",
+	    message);
 }
 
 static bool
 retryable_status(long st)
 {
-	return st == 408 || st == 429 || st == 500 || st == 502 ||
-	    st == 503 || st == 504;
+	return st == 408 || st == 429 || st == 500 || st == 502 || st == 503 ||
+	    st == 504;
 }
 
 int
@@ -873,17 +891,20 @@ b2_authorize(struct b2_client *c)
 
 	io_reset(&io, c);
 	c->authorized = false;
-	if ((size_t)snprintf(url, sizeof(url), "%s/b2api/v3/"
-	    "b2_authorize_account", c->api_url) >= sizeof(url)) {
+	if ((size_t)snprintf(url, sizeof(url),
+		"%s/b2api/v3/"
+		"b2_authorize_account",
+		c->api_url) >= sizeof(url)) {
 		b2_set_error(c, B2_ERR_LOCAL, 0, "", "API URL too long");
 		goto out;
 	}
 	for (attempt = 0;; attempt++) {
 		io_reset(&io, c);
 		if (http_do(c, "b2_authorize_account", "GET", url, NULL, &io,
-		    true) != 0) {
-			if (c->kind != B2_ERR_BUSY || attempt + 1 >=
-			    B2_API_TRIES || backoff(c, attempt, -1) != 0)
+			true) != 0) {
+			if (c->kind != B2_ERR_BUSY ||
+			    attempt + 1 >= B2_API_TRIES ||
+			    backoff(c, attempt, -1) != 0)
 				goto out;
 			continue;
 		}
@@ -895,17 +916,18 @@ b2_authorize(struct b2_client *c)
 			b2_set_error(c, B2_ERR_AUTH, 401, c->err_code,
 			    "B2 refused key ID %s and its application key "
 			    "(HTTP 401 %s): check key-id and key-file",
-			    c->key_id, c->err_code[0] ? c->err_code :
-			    "unauthorized");
+			    c->key_id,
+			    c->err_code[0] ? c->err_code : "unauthorized");
 			goto out;
 		}
-		if (!retryable_status(io.status) || attempt + 1 >=
-		    B2_API_TRIES || backoff(c, attempt,
-		    b2_parse_retry_after(io.retry_after)) != 0)
+		if (!retryable_status(io.status) ||
+		    attempt + 1 >= B2_API_TRIES ||
+		    backoff(c, attempt, b2_parse_retry_after(io.retry_after)) !=
+			0)
 			goto out;
 	}
-	if (b2_parse_authorize(io.resp, io.resp_len, &c->auth, err,
-	    sizeof(err)) != 0) {
+	if (b2_parse_authorize(
+		io.resp, io.resp_len, &c->auth, err, sizeof(err)) != 0) {
 		b2_set_error(c, B2_ERR_PROTOCOL, 200, "",
 		    "b2_authorize_account: %s", err);
 		goto out;
@@ -947,8 +969,10 @@ api_call(struct b2_client *c, const char *name, json_t *body, char **resp,
 	io_reset(&io, c);
 	text = json_dumps(body, JSON_COMPACT);
 	if (text == NULL) {
-		b2_set_error(c, B2_ERR_LOCAL, 0, "", "%s: cannot encode the "
-		    "request", name);
+		b2_set_error(c, B2_ERR_LOCAL, 0, "",
+		    "%s: cannot encode the "
+		    "request",
+		    name);
 		goto out;
 	}
 	for (attempt = 0;; attempt++) {
@@ -957,17 +981,19 @@ api_call(struct b2_client *c, const char *name, json_t *body, char **resp,
 		curl_slist_free_all(hdr);
 		hdr = NULL;
 		if ((size_t)snprintf(url, sizeof(url), "%s/b2api/v3/%s",
-		    c->auth.api_url, name) >= sizeof(url)) {
+			c->auth.api_url, name) >= sizeof(url)) {
 			b2_set_error(c, B2_ERR_LOCAL, 0, "", "URL too long");
 			goto out;
 		}
-		snprintf(auth, sizeof(auth), "Authorization: %s",
-		    c->auth.token);
+		snprintf(
+		    auth, sizeof(auth), "Authorization: %s", c->auth.token);
 		tmp = curl_slist_append(hdr, auth);
 		if (tmp != NULL)
 			hdr = tmp;
-		tmp = tmp ? curl_slist_append(hdr, "Content-Type: "
-		    "application/json") : NULL;
+		tmp = tmp ? curl_slist_append(hdr,
+				"Content-Type: "
+				"application/json")
+			  : NULL;
 		if (tmp == NULL) {
 			b2_set_error(c, B2_ERR_LOCAL, 0, "", "out of memory");
 			goto out;
@@ -977,8 +1003,9 @@ api_call(struct b2_client *c, const char *name, json_t *body, char **resp,
 		io.body_len = strlen(text);
 		io.has_body = true;
 		if (http_do(c, name, "POST", url, hdr, &io, false) != 0) {
-			if (c->kind != B2_ERR_BUSY || attempt + 1 >=
-			    B2_API_TRIES || backoff(c, attempt, -1) != 0)
+			if (c->kind != B2_ERR_BUSY ||
+			    attempt + 1 >= B2_API_TRIES ||
+			    backoff(c, attempt, -1) != 0)
 				goto out;
 			continue;
 		}
@@ -987,15 +1014,16 @@ api_call(struct b2_client *c, const char *name, json_t *body, char **resp,
 		set_http_error(c, name, &io);
 		if (io.status == 401 && !reauthed &&
 		    (c->err_code[0] == '\0' ||
-		    strcmp(c->err_code, "bad_auth_token") == 0 ||
-		    strcmp(c->err_code, "expired_auth_token") == 0)) {
+			strcmp(c->err_code, "bad_auth_token") == 0 ||
+			strcmp(c->err_code, "expired_auth_token") == 0)) {
 			reauthed = true;
 			c->authorized = false;
 			continue;
 		}
-		if (!retryable_status(io.status) || attempt + 1 >=
-		    B2_API_TRIES || backoff(c, attempt,
-		    b2_parse_retry_after(io.retry_after)) != 0)
+		if (!retryable_status(io.status) ||
+		    attempt + 1 >= B2_API_TRIES ||
+		    backoff(c, attempt, b2_parse_retry_after(io.retry_after)) !=
+			0)
 			goto out;
 	}
 	*resp = io.resp;
@@ -1012,8 +1040,8 @@ out:
 }
 
 int
-b2_bucket_id(struct b2_client *c, const char *bucket_name, char *id,
-    size_t idlen)
+b2_bucket_id(
+    struct b2_client *c, const char *bucket_name, char *id, size_t idlen)
 {
 	json_t *body = NULL;
 	json_t *root = NULL;
@@ -1030,7 +1058,8 @@ b2_bucket_id(struct b2_client *c, const char *bucket_name, char *id,
 	if (c->auth.bucket_id[0] != '\0') {
 		if (c->auth.bucket_name[0] != '\0' &&
 		    strcmp(c->auth.bucket_name, bucket_name) != 0) {
-			b2_set_error(c, B2_ERR_AUTH, 0, "", "the key is "
+			b2_set_error(c, B2_ERR_AUTH, 0, "",
+			    "the key is "
 			    "restricted to bucket %s, not %s",
 			    c->auth.bucket_name, bucket_name);
 			goto out;
@@ -1065,8 +1094,8 @@ b2_bucket_id(struct b2_client *c, const char *bucket_name, char *id,
 			goto out;
 		}
 	}
-	b2_set_error(c, B2_ERR_REQUEST, 0, "", "bucket %s not found",
-	    bucket_name);
+	b2_set_error(
+	    c, B2_ERR_REQUEST, 0, "", "bucket %s not found", bucket_name);
 out:
 	json_decref(root);
 	json_decref(body);
@@ -1091,12 +1120,15 @@ list_files(struct b2_client *c, const char *call, bool versions,
 		body = json_pack("{s:s, s:i}", "bucketId", bucket_id,
 		    "maxFileCount", B2_LIST_PAGE);
 		if (body == NULL ||
-		    json_object_set_new(body, "prefix", prefix != NULL &&
-		    prefix[0] != '\0' ? json_string(prefix) : json_null()) ||
-		    json_object_set_new(body, "startFileName", next[0] ?
-		    json_string(next) : json_null()) ||
-		    (versions && json_object_set_new(body, "startFileId",
-		    next_id[0] ? json_string(next_id) : json_null()))) {
+		    json_object_set_new(body, "prefix",
+			prefix != NULL && prefix[0] != '\0'
+			    ? json_string(prefix)
+			    : json_null()) ||
+		    json_object_set_new(body, "startFileName",
+			next[0] ? json_string(next) : json_null()) ||
+		    (versions &&
+			json_object_set_new(body, "startFileId",
+			    next_id[0] ? json_string(next_id) : json_null()))) {
 			b2_set_error(c, B2_ERR_LOCAL, 0, "", "out of memory");
 			goto out;
 		}
@@ -1110,15 +1142,17 @@ list_files(struct b2_client *c, const char *call, bool versions,
 		    versions ? next_id : NULL, sizeof(next_id), err,
 		    sizeof(err));
 		if (r < 0) {
-			b2_set_error(c, B2_ERR_PROTOCOL, 200, "", "%s: %s",
-			    call, err);
+			b2_set_error(
+			    c, B2_ERR_PROTOCOL, 200, "", "%s: %s", call, err);
 			goto out;
 		}
 		if (r > 0 || next[0] == '\0')
 			break;
 		if (strcmp(next, prev) == 0 && strcmp(next_id, prev_id) == 0) {
-			b2_set_error(c, B2_ERR_PROTOCOL, 200, "", "%s: the "
-			    "listing does not advance", call);
+			b2_set_error(c, B2_ERR_PROTOCOL, 200, "",
+			    "%s: the "
+			    "listing does not advance",
+			    call);
 			goto out;
 		}
 	}
@@ -1133,16 +1167,16 @@ int
 b2_list_file_names(struct b2_client *c, const char *bucket_id,
     const char *prefix, b2_file_cb cb, void *arg)
 {
-	return list_files(c, "b2_list_file_names", false, bucket_id, prefix,
-	    cb, arg);
+	return list_files(
+	    c, "b2_list_file_names", false, bucket_id, prefix, cb, arg);
 }
 
 int
 b2_list_file_versions(struct b2_client *c, const char *bucket_id,
     const char *prefix, b2_file_cb cb, void *arg)
 {
-	return list_files(c, "b2_list_file_versions", true, bucket_id, prefix,
-	    cb, arg);
+	return list_files(
+	    c, "b2_list_file_versions", true, bucket_id, prefix, cb, arg);
 }
 
 /* ---- uploads ---------------------------------------------------------- */
@@ -1180,17 +1214,19 @@ sha1_source(struct b2_client *c, const void *buf, int fd, off_t offset,
 		EVP_DigestUpdate(ctx, buf, len);
 	} else {
 		while (done < len) {
-			size_t want = len - done < sizeof(chunk) ?
-			    len - done : sizeof(chunk);
+			size_t want = len - done < sizeof(chunk)
+			    ? len - done
+			    : sizeof(chunk);
 
 			r = pread(fd, chunk, want, offset + (off_t)done);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0) {
-				b2_set_error(c, B2_ERR_LOCAL, 0, "", "cannot "
-				    "read the upload source: %s", r == 0 ?
-				    "unexpected end of file" :
-				    strerror(errno));
+				b2_set_error(c, B2_ERR_LOCAL, 0, "",
+				    "cannot "
+				    "read the upload source: %s",
+				    r == 0 ? "unexpected end of file"
+					   : strerror(errno));
 				goto out;
 			}
 			EVP_DigestUpdate(ctx, chunk, (size_t)r);
@@ -1210,8 +1246,8 @@ out:
 
 /* Fetch an upload URL (for a bucket, or a large file's part URL). */
 static int
-get_upload_url(struct b2_client *c, bool part, const char *target,
-    char *url, size_t url_size, char *token, size_t token_size)
+get_upload_url(struct b2_client *c, bool part, const char *target, char *url,
+    size_t url_size, char *token, size_t token_size)
 {
 	json_t *body = NULL, *root = NULL;
 	char *resp = NULL;
@@ -1224,15 +1260,17 @@ get_upload_url(struct b2_client *c, bool part, const char *target,
 		b2_set_error(c, B2_ERR_LOCAL, 0, "", "out of memory");
 		goto out;
 	}
-	if (api_call(c, part ? "b2_get_upload_part_url" :
-	    "b2_get_upload_url", body, &resp, &len) != 0)
+	if (api_call(c, part ? "b2_get_upload_part_url" : "b2_get_upload_url",
+		body, &resp, &len) != 0)
 		goto out;
 	root = load_object(resp, len, err, sizeof(err));
-	if (root == NULL || json_str(root, "uploadUrl", url, url_size,
-	    true) != 0 || json_str(root, "authorizationToken", token,
-	    token_size, true) != 0 || !is_http_url(url)) {
-		b2_set_error(c, B2_ERR_PROTOCOL, 200, "", "%s: %s", part ?
-		    "b2_get_upload_part_url" : "b2_get_upload_url",
+	if (root == NULL ||
+	    json_str(root, "uploadUrl", url, url_size, true) != 0 ||
+	    json_str(root, "authorizationToken", token, token_size, true) !=
+		0 ||
+	    !is_http_url(url)) {
+		b2_set_error(c, B2_ERR_PROTOCOL, 200, "", "%s: %s",
+		    part ? "b2_get_upload_part_url" : "b2_get_upload_url",
 		    root == NULL ? err : "no uploadUrl/authorizationToken");
 		goto out;
 	}
@@ -1275,9 +1313,9 @@ upload_with_retries(struct b2_client *c, struct b2_large *l, int part,
 		url[0] = '\0';
 	for (attempt = 0; attempt < B2_UPLOAD_TRIES; attempt++) {
 		if (url[0] == '\0') {
-			if (get_upload_url(c, l != NULL, l != NULL ?
-			    l->file_id : bucket_id, url, B2_URL_MAX, token,
-			    B2_TOKEN_MAX) != 0)
+			if (get_upload_url(c, l != NULL,
+				l != NULL ? l->file_id : bucket_id, url,
+				B2_URL_MAX, token, B2_TOKEN_MAX) != 0)
 				goto out;
 			if (l == NULL)
 				str_copy(c->upload_bucket, bucket_id,
@@ -1290,13 +1328,14 @@ upload_with_retries(struct b2_client *c, struct b2_large *l, int part,
 		snprintf(line, sizeof(line), "X-Bz-Content-Sha1: %s", sha1);
 		ok = ok && curl_slist_append(hdr, line) != NULL;
 		if (l != NULL) {
-			snprintf(line, sizeof(line), "X-Bz-Part-Number: %d",
-			    part);
+			snprintf(
+			    line, sizeof(line), "X-Bz-Part-Number: %d", part);
 		} else {
-			snprintf(line, sizeof(line), "X-Bz-File-Name: %s",
-			    enc);
-			ok = ok && curl_slist_append(hdr, "Content-Type: "
-			    "application/octet-stream") != NULL;
+			snprintf(line, sizeof(line), "X-Bz-File-Name: %s", enc);
+			ok = ok &&
+			    curl_slist_append(hdr,
+				"Content-Type: "
+				"application/octet-stream") != NULL;
 		}
 		ok = ok && curl_slist_append(hdr, line) != NULL;
 		if (!ok) {
@@ -1313,8 +1352,7 @@ upload_with_retries(struct b2_client *c, struct b2_large *l, int part,
 			/* Broken connection or stall: a fresh URL, since the
 			 * server may still hold this one. */
 			url[0] = '\0';
-			if (c->kind != B2_ERR_BUSY &&
-			    c->kind != B2_ERR_CONNECT)
+			if (c->kind != B2_ERR_BUSY && c->kind != B2_ERR_CONNECT)
 				goto out;
 			continue;
 		}
@@ -1327,17 +1365,18 @@ upload_with_retries(struct b2_client *c, struct b2_large *l, int part,
 			goto out;
 		}
 		set_http_error(c, what, &io);
-		if ((io.status == 401 && strcmp(c->err_code,
-		    "unauthorized") != 0) || io.status == 408 ||
-		    io.status >= 500 || (io.status == 400 &&
-		    strstr(c->err, "more than one upload") != NULL)) {
+		if ((io.status == 401 &&
+			strcmp(c->err_code, "unauthorized") != 0) ||
+		    io.status == 408 || io.status >= 500 ||
+		    (io.status == 400 &&
+			strstr(c->err, "more than one upload") != NULL)) {
 			url[0] = '\0';
 			continue;
 		}
 		if (io.status == 429) {
 			url[0] = '\0';
 			if (backoff(c, attempt,
-			    b2_parse_retry_after(io.retry_after)) != 0)
+				b2_parse_retry_after(io.retry_after)) != 0)
 				goto out;
 			continue;
 		}
@@ -1376,12 +1415,12 @@ b2_upload_file(struct b2_client *c, const char *bucket_id, const char *name,
 	if (sha1_source(c, buf, fd, offset, len, sha1) != 0)
 		goto out;
 	if (upload_with_retries(c, NULL, 0, bucket_id, name, buf, fd, offset,
-	    len, sha1, &resp, &rlen) != 0)
+		len, sha1, &resp, &rlen) != 0)
 		goto out;
-	if (b2_parse_file(resp, rlen, out != NULL ? out : &tmp, err,
-	    sizeof(err)) != 0) {
-		b2_set_error(c, B2_ERR_PROTOCOL, 200, "", "b2_upload_file: %s",
-		    err);
+	if (b2_parse_file(
+		resp, rlen, out != NULL ? out : &tmp, err, sizeof(err)) != 0) {
+		b2_set_error(
+		    c, B2_ERR_PROTOCOL, 200, "", "b2_upload_file: %s", err);
 		goto out;
 	}
 	rc = 0;
@@ -1426,8 +1465,9 @@ b2_large_start(struct b2_client *c, const char *bucket_id, const char *name,
 		l->sha1 = calloc(B2_MAX_PARTS, sizeof(*l->sha1));
 	/* The name goes plain in JSON, not percent-encoded. */
 	body = json_pack("{s:s, s:s, s:s, s:{}}", "bucketId", bucket_id,
-	    "fileName", name, "contentType", content_type != NULL ?
-	    content_type : "application/octet-stream", "fileInfo");
+	    "fileName", name, "contentType",
+	    content_type != NULL ? content_type : "application/octet-stream",
+	    "fileInfo");
 	if (l == NULL || l->sha1 == NULL || body == NULL) {
 		b2_set_error(c, B2_ERR_LOCAL, 0, "", "out of memory");
 		goto fail;
@@ -1438,8 +1478,10 @@ b2_large_start(struct b2_client *c, const char *bucket_id, const char *name,
 		goto fail;
 	if (b2_parse_file(resp, len, &f, err, sizeof(err)) != 0 ||
 	    f.id[0] == '\0') {
-		b2_set_error(c, B2_ERR_PROTOCOL, 200, "", "b2_start_large_file:"
-		    " %s", f.id[0] == '\0' ? "no fileId" : err);
+		b2_set_error(c, B2_ERR_PROTOCOL, 200, "",
+		    "b2_start_large_file:"
+		    " %s",
+		    f.id[0] == '\0' ? "no fileId" : err);
 		goto fail;
 	}
 	str_copy(l->file_id, f.id, sizeof(l->file_id));
@@ -1469,14 +1511,16 @@ b2_large_upload_part(struct b2_large *l, int n, const void *buf, int fd,
 	int rc = -1;
 
 	if (n < 1 || n > B2_MAX_PARTS || len == 0) {
-		b2_set_error(c, B2_ERR_LOCAL, 0, "", "bad part number %d or "
-		    "empty part", n);
+		b2_set_error(c, B2_ERR_LOCAL, 0, "",
+		    "bad part number %d or "
+		    "empty part",
+		    n);
 		goto out;
 	}
 	if (sha1_source(c, buf, fd, offset, len, l->sha1[n - 1]) != 0)
 		goto out;
 	if (upload_with_retries(c, l, n, NULL, NULL, buf, fd, offset, len,
-	    l->sha1[n - 1], &resp, &rlen) != 0)
+		l->sha1[n - 1], &resp, &rlen) != 0)
 		goto out;
 	if (n > l->part_count)
 		l->part_count = n;
@@ -1500,8 +1544,10 @@ b2_large_finish(struct b2_large *l, struct b2_file *out)
 	arr = json_array();
 	for (i = 0; arr != NULL && i < l->part_count; i++) {
 		if (l->sha1[i][0] == '\0') {
-			b2_set_error(c, B2_ERR_LOCAL, 0, "", "part %d was not "
-			    "uploaded", i + 1);
+			b2_set_error(c, B2_ERR_LOCAL, 0, "",
+			    "part %d was not "
+			    "uploaded",
+			    i + 1);
 			goto out;
 		}
 		if (json_array_append_new(arr, json_string(l->sha1[i])) != 0)
@@ -1509,16 +1555,18 @@ b2_large_finish(struct b2_large *l, struct b2_file *out)
 	}
 	if (arr == NULL)
 		goto oom;
-	body = json_pack("{s:s, s:O}", "fileId", l->file_id,
-	    "partSha1Array", arr);
+	body =
+	    json_pack("{s:s, s:O}", "fileId", l->file_id, "partSha1Array", arr);
 	if (body == NULL)
 		goto oom;
 	if (api_call(c, "b2_finish_large_file", body, &resp, &len) != 0)
 		goto out;
-	if (b2_parse_file(resp, len, out != NULL ? out : &tmp, err,
-	    sizeof(err)) != 0) {
-		b2_set_error(c, B2_ERR_PROTOCOL, 200, "", "b2_finish_large_"
-		    "file: %s", err);
+	if (b2_parse_file(
+		resp, len, out != NULL ? out : &tmp, err, sizeof(err)) != 0) {
+		b2_set_error(c, B2_ERR_PROTOCOL, 200, "",
+		    "b2_finish_large_"
+		    "file: %s",
+		    err);
 		goto out;
 	}
 	rc = 0;
@@ -1584,8 +1632,10 @@ upload_large(struct b2_client *c, const char *bucket_id, const char *name,
 		    (long long)(len - off) <= 5000000000LL)
 			n = len - off;
 		if (++i > B2_MAX_PARTS) {
-			b2_set_error(c, B2_ERR_LOCAL, 0, "", "file needs more "
-			    "than %d parts", B2_MAX_PARTS);
+			b2_set_error(c, B2_ERR_LOCAL, 0, "",
+			    "file needs more "
+			    "than %d parts",
+			    B2_MAX_PARTS);
 			goto fail;
 		}
 		if (b2_large_upload_part(l, i, NULL, fd, (off_t)off, n) != 0)
@@ -1593,7 +1643,8 @@ upload_large(struct b2_client *c, const char *bucket_id, const char *name,
 		off += n;
 	}
 	if (i < 2) {
-		b2_set_error(c, B2_ERR_LOCAL, 0, "", "large file with one "
+		b2_set_error(c, B2_ERR_LOCAL, 0, "",
+		    "large file with one "
 		    "part");
 		goto fail;
 	}
@@ -1625,8 +1676,8 @@ b2_upload_fd(struct b2_client *c, const char *bucket_id, const char *name,
 		return -1;
 	/* One part, or a last part below the minimum: a single upload. */
 	if ((long long)len <= part || (long long)len < 2 * minp)
-		return b2_upload_file(c, bucket_id, name, NULL, fd, 0, len,
-		    out);
+		return b2_upload_file(
+		    c, bucket_id, name, NULL, fd, 0, len, out);
 	if (upload_large(c, bucket_id, name, fd, len, part, minp, out) == 0)
 		return 0;
 	/* A large file is pinned to one vault: when that vault stays busy
@@ -1666,8 +1717,8 @@ b2_download(struct b2_client *c, const char *bucket_name, const char *name,
 			goto out;
 		snprintf(url, sizeof(url), "%s/file/%s/%s",
 		    c->auth.download_url, enc_b, enc_n);
-		snprintf(auth, sizeof(auth), "Authorization: %s",
-		    c->auth.token);
+		snprintf(
+		    auth, sizeof(auth), "Authorization: %s", c->auth.token);
 		curl_slist_free_all(hdr);
 		hdr = curl_slist_append(NULL, auth);
 		if (hdr == NULL) {
@@ -1678,21 +1729,23 @@ b2_download(struct b2_client *c, const char *bucket_name, const char *name,
 			/* Start the file over; a pipe cannot be rewound. */
 			if (start < 0 || lseek(fd, start, SEEK_SET) < 0 ||
 			    ftruncate(fd, start) != 0) {
-				goto out;	/* keeps the last error */
+				goto out; /* keeps the last error */
 			}
 		}
 		io_reset(&io, c);
 		io.out_fd = fd;
 		io.sha = EVP_MD_CTX_new();
-		if (io.sha == NULL || EVP_DigestInit_ex(io.sha, EVP_sha1(),
-		    NULL) != 1) {
-			b2_set_error(c, B2_ERR_LOCAL, 0, "", "cannot start "
+		if (io.sha == NULL ||
+		    EVP_DigestInit_ex(io.sha, EVP_sha1(), NULL) != 1) {
+			b2_set_error(c, B2_ERR_LOCAL, 0, "",
+			    "cannot start "
 			    "SHA1");
 			goto out;
 		}
 		if (http_do(c, "download", "GET", url, hdr, &io, false) != 0) {
-			if (c->kind != B2_ERR_BUSY || attempt + 1 >=
-			    B2_API_TRIES || backoff(c, attempt, -1) != 0)
+			if (c->kind != B2_ERR_BUSY ||
+			    attempt + 1 >= B2_API_TRIES ||
+			    backoff(c, attempt, -1) != 0)
 				goto out;
 			continue;
 		}
@@ -1705,9 +1758,10 @@ b2_download(struct b2_client *c, const char *bucket_name, const char *name,
 			c->authorized = false;
 			continue;
 		}
-		if (!retryable_status(io.status) || attempt + 1 >=
-		    B2_API_TRIES || backoff(c, attempt,
-		    b2_parse_retry_after(io.retry_after)) != 0)
+		if (!retryable_status(io.status) ||
+		    attempt + 1 >= B2_API_TRIES ||
+		    backoff(c, attempt, b2_parse_retry_after(io.retry_after)) !=
+			0)
 			goto out;
 	}
 	if (EVP_DigestFinal_ex(io.sha, md, NULL) != 1) {
@@ -1716,10 +1770,13 @@ b2_download(struct b2_client *c, const char *bucket_name, const char *name,
 	}
 	sha1_hex(md, hex);
 	if (io.content_sha1[0] != '\0' && strcmp(io.content_sha1, "none") &&
-	    strcasecmp(io.content_sha1 + (strncmp(io.content_sha1,
-	    "unverified:", 11) == 0 ? 11 : 0), hex) != 0) {
-		b2_set_error(c, B2_ERR_PROTOCOL, 200, "", "download: SHA1 of "
-		    "%s does not match X-Bz-Content-Sha1", name);
+	    strcasecmp(io.content_sha1 +
+		    (strncmp(io.content_sha1, "unverified:", 11) == 0 ? 11 : 0),
+		hex) != 0) {
+		b2_set_error(c, B2_ERR_PROTOCOL, 200, "",
+		    "download: SHA1 of "
+		    "%s does not match X-Bz-Content-Sha1",
+		    name);
 		goto out;
 	}
 	if (out != NULL) {
@@ -1729,8 +1786,7 @@ b2_download(struct b2_client *c, const char *bucket_name, const char *name,
 		str_copy(out->action, "upload", sizeof(out->action));
 		str_copy(out->sha1, io.content_sha1, sizeof(out->sha1));
 		out->size = io.written;
-		if (parse_long(io.upload_ts, 0, 0x7fffffffffffffffL,
-		    &ts) == 0)
+		if (parse_long(io.upload_ts, 0, 0x7fffffffffffffffL, &ts) == 0)
 			out->upload_ms = ts;
 	}
 	b2_clear_error(c);
@@ -1744,8 +1800,8 @@ out:
 }
 
 int
-b2_delete_file_version(struct b2_client *c, const char *name,
-    const char *file_id)
+b2_delete_file_version(
+    struct b2_client *c, const char *name, const char *file_id)
 {
 	json_t *body;
 	char *resp = NULL;

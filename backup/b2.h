@@ -28,29 +28,29 @@
 #include <sys/types.h>
 
 #define B2_DEFAULT_API_URL "https://api.backblazeb2.com"
-#define B2_NAME_MAX 1024	/* bytes of a UTF-8 file name */
+#define B2_NAME_MAX 1024 /* bytes of a UTF-8 file name */
 #define B2_ID_MAX 256
-#define B2_SHA1_HEX 41		/* 40 hex digits + NUL */
+#define B2_SHA1_HEX 41 /* 40 hex digits + NUL */
 #define B2_ERROR_MAX 384
 #define B2_UPLOAD_TRIES 5
 #define B2_API_TRIES 5
 
 enum b2_error_kind {
 	B2_OK = 0,
-	B2_ERR_AUTH,		/* credentials or capability refused */
-	B2_ERR_REQUEST,		/* 400/403/404: B2 refused the request */
-	B2_ERR_BUSY,		/* 429/5xx persisted beyond the retries */
-	B2_ERR_TIMEOUT,		/* the deadline passed */
-	B2_ERR_CONNECT,		/* cannot resolve / connect / TLS */
-	B2_ERR_PROTOCOL,	/* invalid or unexpected answer */
-	B2_ERR_LOCAL,		/* memory, file or argument error */
+	B2_ERR_AUTH, /* credentials or capability refused */
+	B2_ERR_REQUEST, /* 400/403/404: B2 refused the request */
+	B2_ERR_BUSY, /* 429/5xx persisted beyond the retries */
+	B2_ERR_TIMEOUT, /* the deadline passed */
+	B2_ERR_CONNECT, /* cannot resolve / connect / TLS */
+	B2_ERR_PROTOCOL, /* invalid or unexpected answer */
+	B2_ERR_LOCAL, /* memory, file or argument error */
 };
 
 struct b2_options {
-	const char *ca_file;		/* NULL: the system's CA store */
-	long connect_timeout_ms;	/* 0: 10000 */
-	long low_speed_time_s;		/* abort below 1 byte/s for this long; 0: 30 */
-	const char *user_agent;		/* NULL: "osemon/VERSION" */
+	const char *ca_file; /* NULL: the system's CA store */
+	long connect_timeout_ms; /* 0: 10000 */
+	long low_speed_time_s; /* abort below 1 byte/s for this long; 0: 30 */
+	const char *user_agent; /* NULL: "osemon/VERSION" */
 };
 
 /* What b2_authorize learnt (v3 storageApi or v2 flat layout). */
@@ -61,7 +61,7 @@ struct b2_auth {
 	char download_url[512];
 	long long recommended_part_size;
 	long long minimum_part_size;
-	char bucket_id[B2_ID_MAX];	/* "" unless the key is restricted */
+	char bucket_id[B2_ID_MAX]; /* "" unless the key is restricted */
 	char bucket_name[B2_ID_MAX];
 };
 
@@ -69,10 +69,10 @@ struct b2_auth {
 struct b2_file {
 	char name[B2_NAME_MAX + 1];
 	char id[B2_ID_MAX];
-	char action[16];		/* upload, hide, start, folder */
-	long long size;			/* contentLength */
-	long long upload_ms;		/* uploadTimestamp, ms since epoch */
-	char sha1[B2_SHA1_HEX + 16];	/* "none", hex, or "unverified:hex" */
+	char action[16]; /* upload, hide, start, folder */
+	long long size; /* contentLength */
+	long long upload_ms; /* uploadTimestamp, ms since epoch */
+	char sha1[B2_SHA1_HEX + 16]; /* "none", hex, or "unverified:hex" */
 };
 
 struct b2_client;
@@ -97,8 +97,8 @@ const struct b2_auth *b2_client_auth(struct b2_client *c);
 
 int b2_authorize(struct b2_client *c);
 /* Bucket name -> id: the restricted key's bucket, else b2_list_buckets. */
-int b2_bucket_id(struct b2_client *c, const char *bucket_name, char *id,
-    size_t idlen);
+int b2_bucket_id(
+    struct b2_client *c, const char *bucket_name, char *id, size_t idlen);
 
 /* Listing callback: return 0 to go on, 1 to stop early, -1 to fail. */
 typedef int (*b2_file_cb)(const struct b2_file *f, void *arg);
@@ -111,9 +111,8 @@ int b2_list_file_versions(struct b2_client *c, const char *bucket_id,
 /* Upload len bytes as one file (b2_get_upload_url + b2_upload_file).
  * Data comes from buf, or when buf is NULL from fd at offset (pread, so a
  * retry re-reads).  out may be NULL. */
-int b2_upload_file(struct b2_client *c, const char *bucket_id,
-    const char *name, const void *buf, int fd, off_t offset, size_t len,
-    struct b2_file *out);
+int b2_upload_file(struct b2_client *c, const char *bucket_id, const char *name,
+    const void *buf, int fd, off_t offset, size_t len, struct b2_file *out);
 
 /* Large files.  Part sizes: b2_part_size() (recommendedPartSize) for all
  * but the last part, never below b2_min_part_size(). */
@@ -133,15 +132,15 @@ void b2_large_free(struct b2_large *l);
 /* Upload the len bytes of fd from offset 0: one b2_upload_file when they
  * fit one part, else a large file in b2_part_size() parts (cancelled on
  * failure). */
-int b2_upload_fd(struct b2_client *c, const char *bucket_id,
-    const char *name, int fd, size_t len, struct b2_file *out);
+int b2_upload_fd(struct b2_client *c, const char *bucket_id, const char *name,
+    int fd, size_t len, struct b2_file *out);
 
 /* GET downloadUrl/file/BUCKET/NAME into fd; checks X-Bz-Content-Sha1
  * unless it is "none".  out (may be NULL) gets name, id, size, time. */
-int b2_download(struct b2_client *c, const char *bucket_name,
-    const char *name, int fd, struct b2_file *out);
-int b2_delete_file_version(struct b2_client *c, const char *name,
-    const char *file_id);
+int b2_download(struct b2_client *c, const char *bucket_name, const char *name,
+    int fd, struct b2_file *out);
+int b2_delete_file_version(
+    struct b2_client *c, const char *name, const char *file_id);
 
 /* ---- pure helpers (unit-tested and fuzzed) ---- */
 
@@ -155,15 +154,15 @@ int b2_parse_authorize(const char *json, size_t len, struct b2_auth *out,
 /* Parse a list_file_names/versions page: calls cb per file and fills
  * next_name/next_id ("" at the end).  Returns 0, 1 (cb stopped), -1. */
 int b2_parse_list(const char *json, size_t len, b2_file_cb cb, void *arg,
-    char *next_name, size_t next_name_size, char *next_id,
-    size_t next_id_size, char *err, size_t errlen);
-/* Parse one file object (upload/finish answers). */
-int b2_parse_file(const char *json, size_t len, struct b2_file *out,
+    char *next_name, size_t next_name_size, char *next_id, size_t next_id_size,
     char *err, size_t errlen);
+/* Parse one file object (upload/finish answers). */
+int b2_parse_file(const char *json, size_t len, struct b2_file *out, char *err,
+    size_t errlen);
 /* Parse an error body {"code","message","status"}; tolerates junk (then
  * code and message are ""). */
-void b2_parse_error(const char *json, size_t len, char *code,
-    size_t code_size, char *message, size_t message_size);
+void b2_parse_error(const char *json, size_t len, char *code, size_t code_size,
+    char *message, size_t message_size);
 /* Retry-After header value in seconds; -1 when absent or invalid. */
 double b2_parse_retry_after(const char *value);
 

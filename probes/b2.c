@@ -24,8 +24,8 @@
 #include "probe.h"
 #include "util.h"
 
-#define B2_PROBE_KEEP 32	/* newest backups kept for the report */
-#define B2_SKEW_MAX 600.0	/* seconds */
+#define B2_PROBE_KEEP 32 /* newest backups kept for the report */
+#define B2_SKEW_MAX 600.0 /* seconds */
 
 static const struct option_spec b2_option_specs[] = {
 	{ "bucket", 'b', OPT_STRING, "NAME", NULL, 0, -1,
@@ -35,8 +35,7 @@ static const struct option_spec b2_option_specs[] = {
 	    "monthly_); default: the whole bucket" },
 	{ "suffix", 0, OPT_STRING, "SUFFIX", ".tar.gpg", 0, -1,
 	    "only names ending in SUFFIX count (\"\" for any)" },
-	{ "key-id", 0, OPT_STRING, "ID", NULL, 0, -1,
-	    "B2 application key ID" },
+	{ "key-id", 0, OPT_STRING, "ID", NULL, 0, -1, "B2 application key ID" },
 	{ "key-file", 0, OPT_STRING, "FILE", NULL, 0, -1,
 	    "file holding the application key (mode 0600 or stricter)" },
 	{ "api-url", 0, OPT_STRING, "URL", B2_DEFAULT_API_URL, 0, -1,
@@ -63,7 +62,7 @@ struct b2_scan {
 	size_t suffix_len;
 	long count;
 	size_t kept;
-	struct b2_file newest[B2_PROBE_KEEP];	/* newest first */
+	struct b2_file newest[B2_PROBE_KEEP]; /* newest first */
 };
 
 /* Keep the B2_PROBE_KEEP newest backups, newest first. */
@@ -173,11 +172,12 @@ b2_report(const struct probe_run *run, struct b2_scan *s, double now,
 	if (isnan(ratio))
 		str_copy(change, "", sizeof(change));
 	else
-		snprintf(change, sizeof(change), " (%.0f%% of the previous)",
-		    ratio);
-	result_set(res, STATE_OK, REASON_NONE, "newest backup %s is %.1f h "
-	    "old, %s B%s, %ld backups", n->name, hours, size, change,
-	    s->count);
+		snprintf(
+		    change, sizeof(change), " (%.0f%% of the previous)", ratio);
+	result_set(res, STATE_OK, REASON_NONE,
+	    "newest backup %s is %.1f h "
+	    "old, %s B%s, %ld backups",
+	    n->name, hours, size, change, s->count);
 
 	age = result_metric(res, "age_hours", hours, "", DS_GAUGE);
 	if (age != NULL) {
@@ -192,8 +192,8 @@ b2_report(const struct probe_run *run, struct b2_scan *s, double now,
 	m = result_metric(res, "count", (double)s->count, "", DS_GAUGE);
 	if (m != NULL)
 		m->has_min = true;
-	m = result_metric(res, "size_ratio", isnan(ratio) ? 0 : ratio, "%",
-	    DS_GAUGE);
+	m = result_metric(
+	    res, "size_ratio", isnan(ratio) ? 0 : ratio, "%", DS_GAUGE);
 	if (m != NULL) {
 		m->unknown = isnan(ratio);
 		m->has_min = true;
@@ -204,13 +204,14 @@ b2_report(const struct probe_run *run, struct b2_scan *s, double now,
 	if (age != NULL)
 		b2_age_bound(res, age);
 	if (skewed)
-		result_long(res, "local clock differs from B2's by more than "
-		    "%.0f s: ages use B2's clock", B2_SKEW_MAX);
+		result_long(res,
+		    "local clock differs from B2's by more than "
+		    "%.0f s: ages use B2's clock",
+		    B2_SKEW_MAX);
 	for (size_t i = 0; i < s->kept && i < (size_t)show; i++) {
 		b2_format_time(s->newest[i].upload_ms, when, sizeof(when));
 		format_number(size, sizeof(size), (double)s->newest[i].size);
-		result_long(res, "%s  %s B  %s", when, size,
-		    s->newest[i].name);
+		result_long(res, "%s  %s B  %s", when, size, s->newest[i].name);
 	}
 }
 
@@ -232,22 +233,26 @@ b2_run(const struct probe_run *run, struct probe_result *res)
 	key_id = args_string(run->args, "key-id");
 	key_file = args_string(run->args, "key-file");
 	if (bucket == NULL || key_id == NULL || key_file == NULL) {
-		result_set(res, STATE_UNKNOWN, REASON_CONFIG, "--bucket, "
+		result_set(res, STATE_UNKNOWN, REASON_CONFIG,
+		    "--bucket, "
 		    "--key-id and --key-file are required");
 		goto out;
 	}
 	if (secret_read(key_file, key, sizeof(key), err, sizeof(err)) != 0) {
-		result_set(res, STATE_UNKNOWN, REASON_CONFIG, "key file "
-		    "refused: %s", err);
+		result_set(res, STATE_UNKNOWN, REASON_CONFIG,
+		    "key file "
+		    "refused: %s",
+		    err);
 		goto out;
 	}
 	s = calloc(1, sizeof(*s));
 	opt.ca_file = args_string(run->args, "ca-file");
-	c = s != NULL ? b2_client_new(args_string(run->args, "api-url"),
-	    key_id, key, &opt) : NULL;
+	c = s != NULL ? b2_client_new(args_string(run->args, "api-url"), key_id,
+			    key, &opt)
+		      : NULL;
 	if (c == NULL) {
-		result_set(res, STATE_UNKNOWN, REASON_INTERNAL,
-		    "out of memory");
+		result_set(
+		    res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
 		goto out;
 	}
 	/* Leave a moment to report before the face's own time-out. */
@@ -263,13 +268,15 @@ b2_run(const struct probe_run *run, struct probe_result *res)
 		prefix = np > 0 ? args_list_item(run->args, "prefix", i) : "";
 		if (np > 0 && b2_prefix_redundant(run->args, i))
 			continue;
-		if (b2_list_file_names(c, bucket_id, prefix, b2_scan_file,
-		    s) != 0)
+		if (b2_list_file_names(c, bucket_id, prefix, b2_scan_file, s) !=
+		    0)
 			goto b2_failed;
 	}
 	if (s->count == 0) {
-		result_set(res, STATE_CRITICAL, REASON_NOT_FOUND, "no backup "
-		    "in bucket %s%s%s%s", bucket, np > 0 ? " under " : "",
+		result_set(res, STATE_CRITICAL, REASON_NOT_FOUND,
+		    "no backup "
+		    "in bucket %s%s%s%s",
+		    bucket, np > 0 ? " under " : "",
 		    np > 0 ? args_list_item(run->args, "prefix", 0) : "",
 		    np > 1 ? "..." : "");
 		result_metric(res, "count", 0, "", DS_GAUGE);

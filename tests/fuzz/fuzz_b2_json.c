@@ -33,8 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (a == NULL || f == NULL)
 		goto out;
 	/* Not NUL-terminated on purpose: the parsers must respect size. */
-	if (b2_parse_authorize((const char *)data, size, a, err,
-	    sizeof(err)) == 0) {
+	if (b2_parse_authorize((const char *)data, size, a, err, sizeof(err)) ==
+	    0) {
 		if (a->token[0] == '\0' || a->minimum_part_size < 1 ||
 		    a->recommended_part_size < a->minimum_part_size)
 			__builtin_trap();
@@ -43,8 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(next), next_id, sizeof(next_id), err, sizeof(err));
 	if (b2_parse_file((const char *)data, size, f, err, sizeof(err)) == 0)
 		(void)check_file(f, NULL);
-	b2_parse_error((const char *)data, size, code, sizeof(code), msg,
-	    sizeof(msg));
+	b2_parse_error(
+	    (const char *)data, size, code, sizeof(code), msg, sizeof(msg));
 	/* NUL-terminated copies for the string helpers */
 	copy = malloc(size + 1);
 	if (copy == NULL)
@@ -57,10 +57,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (enc == NULL)
 		goto out;
 	if (b2_percent_encode(copy, enc, enc_size) != 0)
-		__builtin_trap();	/* 3x always fits */
-	if (strlen(copy) > 0 && b2_percent_encode(copy, enc,
-	    strlen(copy)) == 0)
-		__builtin_trap();	/* and n bytes never hold n + NUL */
+		__builtin_trap(); /* 3x always fits */
+	if (strlen(copy) > 0 && b2_percent_encode(copy, enc, strlen(copy)) == 0)
+		__builtin_trap(); /* and n bytes never hold n + NUL */
 out:
 	free(enc);
 	free(copy);

@@ -108,7 +108,7 @@ sink(char *d, size_t sz, size_t n, void *arg)
 	json_error_t e;
 
 	(void)d;
-	*out = json_loadb(d, sz * n, 0, &e);	/* answers are small */
+	*out = json_loadb(d, sz * n, 0, &e); /* answers are small */
 	return sz * n;
 }
 
@@ -139,8 +139,8 @@ call_count(const struct server *s, const char *call)
 	long n;
 
 	assert_non_null(st);
-	n = (long)json_integer_value(json_object_get(json_object_get(st,
-	    "counts"), call));
+	n = (long)json_integer_value(
+	    json_object_get(json_object_get(st, "counts"), call));
 	json_decref(st);
 	return n;
 }
@@ -149,8 +149,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	if (server_start(&v3srv, "v3") != 0 || server_start(&v2srv,
-	    "v2") != 0)
+	if (server_start(&v3srv, "v3") != 0 || server_start(&v2srv, "v2") != 0)
 		return -1;
 	return 0;
 }
@@ -288,7 +287,7 @@ test_large_upload_with_503(void **state)
 	char bid[B2_ID_MAX];
 	struct b2_file up, down;
 	json_t *st;
-	size_t len = 10500;	/* parts of 4000, 4000, 2500 */
+	size_t len = 10500; /* parts of 4000, 4000, 2500 */
 	int src = temp_file(len, 7), dst = temp_file(0, 0);
 	long urls_before, parts_before;
 
@@ -299,21 +298,22 @@ test_large_upload_with_503(void **state)
 	urls_before = call_count(&v3srv, "b2_get_upload_part_url");
 	parts_before = call_count(&v3srv, "b2_upload_part");
 	/* the second part upload gets "503 too busy" */
-	json_decref(control(&v3srv, "{\"op\":\"fault\",\"call\":"
+	json_decref(control(&v3srv,
+	    "{\"op\":\"fault\",\"call\":"
 	    "\"b2_upload_part\",\"status\":503,\"skip\":1,\"count\":1,"
 	    "\"message\":\"c002_v0001118_t0002 is too busy\"}"));
-	assert_int_equal(b2_upload_fd(c, bid, "daily_big.tar.gpg", src, len,
-	    &up), 0);
+	assert_int_equal(
+	    b2_upload_fd(c, bid, "daily_big.tar.gpg", src, len, &up), 0);
 	assert_string_equal(up.action, "upload");
 	assert_true(up.size == (long long)len);
 	assert_string_equal(up.sha1, "none");
 	/* 3 parts + 1 retried; a fresh part URL after the 503 */
-	assert_int_equal(call_count(&v3srv, "b2_upload_part") - parts_before,
-	    4);
-	assert_int_equal(call_count(&v3srv, "b2_get_upload_part_url") -
-	    urls_before, 2);
-	assert_int_equal(b2_download(c, "backups", "daily_big.tar.gpg", dst,
-	    &down), 0);
+	assert_int_equal(
+	    call_count(&v3srv, "b2_upload_part") - parts_before, 4);
+	assert_int_equal(
+	    call_count(&v3srv, "b2_get_upload_part_url") - urls_before, 2);
+	assert_int_equal(
+	    b2_download(c, "backups", "daily_big.tar.gpg", dst, &down), 0);
 	assert_true(down.size == (long long)len);
 	assert_same_content(src, dst, len);
 	st = control(&v3srv, NULL);
@@ -339,19 +339,19 @@ test_large_restart_when_vault_busy(void **state)
 	starts = call_count(&v3srv, "b2_start_large_file");
 	cancels = call_count(&v3srv, "b2_cancel_large_file");
 	/* part 2 fails on every one of the five upload URLs */
-	json_decref(control(&v3srv, "{\"op\":\"fault\",\"call\":"
+	json_decref(control(&v3srv,
+	    "{\"op\":\"fault\",\"call\":"
 	    "\"b2_upload_part\",\"status\":503,\"skip\":1,\"count\":5,"
 	    "\"message\":\"No uploads available in vault 0001099\"}"));
-	assert_int_equal(b2_upload_fd(c, bid, "daily_vault.tar.gpg", src, len,
-	    &up), 0);
+	assert_int_equal(
+	    b2_upload_fd(c, bid, "daily_vault.tar.gpg", src, len, &up), 0);
 	assert_true(up.size == (long long)len);
-	assert_int_equal(call_count(&v3srv, "b2_start_large_file") - starts,
-	    2);
-	assert_int_equal(call_count(&v3srv, "b2_cancel_large_file") - cancels,
-	    1);
+	assert_int_equal(call_count(&v3srv, "b2_start_large_file") - starts, 2);
+	assert_int_equal(
+	    call_count(&v3srv, "b2_cancel_large_file") - cancels, 1);
 	/* no unfinished large file is left behind */
-	assert_int_equal(b2_list_file_versions(c, bid, "daily_vault",
-	    count_cb, &n), 0);
+	assert_int_equal(
+	    b2_list_file_versions(c, bid, "daily_vault", count_cb, &n), 0);
 	assert_int_equal(n, 1);
 	close(src);
 	b2_client_free(c);
@@ -371,23 +371,23 @@ test_large_api_rules(void **state)
 	assert_int_equal(b2_bucket_id(c, "backups", bid, sizeof(bid)), 0);
 	l = b2_large_start(c, bid, "daily_one.tar.gpg", NULL);
 	assert_non_null(l);
-	assert_int_equal(b2_large_upload_part(l, 1, part, -1, 0,
-	    sizeof(part)), 0);
+	assert_int_equal(
+	    b2_large_upload_part(l, 1, part, -1, 0, sizeof(part)), 0);
 	/* B2 wants at least two parts */
 	assert_int_equal(b2_large_finish(l, NULL), -1);
 	assert_int_equal(b2_client_error_kind(c), B2_ERR_REQUEST);
 	assert_non_null(strstr(b2_client_error(c), "at least 2 parts"));
 	/* the unfinished file shows in versions as "start", not in names */
-	assert_int_equal(b2_list_file_names(c, bid, "daily_one", count_cb,
-	    &n), 0);
+	assert_int_equal(
+	    b2_list_file_names(c, bid, "daily_one", count_cb, &n), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(b2_list_file_versions(c, bid, "daily_one", count_cb,
-	    &n), 0);
+	assert_int_equal(
+	    b2_list_file_versions(c, bid, "daily_one", count_cb, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(b2_large_cancel(l), 0);
 	n = 0;
-	assert_int_equal(b2_list_file_versions(c, bid, "daily_one", count_cb,
-	    &n), 0);
+	assert_int_equal(
+	    b2_list_file_versions(c, bid, "daily_one", count_cb, &n), 0);
 	assert_int_equal(n, 0);
 	b2_large_free(l);
 	/* an unknown bucket id: B2's 400 with code and message */
@@ -407,27 +407,31 @@ test_upload_retries(void **state)
 	(void)state;
 	assert_int_equal(b2_bucket_id(c, "backups", bid, sizeof(bid)), 0);
 	/* a 500, then a dropped connection: new upload URL each time */
-	json_decref(control(&v3srv, "{\"op\":\"fault\",\"call\":"
+	json_decref(control(&v3srv,
+	    "{\"op\":\"fault\",\"call\":"
 	    "\"b2_upload_file\",\"status\":500,\"count\":1}"));
-	json_decref(control(&v3srv, "{\"op\":\"close\",\"call\":"
+	json_decref(control(&v3srv,
+	    "{\"op\":\"close\",\"call\":"
 	    "\"b2_upload_file\",\"count\":1}"));
 	urls = call_count(&v3srv, "b2_get_upload_url");
-	assert_int_equal(b2_upload_file(c, bid, "r.txt", "hello", -1, 0, 5,
-	    NULL), 0);
+	assert_int_equal(
+	    b2_upload_file(c, bid, "r.txt", "hello", -1, 0, 5, NULL), 0);
 	/* (curl itself replays a request whose reused connection died
 	 * before any answer, so the drop may cost no new URL) */
 	assert_in_range(call_count(&v3srv, "b2_get_upload_url") - urls, 2, 3);
 	/* 401 on the upload token: a new URL, no re-authorisation needed */
-	json_decref(control(&v3srv, "{\"op\":\"fault\",\"call\":"
+	json_decref(control(&v3srv,
+	    "{\"op\":\"fault\",\"call\":"
 	    "\"b2_upload_file\",\"status\":401,\"code\":"
 	    "\"expired_auth_token\",\"count\":1}"));
-	assert_int_equal(b2_upload_file(c, bid, "r.txt", "hello", -1, 0, 5,
-	    NULL), 0);
+	assert_int_equal(
+	    b2_upload_file(c, bid, "r.txt", "hello", -1, 0, 5, NULL), 0);
 	/* five busy answers in a row: give up, saying so */
-	json_decref(control(&v3srv, "{\"op\":\"fault\",\"call\":"
+	json_decref(control(&v3srv,
+	    "{\"op\":\"fault\",\"call\":"
 	    "\"b2_upload_file\",\"status\":503,\"count\":5}"));
-	assert_int_equal(b2_upload_file(c, bid, "r.txt", "hello", -1, 0, 5,
-	    NULL), -1);
+	assert_int_equal(
+	    b2_upload_file(c, bid, "r.txt", "hello", -1, 0, 5, NULL), -1);
 	assert_int_equal(b2_client_error_kind(c), B2_ERR_BUSY);
 	assert_non_null(strstr(b2_client_error(c), "503"));
 	b2_client_free(c);
@@ -447,24 +451,26 @@ test_reauth_and_backoff(void **state)
 	/* the account token expires between two calls */
 	json_decref(control(&v3srv, "{\"op\":\"expire_tokens\"}"));
 	assert_int_equal(b2_list_file_names(c, bid, NULL, count_cb, &n), 0);
-	assert_int_equal(call_count(&v3srv, "b2_authorize_account") - auths,
-	    1);
+	assert_int_equal(call_count(&v3srv, "b2_authorize_account") - auths, 1);
 	/* 429 with Retry-After: 1 is honoured, then success */
-	json_decref(control(&v3srv, "{\"op\":\"fault\",\"call\":"
+	json_decref(control(&v3srv,
+	    "{\"op\":\"fault\",\"call\":"
 	    "\"b2_list_file_names\",\"status\":429,\"retry_after\":1,"
 	    "\"count\":1}"));
 	t0 = clock_monotonic_now();
 	assert_int_equal(b2_list_file_names(c, bid, NULL, count_cb, &n), 0);
 	assert_true(clock_monotonic_now() - t0 >= 0.95);
 	/* 401 twice in a row: re-authorise only once, then fail */
-	json_decref(control(&v3srv, "{\"op\":\"fault\",\"call\":"
+	json_decref(control(&v3srv,
+	    "{\"op\":\"fault\",\"call\":"
 	    "\"b2_list_file_names\",\"status\":401,\"code\":"
 	    "\"expired_auth_token\",\"count\":2}"));
 	assert_int_equal(b2_list_file_names(c, bid, NULL, count_cb, &n), -1);
 	assert_int_equal(b2_client_error_kind(c), B2_ERR_AUTH);
 	/* Retry-After beyond the deadline: fail at once, do not sleep */
 	b2_client_set_deadline(c, clock_monotonic_now() + 2);
-	json_decref(control(&v3srv, "{\"op\":\"fault\",\"call\":"
+	json_decref(control(&v3srv,
+	    "{\"op\":\"fault\",\"call\":"
 	    "\"b2_list_file_names\",\"status\":503,\"retry_after\":30,"
 	    "\"count\":1}"));
 	t0 = clock_monotonic_now();
@@ -482,7 +488,8 @@ test_stall_and_wrong_key(void **state)
 	double t0;
 
 	(void)state;
-	json_decref(control(&v3srv, "{\"op\":\"stall\",\"call\":"
+	json_decref(control(&v3srv,
+	    "{\"op\":\"stall\",\"call\":"
 	    "\"b2_list_buckets\",\"seconds\":5,\"count\":1}"));
 	t0 = clock_monotonic_now();
 	assert_int_equal(b2_bucket_id(c, "backups", bid, sizeof(bid)), -1);
@@ -518,8 +525,8 @@ test_expect_continue(void **state)
 	/* curl sends "Expect: 100-continue" above 1 MiB; the server must
 	 * answer it rather than let curl wait a second */
 	t0 = clock_monotonic_now();
-	assert_int_equal(b2_upload_file(c, bid, "big-simple.bin", buf, -1, 0,
-	    len, &up), 0);
+	assert_int_equal(
+	    b2_upload_file(c, bid, "big-simple.bin", buf, -1, 0, len, &up), 0);
 	assert_true(clock_monotonic_now() - t0 < 0.9);
 	assert_true(up.size == (long long)len);
 	free(buf);
@@ -539,8 +546,8 @@ test_v2_layout(void **state)
 	assert_string_equal(a->api_url, v2srv.url);
 	assert_true(a->recommended_part_size == 4000);
 	assert_int_equal(b2_bucket_id(c, "backups", bid, sizeof(bid)), 0);
-	assert_int_equal(b2_upload_file(c, bid, "v2.txt", "abc", -1, 0, 3,
-	    NULL), 0);
+	assert_int_equal(
+	    b2_upload_file(c, bid, "v2.txt", "abc", -1, 0, 3, NULL), 0);
 	assert_int_equal(b2_bucket_id(c, "nosuch", bid, sizeof(bid)), -1);
 	assert_non_null(strstr(b2_client_error(c), "not found"));
 	b2_client_free(c);

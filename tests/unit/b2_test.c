@@ -14,16 +14,43 @@
 static const struct {
 	const char *in, *out;
 } enc_cases[] = {
-	{ " ", "%20" }, { "!", "!" }, { "\"", "%22" }, { "#", "%23" },
-	{ "$", "$" }, { "%", "%25" }, { "&", "%26" }, { "'", "'" },
-	{ "(", "(" }, { ")", ")" }, { "*", "*" }, { "+", "%2B" },
-	{ ",", "%2C" }, { "-", "-" }, { ".", "." }, { "/", "/" },
-	{ "0123456789", "0123456789" }, { ":", ":" }, { ";", ";" },
-	{ "<", "%3C" }, { "=", "=" }, { ">", "%3E" }, { "?", "%3F" },
-	{ "@", "@" }, { "AZaz", "AZaz" }, { "[", "%5B" }, { "\\", "%5C" },
-	{ "]", "%5D" }, { "^", "%5E" }, { "_", "_" }, { "`", "%60" },
-	{ "{", "%7B" }, { "|", "%7C" }, { "}", "%7D" }, { "~", "~" },
-	{ "\x7f", "%7F" }, { "\x01", "%01" },
+	{ " ", "%20" },
+	{ "!", "!" },
+	{ "\"", "%22" },
+	{ "#", "%23" },
+	{ "$", "$" },
+	{ "%", "%25" },
+	{ "&", "%26" },
+	{ "'", "'" },
+	{ "(", "(" },
+	{ ")", ")" },
+	{ "*", "*" },
+	{ "+", "%2B" },
+	{ ",", "%2C" },
+	{ "-", "-" },
+	{ ".", "." },
+	{ "/", "/" },
+	{ "0123456789", "0123456789" },
+	{ ":", ":" },
+	{ ";", ";" },
+	{ "<", "%3C" },
+	{ "=", "=" },
+	{ ">", "%3E" },
+	{ "?", "%3F" },
+	{ "@", "@" },
+	{ "AZaz", "AZaz" },
+	{ "[", "%5B" },
+	{ "\\", "%5C" },
+	{ "]", "%5D" },
+	{ "^", "%5E" },
+	{ "_", "_" },
+	{ "`", "%60" },
+	{ "{", "%7B" },
+	{ "|", "%7C" },
+	{ "}", "%7D" },
+	{ "~", "~" },
+	{ "\x7f", "%7F" },
+	{ "\x01", "%01" },
 	{ "\xe8\x87\xaa\xe7\x94\xb1", "%E8%87%AA%E7%94%B1" },
 	{ "\xc3\xa9t\xc3\xa9 2024/r\xc3\xa9sum\xc3\xa9.txt",
 	    "%C3%A9t%C3%A9%202024/r%C3%A9sum%C3%A9.txt" },
@@ -38,10 +65,9 @@ test_percent_encode_table(void **state)
 	char out[128];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(enc_cases) / sizeof(enc_cases[0]);
-	    i++) {
-		assert_int_equal(b2_percent_encode(enc_cases[i].in, out,
-		    sizeof(out)), 0);
+	for (size_t i = 0; i < sizeof(enc_cases) / sizeof(enc_cases[0]); i++) {
+		assert_int_equal(
+		    b2_percent_encode(enc_cases[i].in, out, sizeof(out)), 0);
 		assert_string_equal(out, enc_cases[i].out);
 	}
 }
@@ -97,8 +123,9 @@ test_parse_authorize_layouts(void **state)
 	char err[128];
 
 	(void)state;
-	assert_int_equal(b2_parse_authorize(auth_v3, strlen(auth_v3), &a, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    b2_parse_authorize(auth_v3, strlen(auth_v3), &a, err, sizeof(err)),
+	    0);
 	assert_string_equal(a.account_id, "6012deadbeef");
 	assert_string_equal(a.token, "4_0022abc=");
 	assert_string_equal(a.api_url, "https://api004.backblazeb2.com");
@@ -107,15 +134,17 @@ test_parse_authorize_layouts(void **state)
 	assert_true(a.minimum_part_size == 5000000);
 	assert_string_equal(a.bucket_id, "");
 
-	assert_int_equal(b2_parse_authorize(auth_v2, strlen(auth_v2), &a, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    b2_parse_authorize(auth_v2, strlen(auth_v2), &a, err, sizeof(err)),
+	    0);
 	assert_string_equal(a.api_url, "https://api002.backblazeb2.com");
 	assert_string_equal(a.bucket_id, "8d625eb63be2775577c70e1a");
 	assert_string_equal(a.bucket_name, "testing-b2-client");
 	assert_true(a.minimum_part_size == 5000000);
 
-	assert_int_equal(b2_parse_authorize(auth_v4, strlen(auth_v4), &a, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    b2_parse_authorize(auth_v4, strlen(auth_v4), &a, err, sizeof(err)),
+	    0);
 	assert_string_equal(a.bucket_id, "bid");
 	assert_string_equal(a.bucket_name, "backups");
 	assert_true(a.recommended_part_size == 4000);
@@ -131,16 +160,16 @@ test_parse_authorize_bad(void **state)
 		"{\"accountId\":\"a\"}",
 		"{\"accountId\":\"a\",\"authorizationToken\":\"t\"}",
 		"{\"accountId\":\"a\",\"authorizationToken\":\"t\",\"apiUrl\":"
-		    "\"ftp://x\",\"downloadUrl\":\"https://d\"}",
+		"\"ftp://x\",\"downloadUrl\":\"https://d\"}",
 		"{\"accountId\":\"a\",\"authorizationToken\":\"t\",\"apiUrl\":"
-		    "\"https://x\",\"downloadUrl\":\"https://d\","
-		    "\"recommendedPartSize\":\"100\"}",
+		"\"https://x\",\"downloadUrl\":\"https://d\","
+		"\"recommendedPartSize\":\"100\"}",
 		"{\"accountId\":\"a\",\"authorizationToken\":\"t\",\"apiUrl\":"
-		    "\"https://x\",\"downloadUrl\":\"https://d\","
-		    "\"absoluteMinimumPartSize\":0}",
+		"\"https://x\",\"downloadUrl\":\"https://d\","
+		"\"absoluteMinimumPartSize\":0}",
 		"{\"accountId\":\"a\",\"authorizationToken\":\"t\",\"apiUrl\":"
-		    "\"https://x\",\"downloadUrl\":\"https://d\","
-		    "\"allowed\":{\"bucketId\":7}}",
+		"\"https://x\",\"downloadUrl\":\"https://d\","
+		"\"allowed\":{\"bucketId\":7}}",
 		"{\"accountId\":1,\"authorizationToken\":\"t\"}",
 	};
 	struct b2_auth a;
@@ -150,21 +179,24 @@ test_parse_authorize_bad(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		assert_int_equal(b2_parse_authorize(bad[i], strlen(bad[i]), &a,
-		    err, sizeof(err)), -1);
+				     err, sizeof(err)),
+		    -1);
 		assert_true(err[0] != '\0');
 	}
 	/* Truncated JSON, as a cut connection leaves it. */
 	assert_int_equal(b2_parse_authorize(auth_v3, strlen(auth_v3) / 2, &a,
-	    err, sizeof(err)), -1);
+			     err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "invalid JSON"));
 	/* Missing part sizes take B2's documented defaults. */
 	{
-		static const char j[] = "{\"accountId\":\"a\",\"authorization"
+		static const char j[] =
+		    "{\"accountId\":\"a\",\"authorization"
 		    "Token\":\"t\",\"apiUrl\":\"https://x\",\"downloadUrl\":"
 		    "\"https://d\",\"recommendedPartSize\":null}";
 
-		assert_int_equal(b2_parse_authorize(j, strlen(j), &a, err,
-		    sizeof(err)), 0);
+		assert_int_equal(
+		    b2_parse_authorize(j, strlen(j), &a, err, sizeof(err)), 0);
 		assert_true(a.recommended_part_size == 100000000);
 		assert_true(a.minimum_part_size == 5000000);
 	}
@@ -212,9 +244,10 @@ test_parse_list(void **state)
 
 	(void)state;
 	/* An embedded NUL in nextFileName is refused. */
-	assert_int_equal(b2_parse_list(list_recorded, strlen(list_recorded),
-	    collect, &c, next, sizeof(next), next_id, sizeof(next_id), err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    b2_parse_list(list_recorded, strlen(list_recorded), collect, &c,
+		next, sizeof(next), next_id, sizeof(next_id), err, sizeof(err)),
+	    -1);
 }
 
 static void
@@ -235,8 +268,10 @@ test_parse_list_pages(void **state)
 	char next[64], next_id[64], err[128];
 
 	(void)state;
-	assert_int_equal(b2_parse_list(page, strlen(page), collect, &c, next,
-	    sizeof(next), next_id, sizeof(next_id), err, sizeof(err)), 0);
+	assert_int_equal(
+	    b2_parse_list(page, strlen(page), collect, &c, next, sizeof(next),
+		next_id, sizeof(next_id), err, sizeof(err)),
+	    0);
 	assert_int_equal(c.n, 4);
 	assert_string_equal(c.f[0].name, "daily_a.tar.gpg");
 	assert_string_equal(c.f[0].action, "upload");
@@ -253,14 +288,16 @@ test_parse_list_pages(void **state)
 
 	c.n = 0;
 	assert_int_equal(b2_parse_list(last, strlen(last), collect, &c, next,
-	    sizeof(next), NULL, 0, err, sizeof(err)), 0);
+			     sizeof(next), NULL, 0, err, sizeof(err)),
+	    0);
 	assert_int_equal(c.n, 0);
 	assert_string_equal(next, "");
 
 	c.n = 0;
 	c.stop_after = 2;
 	assert_int_equal(b2_parse_list(page, strlen(page), collect, &c, next,
-	    sizeof(next), NULL, 0, err, sizeof(err)), 1);
+			     sizeof(next), NULL, 0, err, sizeof(err)),
+	    1);
 	assert_int_equal(c.n, 2);
 }
 
@@ -283,22 +320,26 @@ test_parse_list_bad(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(b2_parse_list(bad[i], strlen(bad[i]), collect,
-		    &c, next, sizeof(next), NULL, 0, err, sizeof(err)), -1);
+		assert_int_equal(
+		    b2_parse_list(bad[i], strlen(bad[i]), collect, &c, next,
+			sizeof(next), NULL, 0, err, sizeof(err)),
+		    -1);
 	/* nextFileName longer than the caller's buffer */
 	{
 		static const char j[] = "{\"files\":[],\"nextFileName\":"
-		    "\"0123456789\"}";
+					"\"0123456789\"}";
 
-		assert_int_equal(b2_parse_list(j, strlen(j), collect, &c,
-		    next, 8, NULL, 0, err, sizeof(err)), -1);
+		assert_int_equal(b2_parse_list(j, strlen(j), collect, &c, next,
+				     8, NULL, 0, err, sizeof(err)),
+		    -1);
 	}
 }
 
 static void
 test_parse_file(void **state)
 {
-	static const char j[] = "{\"accountId\":\"a\",\"action\":\"upload\","
+	static const char j[] =
+	    "{\"accountId\":\"a\",\"action\":\"upload\","
 	    "\"bucketId\":\"b\",\"contentLength\":12000,\"contentMd5\":null,"
 	    "\"contentSha1\":\"none\",\"contentType\":\"application/octet-"
 	    "stream\",\"fileId\":\"4_zabc\",\"fileInfo\":{},\"fileName\":"
@@ -317,7 +358,7 @@ static void
 test_parse_error(void **state)
 {
 	static const char j[] = "{\"code\":\"bad_auth_token\",\"message\":"
-	    "\"line1\\nline2\",\"status\":401}";
+				"\"line1\\nline2\",\"status\":401}";
 	char code[32], msg[64];
 
 	(void)state;
@@ -327,15 +368,15 @@ test_parse_error(void **state)
 	b2_parse_error("", 0, code, sizeof(code), msg, sizeof(msg));
 	assert_string_equal(code, "");
 	assert_string_equal(msg, "");
-	b2_parse_error("<html>502</html>", 16, code, sizeof(code), msg,
-	    sizeof(msg));
+	b2_parse_error(
+	    "<html>502</html>", 16, code, sizeof(code), msg, sizeof(msg));
 	assert_string_equal(code, "");
 	b2_parse_error(NULL, 0, code, sizeof(code), msg, sizeof(msg));
 	assert_string_equal(msg, "");
 	/* a long message is cut, not dropped; odd code characters masked */
 	{
 		static const char k[] = "{\"code\":\"a b\",\"message\":"
-		    "\"0123456789abcdef\"}";
+					"\"0123456789abcdef\"}";
 
 		b2_parse_error(k, strlen(k), code, sizeof(code), msg, 8);
 		assert_string_equal(code, "a?b");
