@@ -8,13 +8,13 @@
 #   ca.pem          test root CA (give it to --ca-file)
 #   inter.pem       intermediate CA signed by the root
 #   valid.pem       localhost + 127.0.0.1, valid 90 days (1 day old)
-#   soon.pem        localhost, expires in 10 days
+#   soon.pem        localhost, expires in 10.5 days (10 whole days left)
 #   expired.pem     localhost, expired 5 days ago
 #   notyet.pem      localhost, valid from 3 days on
 #   wrongname.pem   www.example.invalid only
 #   selfsigned.pem  localhost, self-signed (no CA)
 #   chain.pem       localhost signed by the intermediate (leaf + inter)
-#   chainsoon.pem   like chain.pem but the intermediate expires in 20 days
+#   chainsoon.pem   like chain.pem but the intermediate expires in 20.5 days
 #
 # Ports: NGX_HTTP (plain), NGX_HTTP_B (second plain server, redirect
 # target), NGX_VALID NGX_SOON NGX_EXPIRED NGX_NOTYET NGX_WRONG NGX_SELF
@@ -95,9 +95,9 @@ EOF
 	    -subj "/CN=osemon test root CA" -config "$NGX_PKI/ca.cnf" \
 	    -extensions v3_ca -out "$NGX_PKI/ca.pem" 2>/dev/null || return 1
 	_ngx_sign inter "DNS:unused" "-1 day" "+1000 days" ca v3_ca || return 1
-	_ngx_sign chainsoon-inter "DNS:unused" "-1 day" "+20 days" ca v3_ca || return 1
+	_ngx_sign chainsoon-inter "DNS:unused" "-1 day" "+20 days 12 hours" ca v3_ca || return 1
 	_ngx_sign valid "DNS:localhost,IP:127.0.0.1" "-1 day" "+90 days" || return 1
-	_ngx_sign soon "DNS:localhost,IP:127.0.0.1" "-80 days" "+10 days" || return 1
+	_ngx_sign soon "DNS:localhost,IP:127.0.0.1" "-80 days" "+10 days 12 hours" || return 1
 	_ngx_sign expired "DNS:localhost,IP:127.0.0.1" "-95 days" "-5 days" || return 1
 	_ngx_sign notyet "DNS:localhost,IP:127.0.0.1" "+3 days" "+93 days" || return 1
 	_ngx_sign wrongname "DNS:www.example.invalid" "-1 day" "+90 days" || return 1
