@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "local_parse.h"
 #include "perfdata.h"
 #include "probe.h"
 #include "spawn.h"
@@ -113,6 +114,36 @@ exec_split(const char *out, size_t len, struct exec_output *o,
 	}
 }
 
+int
+exec_output_parse(const char *out, size_t len, struct probe_result *res,
+    char *first, size_t firstsize, char *err, size_t errlen)
+{
+	struct exec_output o;
+	size_t n = 0;
+	int ret = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.perf = malloc(EXEC_PERFDATA_MAX);
+	if (o.perf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	o.perf[0] = '\0';
+	exec_split(out, len, &o, res);
+	str_copy(first, o.first, firstsize);
+	if (o.perf_truncated)
+		result_long(res, "(perfdata beyond %d bytes ignored)",
+		    EXEC_PERFDATA_MAX);
+	if (perfdata_parse(o.perf, res->metrics + res->metric_count,
+		PROBE_METRICS_MAX - res->metric_count, &n, err, errlen) == -1)
+		goto out;
+	res->metric_count += n;
+	ret = 0;
+out:
+	free(o.perf);
+	return ret;
+}
+
 static void
 exec_judge_metric(
     const struct probe_run *run, struct probe_result *res, const char *name)
@@ -160,12 +191,11 @@ exec_run(const struct probe_run *run, struct probe_result *res)
 	const struct args *a = run->args;
 	const char *metric = args_string(a, "metric");
 	struct spawn_result sr;
-	struct exec_output o;
-	size_t n = 0, len;
-	char err[256];
+	char first[PROBE_MESSAGE_MAX], err[256];
+	size_t len;
+	int parsed;
 
 	memset(&sr, 0, sizeof(sr));
-	memset(&o, 0, sizeof(o));
 	if (a->rest_count == 0 || a->rest == NULL || a->rest[0] == NULL) {
 		result_set(res, STATE_UNKNOWN, REASON_CONFIG,
 		    "no command given (osemon check exec -- COMMAND ARGS...)");
@@ -177,13 +207,6 @@ exec_run(const struct probe_run *run, struct probe_result *res)
 		    "-w/-c need --metric NAME");
 		goto out;
 	}
-	o.perf = malloc(EXEC_PERFDATA_MAX);
-	if (o.perf == NULL) {
-		result_set(
-		    res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
-		goto out;
-	}
-	o.perf[0] = '\0';
 	if (spawn_run(a->rest, run->deadline, NULL, &sr) == -1 ||
 	    sr.spawn_errno != 0) {
 		result_set(res, STATE_UNKNOWN, REASON_NOT_FOUND,
@@ -209,33 +232,28 @@ exec_run(const struct probe_run *run, struct probe_result *res)
 			len--;
 		result_long(res, "(output truncated at %zu bytes)", sr.out_len);
 	}
-	exec_split(sr.out, len, &o, res);
+	parsed = exec_output_parse(
+	    sr.out, len, res, first, sizeof(first), err, sizeof(err));
 	if (sr.exit_code > 3) {
+		res->metric_count = 0;
 		result_set(res, STATE_UNKNOWN, REASON_STATUS,
 		    "%s exited with status %d: %s", a->rest[0], sr.exit_code,
-		    o.first[0] ? o.first : sr.err_tail);
+		    first[0] ? first : sr.err_tail);
 		goto out;
 	}
-	if (perfdata_parse(o.perf, res->metrics + res->metric_count,
-		PROBE_METRICS_MAX - res->metric_count, &n, err,
-		sizeof(err)) == -1) {
+	if (parsed == -1) {
 		result_set(res, STATE_UNKNOWN, REASON_BAD_OUTPUT,
 		    "bad perfdata from %s: %s", a->rest[0], err);
 		goto out;
 	}
-	res->metric_count += n;
 	result_set(res, (enum probe_state)sr.exit_code,
 	    sr.exit_code == 0 ? REASON_NONE : REASON_PLUGIN, "%s",
-	    o.first[0] ? o.first : "(no output)");
-	if (o.first[0] == '\0' && sr.err_tail[0] != '\0')
+	    first[0] ? first : "(no output)");
+	if (first[0] == '\0' && sr.err_tail[0] != '\0')
 		result_long(res, "stderr: %s", sr.err_tail);
-	if (o.perf_truncated)
-		result_long(res, "(perfdata beyond %d bytes ignored)",
-		    EXEC_PERFDATA_MAX);
 	if (metric != NULL)
 		exec_judge_metric(run, res, metric);
 out:
-	free(o.perf);
 	spawn_result_free(&sr);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "local_parse.h"
 #include "probe.h"
 #include "util.h"
 
@@ -29,17 +30,6 @@ static const struct option_spec memory_options[] = {
 	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
 };
 
-enum meminfo_key {
-	MI_TOTAL = 0,
-	MI_FREE,
-	MI_AVAILABLE,
-	MI_BUFFERS,
-	MI_CACHED,
-	MI_SWAP_TOTAL,
-	MI_SWAP_FREE,
-	MI_COUNT,
-};
-
 static const char *const meminfo_names[MI_COUNT] = {
 	"MemTotal",
 	"MemFree",
@@ -50,17 +40,12 @@ static const char *const meminfo_names[MI_COUNT] = {
 	"SwapFree",
 };
 
-struct meminfo {
-	uint64_t v[MI_COUNT]; /* bytes */
-	bool have[MI_COUNT];
-};
-
 /*
  * Parse the text of /proc/meminfo: lines "Key:   123 kB" (or without a
  * unit).  Unknown keys are ignored; a line we need that does not parse is
  * an error.  Returns 0, or -1 with err filled.
  */
-static int
+int
 meminfo_parse(
     const char *text, size_t len, struct meminfo *mi, char *err, size_t errlen)
 {
