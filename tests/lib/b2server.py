@@ -70,7 +70,16 @@ class B2Error(Exception):
 
 class Version:
     __slots__ = ("file_id", "name", "action", "length", "sha1", "ctype",
-                 "info", "ts", "data", "parts", "bucket_id")
+                 "info", "ts", "data", "parts", "bucket_id", "order")
+    counter = 0
+
+    def __init__(self):
+        # Creation order breaks ties between equal uploadTimestamps.
+        Version.counter += 1
+        self.order = Version.counter
+
+    def newness(self):
+        return (self.ts, self.order)
 
     def as_json(self, account_id):
         return {
@@ -510,7 +519,7 @@ class Handler(BaseHTTPRequestHandler):
             if v.action not in ("upload", "hide"):
                 continue
             cur = latest.get(v.name)
-            if cur is None or v.ts > cur.ts:
+            if cur is None or v.newness() > cur.newness():
                 latest[v.name] = v
         names = sorted((k for k, v in latest.items()
                         if v.action == "upload" and k.startswith(prefix)
@@ -534,7 +543,7 @@ class Handler(BaseHTTPRequestHandler):
         vs = sorted((v for v in b["versions"]
                      if v.name.startswith(prefix)
                      and sort_key(v.name) >= sort_key(start)),
-                    key=lambda v: (sort_key(v.name), -v.ts, v.file_id))
+                    key=lambda v: (sort_key(v.name), -v.ts, -v.order))
         if start_id:
             for i, v in enumerate(vs):
                 if v.file_id == start_id:
@@ -671,7 +680,7 @@ class Handler(BaseHTTPRequestHandler):
               and v.action in ("upload", "hide")]
         if not vs:
             raise B2Error(400, "no_such_file", "File not present: %s" % name)
-        if max(vs, key=lambda v: v.ts).action == "hide":
+        if max(vs, key=Version.newness).action == "hide":
             raise B2Error(400, "already_hidden",
                           "File already hidden: %s" % name)
         st.seed(b["name"], [{"name": name, "action": "hide",
@@ -788,7 +797,7 @@ class Handler(BaseHTTPRequestHandler):
             b = st.bucket_by_name(bucket_name)
             vs = [v for v in (b["versions"] if b else [])
                   if v.name == name and v.action in ("upload", "hide")]
-            v = max(vs, key=lambda x: x.ts) if vs else None
+            v = max(vs, key=Version.newness) if vs else None
             if v is None or v.action == "hide":
                 raise B2Error(404, "not_found",
                               "File with such name does not exist.")
