@@ -289,7 +289,7 @@ test_large_upload_with_503(void **state)
 	json_t *st;
 	size_t len = 10500; /* parts of 4000, 4000, 2500 */
 	int src = temp_file(len, 7), dst = temp_file(0, 0);
-	long urls_before, parts_before;
+	long urls_before, parts_before, downloads;
 
 	(void)state;
 	assert_true(b2_part_size(c) == 4000);
@@ -315,6 +315,18 @@ test_large_upload_with_503(void **state)
 	assert_int_equal(
 	    b2_download(c, "backups", "daily_big.tar.gpg", dst, &down), 0);
 	assert_true(down.size == (long long)len);
+	assert_same_content(src, dst, len);
+	/* a download cut in the middle is started over */
+	json_decref(control(
+	    &v3srv, "{\"op\":\"truncate\",\"call\":\"download\",\"count\":1}"));
+	downloads = call_count(&v3srv, "download");
+	assert_int_equal(ftruncate(dst, 0), 0);
+	assert_true(lseek(dst, 0, SEEK_SET) == 0);
+	assert_int_equal(
+	    b2_download(c, "backups", "daily_big.tar.gpg", dst, &down), 0);
+	assert_true(down.size == (long long)len);
+	assert_true(lseek(dst, 0, SEEK_END) == (off_t)len);
+	assert_int_equal(call_count(&v3srv, "download") - downloads, 2);
 	assert_same_content(src, dst, len);
 	st = control(&v3srv, NULL);
 	assert_non_null(st);
