@@ -82,7 +82,7 @@ t_bg rrdcached -g -l "unix:$S" -p "$T_TMP/rrdcached.pid" -j "$T_TMP/journal" \
     -w 3600 -f 7200 >"$T_TMP/rrdcached.log" 2>&1
 RC_PID=$T_LAST_PID
 wait_file "$S" 10 || { t_fail "rrdcached did not start: $(cat "$T_TMP/rrdcached.log")"; exit 0; }
-sed -e "s|^rrd-dir = rrd|rrd-dir = rrdc\nrrdcached = unix:$S|" "$D/osemon.conf" >"$D/cached.conf"
+sed -e "s|^rrd-dir = rrd|rrd-dir = rrdc\nrrdcached = unix:$S|" -e "s|^state-dir = state|state-dir = statec|" "$D/osemon.conf" >"$D/cached.conf"
 stats() {
 	$PY - "$S" <<'EOF'
 import socket, sys
