@@ -78,6 +78,46 @@ t_run "$OSEMON" check varnish -n "$VN_DIR" --backend-fail-warning 0
 expect_rc 1 "backend failure rate above --backend-fail-warning 0 is WARNING"
 expect_match "$OUT" 'backend_fail_rate [0-9.e-]+ outside 0 \(warning\)' "message names the failure rate"
 
+# 4b. The collector face: the hit ratio over the last interval, not since
+# start (which is above 0 after the hits of section 2).
+mkdir -p "$T_TMP/coll"
+cat >"$T_TMP/coll/osemon.conf" <<CONF
+[global]
+rrd-dir = rrd
+graph-dir = www
+state-dir = state
+[check v]
+probe = varnish
+instance = $VN_DIR
+interval = 1
+retry-interval = 1
+hitratio-warning = 50:
+CONF
+t_bg "$OSEMON" run -c "$T_TMP/coll/osemon.conf" 2>"$T_TMP/coll/run.log"
+COLL_PID=$T_LAST_PID
+n=0
+until "$OSEMON" status -c "$T_TMP/coll/osemon.conf" 2>/dev/null | grep -q '^v '; do
+	n=$((n + 1))
+	[ "$n" -lt 50 ] || break
+	sleep 0.1
+done
+for p in 1 2 3 4 5; do
+	varnish_get "/page$p.html?collector" >/dev/null
+done
+n=0
+while [ "$n" -lt 40 ]; do
+	t_run "$OSEMON" status -c "$T_TMP/coll/osemon.conf"
+	printf '%s\n' "$OUT" | grep -q 'hit ratio 0.0% (last interval)' && break
+	sleep 0.2
+	n=$((n + 1))
+done
+expect_match "$OUT" '^v +WARNING .*hit_ratio 0% outside 50: \(warning\), .*hit ratio 0.0% \(last interval\)' \
+    "collector: 5 misses make the last interval's hit ratio 0% (WARNING)"
+kill "$COLL_PID" 2>/dev/null
+since=$(awk -v h="$(varnish_counter MAIN.cache_hit)" -v m="$(varnish_counter MAIN.cache_miss)" \
+    -v p="$(varnish_counter MAIN.cache_hitpass)" 'BEGIN { print (100 * h / (h + m + p) > 0) ? "yes" : "no" }')
+expect_eq "$since" yes "while the hit ratio since start is above 0"
+
 # 5. Garbage from varnishstat is UNKNOWN with a clear message.
 fake() { # name body-file
 	printf '#!/bin/sh\ncat "%s"\n' "$2" >"$T_TMP/$1"
