@@ -9,7 +9,7 @@ libcurl4-openssl-dev libssl-dev libesmtp-dev librrd-dev libjansson-dev
 libmariadb-dev libinih-dev libcmocka-dev
 openssl ca-certificates curl python3 python3-aiosmtpd
 nginx-light varnish mariadb-server mariadb-client
-rrdtool rrdcached munin-node monitoring-plugins-basic monitoring-plugins-standard
+rrdtool rrdcached munin-node monitoring-plugins-basic monitoring-plugins-standard liburiparser1
 gnupg tar procps iproute2 util-linux valgrind file chromium
 nagios4 icinga2
 "
