@@ -21,6 +21,7 @@
 
 #include "alerts.h"
 #include "loop.h"
+#include "passive.h"
 #include "rrdstore.h"
 #include "util.h"
 #include "web.h"
@@ -382,6 +383,7 @@ finish_check(struct collector *co, struct check *c,
 	c->running = false;
 	c->next_run = now_mono + check_next_delay(c);
 	log_result(c, ev);
+	passive_check_result(co->conf, c, now);
 	/* RRD takes one update per second and file: a result in the same
 	 * second as the last one (a restart, a retry) is not stored. */
 	if (co->rrd != NULL && c->result->metric_count > 0 &&
@@ -673,8 +675,24 @@ pool_stop(struct collector *co)
 int
 collector_run(const char *config_path, bool once)
 {
-	struct collector co;
+	struct collector_conf *conf = NULL;
 	struct cfg_errors errs;
+
+	cfg_errors_init(&errs);
+	if (collector_conf_load(config_path, &conf, &errs) != 0) {
+		cfg_errors_print(&errs, stderr);
+		cfg_errors_free(&errs);
+		return 1;
+	}
+	cfg_errors_free(&errs);
+	return collector_run_conf(conf, config_path, once);
+}
+
+int
+collector_run_conf(struct collector_conf *conf, const char *config_path,
+    bool once)
+{
+	struct collector co;
 	char err[512];
 	size_t results = 0;
 	bool stopping = false;
@@ -686,13 +704,8 @@ collector_run(const char *config_path, bool once)
 	co.once = once;
 	pthread_mutex_init(&co.pool.lock, NULL);
 	pthread_cond_init(&co.pool.cond, NULL);
-	cfg_errors_init(&errs);
-	if (collector_conf_load(config_path, &co.conf, &errs) != 0) {
-		cfg_errors_print(&errs, stderr);
-		cfg_errors_free(&errs);
-		return 1;
-	}
-	cfg_errors_free(&errs);
+	co.conf = conf;
+	got_term = got_hup = 0;
 	collector_log_open(co.conf->use_syslog);
 	if (setup_signals() != 0) {
 		collector_log(LOG_ERR, "pipe: %s", strerror(errno));

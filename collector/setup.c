@@ -13,6 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "passive.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -511,6 +512,14 @@ collector_conf_load_text(const char *path, const char *text_in,
 		(void)cfg_section_to_args(g, alerts_smtp_options, &sm,
 		    conf->cfg->name, errs);
 		args_free(&sm);
+	}
+	g = cfg_find(conf->cfg, "nagios", NULL);
+	if (g != NULL) {
+		struct args na;
+
+		(void)cfg_section_to_args(g, passive_nagios_options, &na,
+		    conf->cfg->name, errs);
+		args_free(&na);
 	}
 	if (parse_timeout_state(args_string(&conf->global, "timeout-state"),
 	    &ts) != 0)
