@@ -68,13 +68,13 @@ out:
 }
 
 static int
-set_opt(struct args *a, const struct probe *p, const char *name,
-    const char *value)
+set_opt(
+    struct args *a, const struct probe *p, const char *name, const char *value)
 {
 	char err[ARGS_ERROR_MAX];
 
-	if (args_set(a, args_spec(p->options, name), value, err,
-	    sizeof(err)) == -1) {
+	if (args_set(a, args_spec(p->options, name), value, err, sizeof(err)) ==
+	    -1) {
 		fprintf(stderr, "mysql_bench: %s\n", err);
 		return -1;
 	}
@@ -96,7 +96,8 @@ main(int argc, char **argv)
 	int rc = 1, bad = 0;
 
 	if (argc < 4 || parse_long(argv[2], 1, 1000000, &n) == -1) {
-		fprintf(stderr, "usage: mysql_bench inproc-mysql N FILE SOCKET"
+		fprintf(stderr,
+		    "usage: mysql_bench inproc-mysql N FILE SOCKET"
 		    " | inproc-varnish N INSTANCE | exec N PROGRAM [ARGS]\n");
 		return 2;
 	}
@@ -134,8 +135,8 @@ main(int argc, char **argv)
 		} else {
 			memset(&sr, 0, sizeof(sr));
 			if (spawn_run(argv + 3, clock_monotonic_now() + 10,
-			    NULL, &sr) == -1 || !sr.exited ||
-			    sr.exit_code != 0)
+				NULL, &sr) == -1 ||
+			    !sr.exited || sr.exit_code != 0)
 				bad++;
 			spawn_result_free(&sr);
 		}
@@ -145,8 +146,8 @@ main(int argc, char **argv)
 	s1 = proc_cpu(server);
 	if (bad > 0)
 		fprintf(stderr, "mysql_bench: %d of %ld checks not OK%s%s\n",
-		    bad, n, p != NULL ? ": " : "", p != NULL ? res->message :
-		    "");
+		    bad, n, p != NULL ? ": " : "",
+		    p != NULL ? res->message : "");
 	printf("cpu_us %.1f\n", (c1 - c0) * 1e6 / (double)n);
 	if (s0 >= 0 && s1 >= 0)
 		printf("server_us %.1f\n", (s1 - s0) * 1e6 / (double)n);

@@ -80,8 +80,8 @@ static const struct {
 	const char *warn_opt, *crit_opt;
 } mysql_vars[MV_COUNT] = {
 	[MV_UPTIME] = { "Uptime", "uptime", "s", DS_GAUGE, NULL, NULL },
-	[MV_THREADS_CONNECTED] = { "Threads_connected", "threads_connected",
-	    "", DS_GAUGE, NULL, NULL },
+	[MV_THREADS_CONNECTED] = { "Threads_connected", "threads_connected", "",
+	    DS_GAUGE, NULL, NULL },
 	[MV_THREADS_RUNNING] = { "Threads_running", "threads_running", "",
 	    DS_GAUGE, "threads-running-warning", "threads-running-critical" },
 	[MV_QUESTIONS] = { "Questions", "questions", "c", DS_DERIVE, NULL,
@@ -180,8 +180,8 @@ mysql_read_status(MYSQL *db, struct mysql_sample *s)
 	double v;
 	int rc = -1;
 
-	if (mysql_real_query(db, mysql_status_query,
-	    sizeof(mysql_status_query) - 1) != 0)
+	if (mysql_real_query(
+		db, mysql_status_query, sizeof(mysql_status_query) - 1) != 0)
 		goto out;
 	if ((rs = mysql_store_result(db)) == NULL || mysql_num_fields(rs) < 2)
 		goto out;
@@ -213,8 +213,8 @@ mysql_read_vars(MYSQL *db, struct mysql_sample *s)
 	double v;
 	int rc = -1;
 
-	if (mysql_real_query(db, mysql_vars_query,
-	    sizeof(mysql_vars_query) - 1) != 0)
+	if (mysql_real_query(
+		db, mysql_vars_query, sizeof(mysql_vars_query) - 1) != 0)
 		goto out;
 	if ((rs = mysql_store_result(db)) == NULL || mysql_num_fields(rs) < 2)
 		goto out;
@@ -241,7 +241,7 @@ static int
 mysql_read_replica(MYSQL *db, double *lag, struct probe_result *res)
 {
 	static const char *const queries[] = { "SHOW REPLICA STATUS",
-	    "SHOW SLAVE STATUS" };
+		"SHOW SLAVE STATUS" };
 	MYSQL_RES *rs = NULL;
 	MYSQL_FIELD *fields;
 	MYSQL_ROW row;
@@ -254,8 +254,8 @@ mysql_read_replica(MYSQL *db, double *lag, struct probe_result *res)
 			break;
 	}
 	if (q == 2) {
-		result_long(res, "replica status not available: %s",
-		    mysql_error(db));
+		result_long(
+		    res, "replica status not available: %s", mysql_error(db));
 		goto out;
 	}
 	if ((rs = mysql_store_result(db)) == NULL)
@@ -291,8 +291,8 @@ mysql_server_rss(const char *pid_file, double *rss)
 	long page = sysconf(_SC_PAGESIZE);
 	int rc = -1;
 
-	if (pid_file[0] == '\0' || file_read_capped(pid_file, 64, &text,
-	    &len) == -1)
+	if (pid_file[0] == '\0' ||
+	    file_read_capped(pid_file, 64, &text, &len) == -1)
 		goto out;
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
 		text[--len] = '\0';
@@ -350,13 +350,15 @@ mysql_explain(struct probe_result *res)
 			continue;
 		format_number(num, sizeof(num), m->value);
 		if (range_alerts(&m->crit, m->value))
-			str_appendf(msg, sizeof(msg), &len, "%s %s%s outside "
-			    "%s (critical), ", m->name, num, m->unit,
-			    m->crit.text);
+			str_appendf(msg, sizeof(msg), &len,
+			    "%s %s%s outside "
+			    "%s (critical), ",
+			    m->name, num, m->unit, m->crit.text);
 		else if (range_alerts(&m->warn, m->value))
-			str_appendf(msg, sizeof(msg), &len, "%s %s%s outside "
-			    "%s (warning), ", m->name, num, m->unit,
-			    m->warn.text);
+			str_appendf(msg, sizeof(msg), &len,
+			    "%s %s%s outside "
+			    "%s (warning), ",
+			    m->name, num, m->unit, m->warn.text);
 	}
 	str_appendf(msg, sizeof(msg), &len, "%s", res->message);
 	str_copy(res->message, msg, sizeof(res->message));
@@ -364,8 +366,7 @@ mysql_explain(struct probe_result *res)
 
 static void
 mysql_report(const struct probe_run *run, MYSQL *db, const char *host,
-    const struct mysql_sample *s, double connect_time,
-    struct probe_result *res)
+    const struct mysql_sample *s, double connect_time, struct probe_result *res)
 {
 	struct mysql_prev *prev = NULL;
 	struct metric *m;
@@ -373,8 +374,8 @@ mysql_report(const struct probe_run *run, MYSQL *db, const char *host,
 	size_t i;
 	int replica;
 
-	if ((m = result_metric(res, "connect_time", connect_time, "s",
-	    DS_GAUGE)) != NULL) {
+	if ((m = result_metric(
+		 res, "connect_time", connect_time, "s", DS_GAUGE)) != NULL) {
 		m->has_min = true;
 		m->min = 0;
 	}
@@ -388,18 +389,16 @@ mysql_report(const struct probe_run *run, MYSQL *db, const char *host,
 		m->has_min = true;
 		m->min = 0;
 		if (mysql_vars[i].warn_opt != NULL) {
-			args_range(run->args, mysql_vars[i].warn_opt,
-			    &m->warn);
-			args_range(run->args, mysql_vars[i].crit_opt,
-			    &m->crit);
+			args_range(run->args, mysql_vars[i].warn_opt, &m->warn);
+			args_range(run->args, mysql_vars[i].crit_opt, &m->crit);
 		}
 	}
 
 	if (s->have[MV_THREADS_CONNECTED] && s->have_max)
-		used = 100.0 * s->var[MV_THREADS_CONNECTED] /
-		    s->max_connections;
-	if ((m = result_metric(res, "connections_used", used, "%",
-	    DS_GAUGE)) != NULL) {
+		used =
+		    100.0 * s->var[MV_THREADS_CONNECTED] / s->max_connections;
+	if ((m = result_metric(res, "connections_used", used, "%", DS_GAUGE)) !=
+	    NULL) {
 		m->has_min = m->has_max = true;
 		m->min = 0;
 		m->max = 100;
@@ -416,7 +415,7 @@ mysql_report(const struct probe_run *run, MYSQL *db, const char *host,
 		    s->var[MV_SLOW_QUERIES] >= prev->slow)
 			rate = (s->var[MV_SLOW_QUERIES] - prev->slow) /
 			    (s->var[MV_UPTIME] - prev->uptime);
-		else	/* Uptime counts whole seconds: a fresh server says 0. */
+		else /* Uptime counts whole seconds: a fresh server says 0. */
 			rate = s->var[MV_SLOW_QUERIES] /
 			    fmax(s->var[MV_UPTIME], 1);
 		if (run->face == FACE_COLLECTOR && run->check_state != NULL) {
@@ -429,8 +428,8 @@ mysql_report(const struct probe_run *run, MYSQL *db, const char *host,
 			}
 		}
 	}
-	if ((m = result_metric(res, "slow_queries_rate", rate, "",
-	    DS_GAUGE)) != NULL) {
+	if ((m = result_metric(res, "slow_queries_rate", rate, "", DS_GAUGE)) !=
+	    NULL) {
 		m->has_min = true;
 		m->min = 0;
 		args_range(run->args, "slow-queries-warning", &m->warn);
@@ -439,39 +438,41 @@ mysql_report(const struct probe_run *run, MYSQL *db, const char *host,
 
 	if (s->have[MV_BPOOL_TOTAL] && s->have[MV_BPOOL_FREE] &&
 	    s->var[MV_BPOOL_TOTAL] > 0) {
-		bpool = 100.0 * (s->var[MV_BPOOL_TOTAL] -
-		    s->var[MV_BPOOL_FREE]) / s->var[MV_BPOOL_TOTAL];
+		bpool = 100.0 *
+		    (s->var[MV_BPOOL_TOTAL] - s->var[MV_BPOOL_FREE]) /
+		    s->var[MV_BPOOL_TOTAL];
 		if ((m = result_metric(res, "innodb_bpool_used", bpool, "%",
-		    DS_GAUGE)) != NULL) {
+			 DS_GAUGE)) != NULL) {
 			m->has_min = m->has_max = true;
 			m->min = 0;
 			m->max = 100;
 		}
 	}
 	if (mysql_is_local(host) && mysql_server_rss(s->pid_file, &rss) == 0) {
-		if ((m = result_metric(res, "resident_memory", rss, "B",
-		    DS_GAUGE)) != NULL) {
+		if ((m = result_metric(
+			 res, "resident_memory", rss, "B", DS_GAUGE)) != NULL) {
 			m->has_min = true;
 			m->min = 0;
 		}
 	}
 
-	result_set(res, STATE_OK, REASON_NONE, "%s up %.0f s, %.0f threads "
+	result_set(res, STATE_OK, REASON_NONE,
+	    "%s up %.0f s, %.0f threads "
 	    "connected (%.1f%% of max_connections), %.0f running",
 	    mysql_get_server_info(db), s->var[MV_UPTIME],
 	    s->var[MV_THREADS_CONNECTED], isnan(used) ? 0.0 : used,
 	    s->var[MV_THREADS_RUNNING]);
 
-	replica = deadline_left(run->deadline) > 0 ?
-	    mysql_read_replica(db, &lag, res) : 0;
+	replica = deadline_left(run->deadline) > 0
+	    ? mysql_read_replica(db, &lag, res)
+	    : 0;
 	if (replica == 1) {
 		m = result_metric(res, "replica_lag", lag, "s", DS_GAUGE);
 		if (m != NULL) {
 			m->has_min = true;
 			m->min = 0;
 			args_range(run->args, "replica-lag-warning", &m->warn);
-			args_range(run->args, "replica-lag-critical",
-			    &m->crit);
+			args_range(run->args, "replica-lag-critical", &m->crit);
 		}
 	}
 	result_apply_thresholds(res);
@@ -515,8 +516,8 @@ mysql_run(const struct probe_run *run, struct probe_result *res)
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (db = mysql_init(NULL)) == NULL) {
-		result_set(res, STATE_UNKNOWN, REASON_INTERNAL,
-		    "out of memory");
+		result_set(
+		    res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
 		goto out;
 	}
 	tmo = mysql_timeout(run->deadline);

@@ -96,19 +96,32 @@ static const struct varnish_rate_def varnish_rate_defs[] = {
 /* Only the counters used, so varnishstat prints ~4 KiB instead of ~50:
  * the globs work in every Varnish with JSON output (>= 4.1). */
 static const char *const varnish_filters[] = {
-	"MAIN.uptime", "MAIN.client_req", "MAIN.cache_hit",
-	"MAIN.cache_hitpass", "MAIN.cache_miss", "MAIN.backend_conn",
-	"MAIN.backend_fail", "MAIN.backend_unhealthy", "MAIN.n_object",
-	"MAIN.n_expired", "MAIN.n_lru_nuked", "MAIN.threads",
-	"MAIN.threads_failed", "MAIN.sess_dropped", "MAIN.thread_queue_len",
-	"SM?.*.g_bytes", "SM?.*.g_space", "VBE.*.happy", "VBE.*.fail*",
+	"MAIN.uptime",
+	"MAIN.client_req",
+	"MAIN.cache_hit",
+	"MAIN.cache_hitpass",
+	"MAIN.cache_miss",
+	"MAIN.backend_conn",
+	"MAIN.backend_fail",
+	"MAIN.backend_unhealthy",
+	"MAIN.n_object",
+	"MAIN.n_expired",
+	"MAIN.n_lru_nuked",
+	"MAIN.threads",
+	"MAIN.threads_failed",
+	"MAIN.sess_dropped",
+	"MAIN.thread_queue_len",
+	"SM?.*.g_bytes",
+	"SM?.*.g_space",
+	"VBE.*.happy",
+	"VBE.*.fail*",
 	"VBE.*.unhealthy",
 };
 #define VARNISH_FILTERS (sizeof(varnish_filters) / sizeof(varnish_filters[0]))
 
 /* Kept in the check's state by the collector face. */
 struct varnish_prev {
-	double when;			/* clock_monotonic_now() */
+	double when; /* clock_monotonic_now() */
 	struct varnish_stats stats;
 };
 
@@ -142,8 +155,8 @@ varnish_label(char *dst, size_t size, const char *src)
  * (uptime did not go back and no counter shrank).
  */
 static bool
-varnish_use_prev(const struct varnish_stats *cur,
-    const struct varnish_prev *prev)
+varnish_use_prev(
+    const struct varnish_stats *cur, const struct varnish_prev *prev)
 {
 	size_t i;
 
@@ -160,8 +173,8 @@ varnish_use_prev(const struct varnish_stats *cur,
 }
 
 static double
-varnish_delta(const struct varnish_stats *cur,
-    const struct varnish_prev *prev, enum varnish_counter c)
+varnish_delta(const struct varnish_stats *cur, const struct varnish_prev *prev,
+    enum varnish_counter c)
 {
 	if (!cur->have[c])
 		return NAN;
@@ -189,13 +202,15 @@ varnish_explain(struct probe_result *res)
 			continue;
 		format_number(num, sizeof(num), m->value);
 		if (range_alerts(&m->crit, m->value))
-			str_appendf(msg, sizeof(msg), &len, "%s %s%s outside "
-			    "%s (critical), ", m->name, num, m->unit,
-			    m->crit.text);
+			str_appendf(msg, sizeof(msg), &len,
+			    "%s %s%s outside "
+			    "%s (critical), ",
+			    m->name, num, m->unit, m->crit.text);
 		else if (range_alerts(&m->warn, m->value))
-			str_appendf(msg, sizeof(msg), &len, "%s %s%s outside "
-			    "%s (warning), ", m->name, num, m->unit,
-			    m->warn.text);
+			str_appendf(msg, sizeof(msg), &len,
+			    "%s %s%s outside "
+			    "%s (warning), ",
+			    m->name, num, m->unit, m->warn.text);
 	}
 	str_appendf(msg, sizeof(msg), &len, "%s", res->message);
 	str_copy(res->message, msg, sizeof(res->message));
@@ -213,13 +228,14 @@ varnish_report(const struct probe_run *run, const struct varnish_stats *st,
 	double hit, miss, pass, lookups, ratio, span;
 	size_t i, sick = 0;
 
-	for (i = 0; i < sizeof(varnish_metric_defs) /
-	    sizeof(varnish_metric_defs[0]); i++) {
+	for (i = 0;
+	     i < sizeof(varnish_metric_defs) / sizeof(varnish_metric_defs[0]);
+	     i++) {
 		d = &varnish_metric_defs[i];
 		if (!st->have[d->counter])
 			continue;
-		m = result_metric(res, d->name, st->counter[d->counter],
-		    d->unit, d->ds);
+		m = result_metric(
+		    res, d->name, st->counter[d->counter], d->unit, d->ds);
 		if (m != NULL) {
 			m->has_min = true;
 			m->min = 0;
@@ -247,16 +263,17 @@ varnish_report(const struct probe_run *run, const struct varnish_stats *st,
 		span = now - prev->when;
 	else
 		/* Uptime counts whole seconds: a fresh child says 0. */
-		span = st->have[VC_UPTIME] ? fmax(st->counter[VC_UPTIME], 1) :
-		    NAN;
-	for (i = 0; i < sizeof(varnish_rate_defs) /
-	    sizeof(varnish_rate_defs[0]); i++) {
+		span =
+		    st->have[VC_UPTIME] ? fmax(st->counter[VC_UPTIME], 1) : NAN;
+	for (i = 0;
+	     i < sizeof(varnish_rate_defs) / sizeof(varnish_rate_defs[0]);
+	     i++) {
 		r = &varnish_rate_defs[i];
 		if (!st->have[r->counter])
 			continue;
-		m = result_metric(res, r->name, span > 0 ?
-		    varnish_delta(st, prev, r->counter) / span : NAN, "",
-		    DS_GAUGE);
+		m = result_metric(res, r->name,
+		    span > 0 ? varnish_delta(st, prev, r->counter) / span : NAN,
+		    "", DS_GAUGE);
 		if (m == NULL)
 			continue;
 		m->has_min = true;
@@ -271,8 +288,8 @@ varnish_report(const struct probe_run *run, const struct varnish_stats *st,
 		if (s->has_used) {
 			snprintf(label, sizeof(label), "%s_%s_used",
 			    s->kind[2] == 'A' ? "sma" : "smf", name);
-			if ((m = result_metric(res, label, s->used, "B",
-			    DS_GAUGE)) != NULL) {
+			if ((m = result_metric(
+				 res, label, s->used, "B", DS_GAUGE)) != NULL) {
 				m->has_min = true;
 				m->min = 0;
 			}
@@ -280,8 +297,8 @@ varnish_report(const struct probe_run *run, const struct varnish_stats *st,
 		if (s->has_free) {
 			snprintf(label, sizeof(label), "%s_%s_free",
 			    s->kind[2] == 'A' ? "sma" : "smf", name);
-			if ((m = result_metric(res, label, s->free, "B",
-			    DS_GAUGE)) != NULL) {
+			if ((m = result_metric(
+				 res, label, s->free, "B", DS_GAUGE)) != NULL) {
 				m->has_min = true;
 				m->min = 0;
 			}
@@ -291,34 +308,40 @@ varnish_report(const struct probe_run *run, const struct varnish_stats *st,
 	for (i = 0; i < st->backend_count; i++) {
 		if (varnish_backend_sick(&st->backend[i])) {
 			sick++;
-			result_long(res, "backend %s: sick (last probes "
-			    "failed, happy=0x%llx)", st->backend[i].name,
+			result_long(res,
+			    "backend %s: sick (last probes "
+			    "failed, happy=0x%llx)",
+			    st->backend[i].name,
 			    (unsigned long long)st->backend[i].happy);
 		} else {
-			result_long(res, "backend %s: %s, %.0f failed "
-			    "connections", st->backend[i].name,
+			result_long(res,
+			    "backend %s: %s, %.0f failed "
+			    "connections",
+			    st->backend[i].name,
 			    st->backend[i].has_happy &&
-			    st->backend[i].happy != 0 ? "healthy" :
-			    "no health probe",
+				    st->backend[i].happy != 0
+				? "healthy"
+				: "no health probe",
 			    varnish_backend_failures(&st->backend[i]));
 		}
 	}
-	if ((m = result_metric(res, "backends_sick", (double)sick, "",
-	    DS_GAUGE)) != NULL) {
+	if ((m = result_metric(
+		 res, "backends_sick", (double)sick, "", DS_GAUGE)) != NULL) {
 		m->has_min = true;
 		m->min = 0;
 	}
 
 	if (isnan(ratio))
-		result_set(res, STATE_OK, REASON_NONE, "%.0f client requests, "
+		result_set(res, STATE_OK, REASON_NONE,
+		    "%.0f client requests, "
 		    "no cache lookups yet, %zu backends",
 		    st->counter[VC_CLIENT_REQ], st->backend_count);
 	else
-		result_set(res, STATE_OK, REASON_NONE, "%.0f client requests, "
+		result_set(res, STATE_OK, REASON_NONE,
+		    "%.0f client requests, "
 		    "hit ratio %.1f%%%s, %zu backends",
 		    st->counter[VC_CLIENT_REQ], ratio,
-		    prev != NULL ? " (last interval)" : "",
-		    st->backend_count);
+		    prev != NULL ? " (last interval)" : "", st->backend_count);
 	result_apply_thresholds(res);
 	varnish_explain(res);
 	if (sick > 0)
@@ -327,17 +350,18 @@ varnish_report(const struct probe_run *run, const struct varnish_stats *st,
 	if (prev != NULL && st->have[VC_BACKEND_UNHEALTHY] &&
 	    prev->stats.have[VC_BACKEND_UNHEALTHY] &&
 	    st->counter[VC_BACKEND_UNHEALTHY] >
-	    prev->stats.counter[VC_BACKEND_UNHEALTHY])
+		prev->stats.counter[VC_BACKEND_UNHEALTHY])
 		result_raise(res, STATE_CRITICAL, REASON_CONNECT,
 		    "%.0f fetches refused for unhealthy backends since the "
-		    "last run", st->counter[VC_BACKEND_UNHEALTHY] -
-		    prev->stats.counter[VC_BACKEND_UNHEALTHY]);
+		    "last run",
+		    st->counter[VC_BACKEND_UNHEALTHY] -
+			prev->stats.counter[VC_BACKEND_UNHEALTHY]);
 }
 
 /* Keep the current counters for the next collector run. */
 static void
-varnish_keep(const struct probe_run *run, const struct varnish_stats *st,
-    double now)
+varnish_keep(
+    const struct probe_run *run, const struct varnish_stats *st, double now)
 {
 	struct varnish_prev *prev;
 
@@ -381,16 +405,16 @@ varnish_run(const struct probe_run *run, struct probe_result *res)
 	format_number(wait, sizeof(wait), left);
 
 	argv[n++] = (char *)(uintptr_t)args_string(run->args, "varnishstat");
-	argv[n++] = (char *)(uintptr_t)"-j";
-	argv[n++] = (char *)(uintptr_t)"-t";
+	argv[n++] = (char *)(uintptr_t) "-j";
+	argv[n++] = (char *)(uintptr_t) "-t";
 	argv[n++] = wait;
 	instance = args_string(run->args, "instance");
 	if (instance != NULL && instance[0] != '\0') {
-		argv[n++] = (char *)(uintptr_t)"-n";
+		argv[n++] = (char *)(uintptr_t) "-n";
 		argv[n++] = (char *)(uintptr_t)instance;
 	}
 	for (i = 0; i < VARNISH_FILTERS; i++) {
-		argv[n++] = (char *)(uintptr_t)"-f";
+		argv[n++] = (char *)(uintptr_t) "-f";
 		argv[n++] = (char *)(uintptr_t)varnish_filters[i];
 	}
 	argv[n] = NULL;
@@ -420,17 +444,16 @@ varnish_run(const struct probe_run *run, struct probe_result *res)
 	}
 	if (sr.out_truncated) {
 		result_set(res, STATE_UNKNOWN, REASON_BAD_OUTPUT,
-		    "varnishstat output larger than %d bytes",
-		    VARNISH_OUT_CAP);
+		    "varnishstat output larger than %d bytes", VARNISH_OUT_CAP);
 		goto out;
 	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		result_set(res, STATE_UNKNOWN, REASON_INTERNAL,
-		    "out of memory");
+		result_set(
+		    res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (varnish_stats_parse(sr.out, sr.out_len, st, err,
-	    sizeof(err)) == -1) {
+	if (varnish_stats_parse(sr.out, sr.out_len, st, err, sizeof(err)) ==
+	    -1) {
 		result_set(res, STATE_UNKNOWN, REASON_BAD_OUTPUT, "%s", err);
 		goto out;
 	}
@@ -446,8 +469,8 @@ varnish_run(const struct probe_run *run, struct probe_result *res)
 out:
 	/* Strip the trailing newline varnishstat leaves in its message. */
 	n = strlen(res->message);
-	while (n > 0 && (res->message[n - 1] == '\n' ||
-	    res->message[n - 1] == ' '))
+	while (n > 0 &&
+	    (res->message[n - 1] == '\n' || res->message[n - 1] == ' '))
 		res->message[--n] = '\0';
 	free(st);
 	spawn_result_free(&sr);

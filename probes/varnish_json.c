@@ -34,8 +34,8 @@ const char *const varnish_counter_names[VC_COUNT] = {
 
 /* The "value" of one counter object, checked. */
 static int
-counter_value(const char *key, json_t *obj, double *out, char *err,
-    size_t errlen)
+counter_value(
+    const char *key, json_t *obj, double *out, char *err, size_t errlen)
 {
 	json_t *v;
 	double d;
@@ -50,8 +50,8 @@ counter_value(const char *key, json_t *obj, double *out, char *err,
 		return -1;
 	}
 	if (!json_is_number(v)) {
-		snprintf(err, errlen, "counter %.80s: value is not a number",
-		    key);
+		snprintf(
+		    err, errlen, "counter %.80s: value is not a number", key);
 		return -1;
 	}
 	d = json_number_value(v);
@@ -121,8 +121,8 @@ backend_get(struct varnish_stats *st, const char *name)
 }
 
 static int
-take_storage(struct varnish_stats *st, const char *key, json_t *obj,
-    char *err, size_t errlen)
+take_storage(struct varnish_stats *st, const char *key, json_t *obj, char *err,
+    size_t errlen)
 {
 	char kind[4], name[VARNISH_NAME_MAX];
 	const char *field;
@@ -167,8 +167,7 @@ take_backend(struct varnish_stats *st, const char *text, size_t len,
 	if (split_ident(key, 4, name, sizeof(name), &field) == -1)
 		return 0;
 	if (strcmp(field, "happy") != 0 && strcmp(field, "fail") != 0 &&
-	    strncmp(field, "fail_", 5) != 0 &&
-	    strcmp(field, "unhealthy") != 0)
+	    strncmp(field, "fail_", 5) != 0 && strcmp(field, "unhealthy") != 0)
 		return 0;
 	if (counter_value(key, obj, &v, err, errlen) == -1)
 		return -1;
@@ -204,8 +203,8 @@ take_counter(struct varnish_stats *st, const char *text, size_t len,
 		for (i = 0; i < VC_COUNT; i++) {
 			if (strcmp(key, varnish_counter_names[i]) != 0)
 				continue;
-			if (counter_value(key, obj, &st->counter[i], err,
-			    errlen) == -1)
+			if (counter_value(
+				key, obj, &st->counter[i], err, errlen) == -1)
 				return -1;
 			st->have[i] = true;
 			break;
@@ -231,44 +230,51 @@ varnish_stats_parse(const char *text, size_t len, struct varnish_stats *st,
 	int rc = -1;
 
 	memset(st, 0, sizeof(*st));
-	root = json_loadb(text, len, JSON_DECODE_INT_AS_REAL |
-	    JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(
+	    text, len, JSON_DECODE_INT_AS_REAL | JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		snprintf(err, errlen, "varnishstat output is not JSON: %.120s "
-		    "(line %d)", jerr.text, jerr.line);
+		snprintf(err, errlen,
+		    "varnishstat output is not JSON: %.120s "
+		    "(line %d)",
+		    jerr.text, jerr.line);
 		goto out;
 	}
 	if (!json_is_object(root)) {
-		snprintf(err, errlen, "varnishstat output is not a JSON object");
+		snprintf(
+		    err, errlen, "varnishstat output is not a JSON object");
 		goto out;
 	}
 	counters = json_object_get(root, "counters");
 	if (counters != NULL) {
 		version = json_object_get(root, "version");
-		if (version != NULL && (!json_is_number(version) ||
-		    json_number_value(version) != 1)) {
+		if (version != NULL &&
+		    (!json_is_number(version) ||
+			json_number_value(version) != 1)) {
 			snprintf(err, errlen,
 			    "unsupported varnishstat JSON version");
 			goto out;
 		}
 		if (!json_is_object(counters)) {
-			snprintf(err, errlen, "varnishstat \"counters\" is not "
+			snprintf(err, errlen,
+			    "varnishstat \"counters\" is not "
 			    "an object");
 			goto out;
 		}
 		st->new_layout = true;
-		json_object_foreach(counters, key, obj) {
-			if (take_counter(st, text, len, key, obj, err,
-			    errlen) == -1)
+		json_object_foreach(counters, key, obj)
+		{
+			if (take_counter(
+				st, text, len, key, obj, err, errlen) == -1)
 				goto out;
 		}
 	} else {
 		/* Flat layout: counters beside "timestamp". */
-		json_object_foreach(root, key, obj) {
+		json_object_foreach(root, key, obj)
+		{
 			if (!json_is_object(obj))
 				continue;
-			if (take_counter(st, text, len, key, obj, err,
-			    errlen) == -1)
+			if (take_counter(
+				st, text, len, key, obj, err, errlen) == -1)
 				goto out;
 		}
 	}
@@ -305,8 +311,7 @@ varnish_raw_u64(const char *text, size_t len, const char *key, uint64_t *out)
 			break;
 	}
 	p++;
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
-	    *p == '\r'))
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	if (p >= end || *p != ':')
 		return -1;
@@ -315,14 +320,12 @@ varnish_raw_u64(const char *text, size_t len, const char *key, uint64_t *out)
 	if (hit == NULL || memchr(p, '}', (size_t)(hit - p)) != NULL)
 		return -1;
 	p = hit + 7;
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
-	    *p == '\r'))
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	if (p >= end || *p != ':')
 		return -1;
 	p++;
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
-	    *p == '\r'))
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	v = 0;
 	digits = 0;

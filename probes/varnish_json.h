@@ -41,22 +41,22 @@ extern const char *const varnish_counter_names[VC_COUNT];
 #define VARNISH_BACKEND_MAX 32
 
 struct varnish_storage {
-	char kind[4];			/* "SMA" or "SMF" */
-	char name[VARNISH_NAME_MAX];	/* "s0", "Transient"... */
-	double used, free;		/* g_bytes, g_space */
+	char kind[4]; /* "SMA" or "SMF" */
+	char name[VARNISH_NAME_MAX]; /* "s0", "Transient"... */
+	double used, free; /* g_bytes, g_space */
 	bool has_used, has_free;
 };
 
 struct varnish_backend {
-	char name[VARNISH_NAME_MAX];	/* "boot.default" */
-	uint64_t happy;			/* probe bitmap, bit 0 = last probe */
+	char name[VARNISH_NAME_MAX]; /* "boot.default" */
+	uint64_t happy; /* probe bitmap, bit 0 = last probe */
 	bool has_happy;
 	double fail, unhealthy;
-	double fail_detail;		/* sum of fail_econnrefused... */
+	double fail_detail; /* sum of fail_econnrefused... */
 };
 
 struct varnish_stats {
-	bool new_layout;		/* {"version":1,"counters":...} */
+	bool new_layout; /* {"version":1,"counters":...} */
 	double counter[VC_COUNT];
 	bool have[VC_COUNT];
 	size_t storage_count;
@@ -78,8 +78,8 @@ int varnish_stats_parse(const char *text, size_t len, struct varnish_stats *st,
  * within text: jansson holds integers as signed 64-bit, and a probe bitmap
  * of 64 good probes does not fit.  Returns 0 or -1 when not found.
  */
-int varnish_raw_u64(const char *text, size_t len, const char *key,
-    uint64_t *out);
+int varnish_raw_u64(
+    const char *text, size_t len, const char *key, uint64_t *out);
 
 /* Failed connections of a backend: Varnish 7 counts some only in the
  * fail_* detail counters. */

@@ -85,7 +85,7 @@ test_new_layout(void **state)
 	assert_int_equal(parse(new_layout, &st, err, sizeof(err)), 0);
 	assert_true(st.new_layout);
 	assert_true(st.have[VC_UPTIME]);
-	assert_true(st.counter[VC_UPTIME] == 8);	/* MAIN, not MGT */
+	assert_true(st.counter[VC_UPTIME] == 8); /* MAIN, not MGT */
 	assert_true(st.counter[VC_CLIENT_REQ] == 40);
 	assert_true(st.counter[VC_CACHE_HIT] == 30);
 	assert_true(st.counter[VC_THREADS] == 200);
@@ -127,7 +127,7 @@ test_flat_layout(void **state)
 
 static const struct {
 	const char *text;
-	const char *err;	/* expected substring */
+	const char *err; /* expected substring */
 } garbage[] = {
 	{ "", "not JSON" },
 	{ "{\"version\": 1, \"counters\": {\"MAIN.uptime\": {\"value\": 12",
@@ -151,11 +151,13 @@ static const struct {
 	{ "{\"counters\": {\"MAIN.client_req\": {\"value\": 1e999}}}",
 	    "not JSON" },
 	{ "{\"counters\": {\"MAIN.uptime\": {\"value\": "
-	    "99999999999999999999999999}}}", "out of range" },
+	  "99999999999999999999999999}}}",
+	    "out of range" },
 	{ "{\"counters\": {\"SMA.s0.g_bytes\": {\"value\": true}}}",
 	    "not a number" },
 	{ "{\"counters\": {\"MAIN.uptime\": {\"value\": 1}, "
-	    "\"MAIN.uptime\": {\"value\": 2}}}", "not JSON" },
+	  "\"MAIN.uptime\": {\"value\": 2}}}",
+	    "not JSON" },
 };
 
 static void
@@ -179,22 +181,22 @@ test_garbage(void **state)
 static void
 test_raw_u64(void **state)
 {
-	static const char text[] = "{\"a.happy\": {\"flag\": \"b\", "
+	static const char text[] =
+	    "{\"a.happy\": {\"flag\": \"b\", "
 	    "\"value\" : 18446744073709551614}, \"b\": {\"value\": 1.5}, "
 	    "\"c\": {}, \"d\": {\"value\": 18446744073709551616}, "
 	    "\"value\": 7}";
 	uint64_t v = 0;
 
 	(void)state;
-	assert_int_equal(varnish_raw_u64(text, sizeof(text) - 1, "a.happy",
-	    &v), 0);
+	assert_int_equal(
+	    varnish_raw_u64(text, sizeof(text) - 1, "a.happy", &v), 0);
 	assert_true(v == UINT64_MAX - 1);
 	assert_int_equal(varnish_raw_u64(text, sizeof(text) - 1, "b", &v), -1);
 	/* "c" has no value of its own: must not take d's. */
 	assert_int_equal(varnish_raw_u64(text, sizeof(text) - 1, "c", &v), -1);
 	assert_int_equal(varnish_raw_u64(text, sizeof(text) - 1, "d", &v), -1);
-	assert_int_equal(varnish_raw_u64(text, sizeof(text) - 1, "zz", &v),
-	    -1);
+	assert_int_equal(varnish_raw_u64(text, sizeof(text) - 1, "zz", &v), -1);
 	/* Truncated input: never reads past len. */
 	assert_int_equal(varnish_raw_u64(text, 20, "a.happy", &v), -1);
 }
@@ -229,7 +231,8 @@ fake_write(const struct fake *f, double uptime, double hit, double miss)
 	FILE *fp = fopen(f->json, "w");
 
 	assert_non_null(fp);
-	fprintf(fp, "{\"version\": 1, \"counters\": {"
+	fprintf(fp,
+	    "{\"version\": 1, \"counters\": {"
 	    "\"MAIN.uptime\": {\"value\": %.0f}, "
 	    "\"MAIN.client_req\": {\"value\": %.0f}, "
 	    "\"MAIN.cache_hit\": {\"value\": %.0f}, "
@@ -266,11 +269,16 @@ run_probe(const struct fake *f, enum probe_face face, void **check_state,
 	char err[ARGS_ERROR_MAX];
 
 	args_init(&a, probe_varnish.options);
-	assert_int_equal(args_set(&a, args_spec(probe_varnish.options,
-	    "varnishstat"), f->prog, err, sizeof(err)), 0);
+	assert_int_equal(
+	    args_set(&a, args_spec(probe_varnish.options, "varnishstat"),
+		f->prog, err, sizeof(err)),
+	    0);
 	if (warn != NULL)
-		assert_int_equal(args_set(&a, args_spec(probe_varnish.options,
-		    "hitratio-warning"), warn, err, sizeof(err)), 0);
+		assert_int_equal(
+		    args_set(&a,
+			args_spec(probe_varnish.options, "hitratio-warning"),
+			warn, err, sizeof(err)),
+		    0);
 	memset(&run, 0, sizeof(run));
 	run.args = &a;
 	run.deadline = clock_monotonic_now() + 10;
@@ -321,7 +329,7 @@ test_interval_ratio(void **state)
 	/* The plugin face on the same counters: since start. */
 	run_probe(&f, FACE_NAGIOS, NULL, "50:", res);
 	assert_true(fabs(find_metric(res, "hit_ratio")->value -
-	    100.0 * 910 / 1100) < 1e-9);
+			100.0 * 910 / 1100) < 1e-9);
 	assert_int_equal(res->state, STATE_OK);
 
 	/* varnishd restarted (uptime went back): since start again. */
