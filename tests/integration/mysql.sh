@@ -1,7 +1,7 @@
 # mysql probe against a real mariadbd (tests/lib/mariadb.sh): metric names,
 # questions and threads_running moving with real load, slow queries,
-# connection usage, wrong password, option file permissions, a hung and a
-# stopped server, and the munin face under munin-run.
+# connection usage, wrong password, option file permissions, a replica's
+# lag, a hung and a stopped server, and the munin face under munin-run.
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/lib/mariadb.sh"
 need mariadbd mariadb-install-db mariadb
@@ -101,6 +101,28 @@ if command -v munin-run >/dev/null 2>&1; then
 	    osemon_mysql
 	expect_match "$OUT" '^questions\.value [0-9]+$' "munin fetch: questions value"
 	expect_match "$OUT" '^uptime\.value [0-9]+$' "munin fetch: uptime value"
+fi
+
+# 9b. A replica: its lag, and replication stopped.
+if mariadb_start_replica; then
+	n=0
+	while [ "$n" -lt 50 ]; do
+		t_run "$OSEMON" check mysql -f "$MDB_CNF" -s "$REP_SOCK"
+		[ "$(perfdata_value "$OUT" replica_lag)" = 0 ] && break
+		sleep 0.1
+		n=$((n + 1))
+	done
+	expect_rc 0 "replica in sync is OK"
+	expect_eq "$(perfdata_value "$OUT" replica_lag)" 0 "replica_lag is 0 s"
+	t_run "$OSEMON" check mysql -f "$MDB_CNF" -s "$REP_SOCK" --replica-lag-critical @0:0
+	expect_rc 2 "replica lag inside --replica-lag-critical @0:0 is CRITICAL"
+	replica_sql "STOP SLAVE"
+	t_run "$OSEMON" check mysql -f "$MDB_CNF" -s "$REP_SOCK"
+	expect_rc 2 "stopped replication is CRITICAL"
+	expect_match "$OUT" '^MYSQL CRITICAL: replication is not running' "message says replication is not running"
+	kill "$REP_PID"
+else
+	t_fail "replica did not start"
 fi
 
 # 10. A hung server (SIGSTOP) is CRITICAL within -t.
