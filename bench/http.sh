@@ -1,0 +1,78 @@
+#!/bin/sh
+# CPU per HTTP(S) check: the http probe run in-process as the collector's
+# workers run it (bench/http_bench.c: probe->run with FACE_COLLECTOR, a new
+# libcurl handle, connection and TLS handshake per check) against
+# monitoring-plugins' check_http exec'd once per check, as Nagios does; and
+# the plugin faces exec'd per check: `osemon check http` against check_curl.
+# The harness nginx serves both on 127.0.0.1 with TLS session caching and
+# tickets off, so every HTTPS check pays a full handshake.  osemon verifies
+# the chain (--ca-file) and host name; check_http verifies neither.
+# Ratios are from this same run.
+# Usage: sh bench/http.sh [--quick]      (needs `make` first)
+set -eu
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$SRC/build}
+N=1000
+[ "${1:-}" = --quick ] && N=100
+PLUGINS=${PLUGINS:-/usr/lib/nagios/plugins}
+
+BIN="$BUILD/bench/http_bench"
+mkdir -p "$BUILD/bench"
+if [ ! -x "$BIN" ] || [ "$SRC/bench/http_bench.c" -nt "$BIN" ] ||
+    [ "$BUILD/osemon-full" -nt "$BIN" ]; then
+	objs=$(find "$BUILD/full" -name '*.o' ! -path '*/src/main.o' | sort)
+	# shellcheck disable=SC2086
+	cc -std=c11 -O2 -D_GNU_SOURCE -pthread -I"$SRC/src" -I"$SRC/probes" \
+	    -o "$BIN" "$SRC/bench/http_bench.c" $objs \
+	    $(pkg-config --libs libcurl openssl jansson librrd libmariadb inih libesmtp-1.0) -lm ||
+	    { echo "bench: cannot build http_bench (run make first)" >&2; exit 1; }
+fi
+
+T_RESULTS=/dev/null
+T_NAME=bench-http
+set +u
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/lib/nginx.sh"
+set -u
+nginx_certs || { echo "bench: certificates failed" >&2; exit 1; }
+nginx_start >/dev/null || { echo "bench: nginx did not start" >&2; exit 1; }
+# the worker serves the requests: its CPU is the server side
+sleep 0.3
+BENCH_SERVER_PID=$(pgrep -P "$NGX_PID" | head -n 1 || true)
+export BENCH_SERVER_PID
+
+val() { sed -n "s/^$1 //p" "$2"; }
+run() { # name mode args...
+	_name=$1
+	shift
+	"$BIN" "$@" >"$T_TMP/$_name.txt" 2>"$T_TMP/$_name.err" || true
+	printf '%-30s %9s us CPU/check %8s ms wall/check %7s us server/check  bad=%s\n' \
+	    "$_name" "$(val cpu_us "$T_TMP/$_name.txt")" \
+	    "$(val wall_ms "$T_TMP/$_name.txt")" "$(val server_us "$T_TMP/$_name.txt")" \
+	    "$(val bad "$T_TMP/$_name.txt")"
+}
+ratio() { # label a b
+	awk -v a="$(val cpu_us "$T_TMP/$2.txt")" -v b="$(val cpu_us "$T_TMP/$3.txt")" -v l="$1" \
+	    'BEGIN { if (b > 0) printf "ratio %s: %.1fx\n", l, a / b; else printf "ratio %s: n/a\n", l }'
+}
+
+H="-H 127.0.0.1 -p $NGX_HTTP"
+S="-H localhost -I 127.0.0.1 -p $NGX_VALID -S"
+echo "http: $N checks each, nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(curl-config --version), $(openssl version | cut -d' ' -f1-2)"
+# shellcheck disable=SC2086
+{
+	run inproc-http inproc "$N" $H
+	run exec-check_http-http exec "$N" "$PLUGINS/check_http" $H
+	run inproc-https inproc "$N" $S --ca-file "$NGX_PKI/ca.pem"
+	run exec-check_http-https exec "$N" "$PLUGINS/check_http" $S --sni
+	run exec-osemon-http exec "$N" "$BUILD/osemon" check http $H
+	run exec-osemon-full-http exec "$N" "$BUILD/osemon-full" check http $H
+	run exec-check_curl-http exec "$N" "$PLUGINS/check_curl" $H
+	run exec-osemon-https exec "$N" "$BUILD/osemon" check http $S --ca-file "$NGX_PKI/ca.pem"
+	run exec-check_curl-https exec "$N" "$PLUGINS/check_curl" $S -D --ca-cert "$NGX_PKI/ca.pem"
+}
+ratio "check_http exec / in-process probe, HTTP" exec-check_http-http inproc-http
+ratio "check_http exec / in-process probe, HTTPS (full handshake)" exec-check_http-https inproc-https
+ratio "check_curl exec / osemon check http exec, HTTP" exec-check_curl-http exec-osemon-http
+ratio "check_curl exec / osemon-full check http exec, HTTP" exec-check_curl-http exec-osemon-full-http
+ratio "check_curl exec / osemon check http exec, HTTPS (both verify)" exec-check_curl-https exec-osemon-https
