@@ -138,6 +138,14 @@ if [ -c /dev/fuse ] && unshare -m true 2>/dev/null; then
 	    "$OSEMON" check disk -t 1
 	expect_match "$OUT" "$T_TMP/hung: statvfs timed out" "default run: the hung fuse mount times out"
 	expect_match "$OUT" "(^| )/_used=" "default run: / still measured"
+	# Through a symlink, or below the mount: never statvfs'ed directly.
+	ln -s "$T_TMP/hung" "$T_TMP/hunglink"
+	t_run unshare -m "$PY" "$SRC/tests/lib/hung_fuse.py" "$T_TMP/hung" \
+	    "$OSEMON" check disk -t 0.5 -p "$T_TMP/hunglink"
+	expect_match "$OUT" "^DISK CRITICAL: $T_TMP/hunglink: statvfs timed out" "a symlink to a hung mount times out"
+	t_run unshare -m "$PY" "$SRC/tests/lib/hung_fuse.py" "$T_TMP/hung" \
+	    "$OSEMON" check disk -t 0.5 -p "$T_TMP/hung/sub/dir"
+	expect_match "$OUT" "^DISK CRITICAL: $T_TMP/hung/sub/dir: statvfs timed out" "a path below a hung mount times out"
 else
 	echo "skip - no /dev/fuse or unshare"
 fi
