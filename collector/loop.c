@@ -65,7 +65,7 @@ struct pool {
 struct collector {
 	struct collector_conf *conf;
 	const char *config_path;	/* NULL: embedded default */
-	struct pool pool;
+	struct pool *pool;		/* heap: abandoned workers outlive us */
 	struct job **inflight;
 	size_t ninflight, inflight_cap;
 	struct rrd_store *rrd;
@@ -261,14 +261,14 @@ dispatch(struct collector *co, struct check *c, double now)
 		return;
 	}
 	c->running = true;
-	pthread_mutex_lock(&co->pool.lock);
-	if (co->pool.queue_tail)
-		co->pool.queue_tail->next = j;
+	pthread_mutex_lock(&co->pool->lock);
+	if (co->pool->queue_tail)
+		co->pool->queue_tail->next = j;
 	else
-		co->pool.queue = j;
-	co->pool.queue_tail = j;
-	pthread_cond_signal(&co->pool.cond);
-	pthread_mutex_unlock(&co->pool.lock);
+		co->pool->queue = j;
+	co->pool->queue_tail = j;
+	pthread_cond_signal(&co->pool->cond);
+	pthread_mutex_unlock(&co->pool->lock);
 }
 
 static void
@@ -406,10 +406,10 @@ collect_done(struct collector *co)
 	struct job *done, *next;
 	double now = sched_mono();
 
-	pthread_mutex_lock(&co->pool.lock);
-	done = co->pool.done;
-	co->pool.done = NULL;
-	pthread_mutex_unlock(&co->pool.lock);
+	pthread_mutex_lock(&co->pool->lock);
+	done = co->pool->done;
+	co->pool->done = NULL;
+	pthread_mutex_unlock(&co->pool->lock);
 	for (; done != NULL; done = next) {
 		next = done->next;
 		inflight_remove(co, done);
@@ -435,13 +435,13 @@ reap_timeouts(struct collector *co, double now)
 			i++;
 			continue;
 		}
-		pthread_mutex_lock(&co->pool.lock);
+		pthread_mutex_lock(&co->pool->lock);
 		if (!j->finished) {
 			j->abandoned = true;
-			co->pool.threads--;
+			co->pool->threads--;
 			abandon = true;
 		}
-		pthread_mutex_unlock(&co->pool.lock);
+		pthread_mutex_unlock(&co->pool->lock);
 		if (!abandon) {
 			i++;	/* in the done list: collect_done takes it */
 			continue;
@@ -453,7 +453,7 @@ reap_timeouts(struct collector *co, double now)
 			    j->check->timeout);
 			finish_check(co, j->check, NULL, now);
 		}
-		(void)pool_grow(&co->pool, co->conf->concurrency);
+		(void)pool_grow(co->pool, co->conf->concurrency);
 	}
 }
 
@@ -580,7 +580,7 @@ reload(struct collector *co, double now)
 	co->conf = fresh;
 	collector_log_open(fresh->use_syslog);
 	(void)open_outputs(co);
-	(void)pool_grow(&co->pool, fresh->concurrency);
+	(void)pool_grow(co->pool, fresh->concurrency);
 	co->dirty_state = co->dirty_status = true;
 	collector_log(LOG_NOTICE, "reloaded: %zu checks", fresh->count);
 }
@@ -658,18 +658,27 @@ pool_stop(struct collector *co)
 	double until = sched_mono() + 2.0;
 	int left;
 
-	pthread_mutex_lock(&co->pool.lock);
-	co->pool.shutdown = true;
-	pthread_cond_broadcast(&co->pool.cond);
-	pthread_mutex_unlock(&co->pool.lock);
+	pthread_mutex_lock(&co->pool->lock);
+	co->pool->shutdown = true;
+	pthread_cond_broadcast(&co->pool->cond);
+	pthread_mutex_unlock(&co->pool->lock);
 	for (;;) {
-		pthread_mutex_lock(&co->pool.lock);
-		left = co->pool.all_threads;
-		pthread_mutex_unlock(&co->pool.lock);
+		pthread_mutex_lock(&co->pool->lock);
+		left = co->pool->threads;
+		pthread_mutex_unlock(&co->pool->lock);
 		if (left <= 0 || sched_mono() > until)
 			break;
 		usleep(10000);
 	}
+	pthread_mutex_lock(&co->pool->lock);
+	left = co->pool->all_threads;
+	pthread_mutex_unlock(&co->pool->lock);
+	if (left > 0)
+		return;	/* an abandoned worker still holds the pool */
+	pthread_mutex_destroy(&co->pool->lock);
+	pthread_cond_destroy(&co->pool->cond);
+	free(co->pool);
+	co->pool = NULL;
 }
 
 int
@@ -702,8 +711,13 @@ collector_run_conf(struct collector_conf *conf, const char *config_path,
 	memset(&co, 0, sizeof(co));
 	co.config_path = config_path;
 	co.once = once;
-	pthread_mutex_init(&co.pool.lock, NULL);
-	pthread_cond_init(&co.pool.cond, NULL);
+	co.pool = calloc(1, sizeof(*co.pool));
+	if (co.pool == NULL) {
+		collector_conf_free(conf);
+		return 1;
+	}
+	pthread_mutex_init(&co.pool->lock, NULL);
+	pthread_cond_init(&co.pool->cond, NULL);
 	co.conf = conf;
 	got_term = got_hup = 0;
 	collector_log_open(co.conf->use_syslog);
@@ -718,7 +732,7 @@ collector_run_conf(struct collector_conf *conf, const char *config_path,
 	    co.conf->count, err, sizeof(err)) != 0)
 		collector_log(LOG_WARNING, "state file: %s", err);
 	once_sent = calloc(co.conf->count + 1, sizeof(*once_sent));
-	if (once_sent == NULL || pool_grow(&co.pool,
+	if (once_sent == NULL || pool_grow(co.pool,
 	    co.conf->concurrency) != 0)
 		goto out;
 	schedule_first(co.conf, sched_mono(), once);

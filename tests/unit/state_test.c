@@ -10,8 +10,12 @@
 
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "collector.h"
+#include "loop.h"
 #include "runtime.h"
+#include "util.h"
 
 #define O STATE_OK
 #define W STATE_WARNING
@@ -373,6 +377,136 @@ test_restart_soft_and_bad_files(void **state)
 	check_free(b);
 }
 
+/* Probes for the loop tests: one ignores its deadline (a hung statfs),
+ * one answers at once. */
+static int
+hang_run(const struct probe_run *run, struct probe_result *res)
+{
+	(void)run;
+	usleep(2500 * 1000);
+	result_set(res, STATE_OK, REASON_NONE, "too late");
+	return 0;
+}
+
+static int
+warn_run(const struct probe_run *run, struct probe_result *res)
+{
+	struct metric *m;
+
+	(void)run;
+	result_set(res, STATE_WARNING, REASON_THRESHOLD, "meh");
+	m = result_metric(res, "v", 7, "", DS_GAUGE);
+	(void)m;
+	return 0;
+}
+
+static const struct probe probe_hang = { .name = "exec", .run = hang_run };
+static const struct probe probe_warn = { .name = "exec", .run = warn_run };
+
+static char loop_dir[64];
+
+static struct collector_conf *
+loop_conf(void)
+{
+	char text[1024];
+	struct cfg_errors errs;
+	struct collector_conf *conf = NULL;
+
+	snprintf(text, sizeof(text),
+	    "[global]\nrrd-dir = %s/rrd\ngraph-dir = %s/www\n"
+	    "state-dir = %s/state\ntimeout = 0.5\ntimeout-state = unknown\n"
+	    "retries = 3\n"
+	    "[check hang]\nprobe = exec\ncommand = /bin/true\n"
+	    "[check warn]\nprobe = exec\ncommand = /bin/true\n",
+	    loop_dir, loop_dir, loop_dir);
+	cfg_errors_init(&errs);
+	assert_int_equal(collector_conf_load_text("loop.conf", text, &conf,
+	    &errs), 0);
+	cfg_errors_free(&errs);
+	conf->checks[0]->probe = &probe_hang;
+	conf->checks[1]->probe = &probe_warn;
+	return conf;
+}
+
+static int
+loop_setup(void **state)
+{
+	(void)state;
+	snprintf(loop_dir, sizeof(loop_dir), "/tmp/osemon-loop-XXXXXX");
+	return mkdtemp(loop_dir) == NULL ? -1 : 0;
+}
+
+static int
+loop_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", loop_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A probe that ignores its deadline: --once answers timeout-state after
+ * timeout + grace and moves on; the stuck worker is abandoned. */
+static void
+test_loop_abandons_hung_probe(void **state)
+{
+	struct collector_conf *conf = loop_conf(), *after = loop_conf();
+	double start = clock_monotonic_now();
+	char path[128], err[256];
+	int rc;
+
+	(void)state;
+	rc = collector_run_conf(conf, NULL, true);
+	assert_int_equal(rc, STATE_UNKNOWN);	/* worst of UNKNOWN, WARNING */
+	assert_true(clock_monotonic_now() - start < 2.0);
+	snprintf(path, sizeof(path), "%s/state/state.json", loop_dir);
+	assert_int_equal(statefile_load(path, after->checks, after->count,
+	    err, sizeof(err)), 0);
+	assert_int_equal(after->checks[0]->st.current, STATE_UNKNOWN);
+	assert_int_equal(after->checks[0]->result->reason, REASON_TIMEOUT);
+	assert_string_equal(after->checks[0]->result->message,
+	    "check timed out after 0.5 s");
+	assert_int_equal(after->checks[1]->st.current, STATE_WARNING);
+	assert_int_equal(after->checks[1]->st.attempt, 1);
+	collector_conf_free(after);
+}
+
+static time_t fake_now;
+
+static time_t
+fake_wall(void)
+{
+	return fake_now;
+}
+
+/* The wall clock jumps back an hour between two runs: the times follow
+ * the (fake) clock, attempts go on, nothing breaks. */
+static void
+test_loop_fake_clock_jump(void **state)
+{
+	struct collector_conf *after = loop_conf();
+	time_t (*saved)(void) = sched_wall;
+	char path[128], err[256];
+
+	(void)state;
+	sched_wall = fake_wall;
+	fake_now = 1700003600;
+	assert_int_equal(collector_run_conf(loop_conf(), NULL, true),
+	    STATE_UNKNOWN);
+	fake_now = 1700000000;
+	assert_int_equal(collector_run_conf(loop_conf(), NULL, true),
+	    STATE_UNKNOWN);
+	snprintf(path, sizeof(path), "%s/state/state.json", loop_dir);
+	assert_int_equal(statefile_load(path, after->checks, after->count,
+	    err, sizeof(err)), 0);
+	assert_int_equal(after->checks[1]->st.last_check, 1700000000);
+	assert_int_equal(after->checks[1]->st.attempt, 2);
+	assert_int_equal(after->checks[1]->st.last_change, 1700003600);
+	collector_conf_free(after);
+	sched_wall = saved;
+}
+
 int
 main(void)
 {
@@ -388,6 +522,10 @@ main(void)
 		cmocka_unit_test(test_next_delay),
 		cmocka_unit_test(test_restart_round_trip),
 		cmocka_unit_test(test_restart_soft_and_bad_files),
+		cmocka_unit_test_setup_teardown(test_loop_abandons_hung_probe,
+		    loop_setup, loop_teardown),
+		cmocka_unit_test_setup_teardown(test_loop_fake_clock_jump,
+		    loop_setup, loop_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
