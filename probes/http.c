@@ -270,8 +270,14 @@ verify_cb(int ok, X509_STORE_CTX *sctx)
 	http_tls_record(&ctx->seen, cert, depth,
 	    ok ? X509_V_OK : X509_STORE_CTX_get_error(sctx));
 	if (depth == 0 && cert != NULL && !ctx->name_checked) {
+		/* the name libcurl sent as SNI: after a redirect to another
+		 * host it is that host's name, not the first one's */
+		const char *sni = SSL_get_servername(ssl,
+		    TLSEXT_NAMETYPE_host_name);
+
 		ctx->name_checked = true;
-		ctx->name_ok = http_cert_matches_host(cert, ctx->host);
+		ctx->name_ok = http_cert_matches_host(cert, sni != NULL ?
+		    sni : ctx->host);
 	}
 	return ok;
 }
@@ -301,7 +307,15 @@ ssl_ctx_cb(CURL *curl, void *sslctx, void *ud)
 {
 	SSL_CTX *sctx = sslctx;
 
+	struct http_ctx *ctx = ud;
+
 	(void)curl;
+	/* a new connection (first one, or a redirect to another origin):
+	 * report the chain of the last one */
+	http_tls_seen_init(&ctx->seen);
+	ctx->name_checked = false;
+	ctx->name_ok = false;
+	ctx->tls_version[0] = ctx->cipher[0] = '\0';
 	SSL_CTX_set_app_data(sctx, ud);
 	SSL_CTX_set_verify(sctx, SSL_CTX_get_verify_mode(sctx), verify_cb);
 	SSL_CTX_set_info_callback(sctx, info_cb);
@@ -950,7 +964,7 @@ http_run(const struct probe_run *run, struct probe_result *res)
 			    reason == REASON_PROTOCOL ? "invalid HTTP response: " :
 			    "", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		}
-		if (ctx->https) {
+		if (ctx->seen.chain[0].present) {
 			/* metrics only: the failure above is the verdict */
 			struct verdict ignored;
 
@@ -961,7 +975,7 @@ http_run(const struct probe_run *run, struct probe_result *res)
 		goto out;
 	}
 
-	if (ctx->https) {
+	if (ctx->seen.chain[0].present) {
 		if (cf.insecure && tls_problem_text(ctx, tlsmsg,
 		    sizeof(tlsmsg)))
 			result_long(res, "not verified (--insecure): %s",

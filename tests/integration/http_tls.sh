@@ -125,6 +125,15 @@ t_run "$OSEMON" check http -u "https://localhost:$NGX_VALID/" -I 127.0.0.1 --ca-
 expect_rc 0 "--http1.1 with -u and -I"
 expect_match "$OUT" '^HTTP OK: HTTP/1\.1 200 OK' "HTTP/1.1 status line"
 
+# a redirect from http to https: the chain reported is the https one
+t_run "$OSEMON" check http -u "http://127.0.0.1:$NGX_HTTP/to-https" -f follow --ca-file "$CA" -s 'hello osemon'
+expect_rc 0 "http -> https redirect followed and verified"
+expect_near "$(perfdata_value "$OUT" cert_days_left)" "$(nginx_days_left valid)" 1 "cert_days_left of the https hop"
+expect_match "$OUT" "redirects: 302 -> https://localhost:$NGX_VALID/" "redirect to https in long output"
+t_run "$OSEMON" check http -u "http://127.0.0.1:$NGX_HTTP/to-https" -f follow
+expect_rc 2 "http -> https redirect to an untrusted certificate is CRITICAL"
+expect_match "$OUT" "certificate 'valid-cn' is untrusted" "untrusted after redirect"
+
 # option errors
 t_run "$OSEMON" check http -u "http://127.0.0.1:$NGX_HTTP/" -C 30
 expect_rc 3 "-C on an http URL is UNKNOWN"

@@ -26,7 +26,8 @@
 # /redir-rel (301 to "/redir-abs", relative Location), /redir-abs (302 to
 # http://127.0.0.1:$NGX_HTTP_B/landing), /loop (302 to itself), /private/
 # (basic auth, user "mon", password in $NGX_PKI/auth.txt as user:password),
-# /json (application/json).  Every response has "X-Osemon: harness".
+# /json (application/json), /to-https (302 to https://localhost:$NGX_VALID/).
+# Every response has "X-Osemon: harness".
 
 NGX_DIR="$T_TMP/nginx"
 NGX_PKI="$T_TMP/pki"
@@ -180,6 +181,7 @@ http {
 		location = /redir-rel { return 301 /redir-abs; }
 		location = /redir-abs { return 302 http://127.0.0.1:$NGX_HTTP_B/landing; }
 		location = /loop { return 302 /loop; }
+		location = /to-https { return 302 https://localhost:$NGX_VALID/; }
 		location = /slow.txt { limit_rate 2k; limit_rate_after 0; }
 		location /private/ {
 			auth_basic "osemon";
