@@ -36,8 +36,8 @@ static struct {
 	unsigned long dropped;
 } passive_health;
 
-/* Append s with CR/LF escaped as "\n" and, when field is true, ';' and
- * other control characters replaced (host and service names).  When s
+/* Append s with CR/LF escaped as "\n" or, when field is true, ';' and
+ * every control character replaced by '_' (host and service names).  When s
  * does not fit, what fits is kept and false returned; buf stays
  * NUL-terminated at *len either way. */
 static bool
@@ -49,7 +49,7 @@ append_text(char *buf, size_t size, size_t *len, const char *s, bool field)
 	for (; *s != '\0'; s++) {
 		unsigned char ch = (unsigned char)*s;
 
-		if (ch == '\n' || ch == '\r') {
+		if ((ch == '\n' || ch == '\r') && !field) {
 			if (n + 2 >= size) {
 				fits = false;
 				break;

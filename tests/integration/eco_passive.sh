@@ -1,0 +1,214 @@
+#!/bin/sh
+# Passive results: `osemon run --once` with "[nagios] command-file" writes
+# PROCESS_SERVICE_CHECK_RESULT lines that a real Nagios 4 (temporary
+# config, everything in $T_TMP) accepts: the results show in its
+# status.dat.  A FIFO nobody reads and a full pipe never block the
+# collector, and the failure is logged once.
+. "$SRC/tests/lib.sh"
+need nagios4
+
+N="$T_TMP/nagios"
+mkdir -p "$N/checkresults"
+cat >"$N/objects.cfg" <<'EOT'
+define timeperiod {
+    timeperiod_name 24x7
+    alias           always
+    monday          00:00-24:00
+    tuesday         00:00-24:00
+    wednesday       00:00-24:00
+    thursday        00:00-24:00
+    friday          00:00-24:00
+    saturday        00:00-24:00
+    sunday          00:00-24:00
+}
+define command {
+    command_name    notify-none
+    command_line    /bin/true
+}
+define command {
+    command_name    stale
+    command_line    /bin/echo "UNKNOWN: no passive result"
+}
+define contact {
+    contact_name                    nobody
+    host_notifications_enabled      0
+    service_notifications_enabled   0
+    host_notification_period        24x7
+    service_notification_period     24x7
+    host_notification_options       n
+    service_notification_options    n
+    host_notification_commands      notify-none
+    service_notification_commands   notify-none
+}
+define host {
+    host_name               ose-test
+    address                 127.0.0.1
+    active_checks_enabled   0
+    passive_checks_enabled  1
+    check_period            24x7
+    max_check_attempts      1
+    contacts                nobody
+    notification_period     24x7
+}
+define service {
+    name                    passive
+    host_name               ose-test
+    active_checks_enabled   0
+    passive_checks_enabled  1
+    check_command           stale
+    check_period            24x7
+    check_interval          5
+    retry_interval          1
+    max_check_attempts      1
+    contacts                nobody
+    notification_period     24x7
+    register                0
+}
+define service {
+    use                     passive
+    service_description     disk
+}
+define service {
+    use                     passive
+    service_description     failing-plugin
+}
+EOT
+cat >"$N/nagios.cfg" <<EOT
+log_file=$N/nagios.log
+cfg_file=$N/objects.cfg
+object_cache_file=$N/objects.cache
+precached_object_file=$N/objects.precache
+resource_file=$N/resource.cfg
+status_file=$N/status.dat
+status_update_interval=1
+nagios_user=$(id -un)
+nagios_group=$(id -gn)
+check_external_commands=1
+command_file=$N/nagios.cmd
+lock_file=$N/nagios.lock
+temp_file=$N/nagios.tmp
+temp_path=$N
+check_result_path=$N/checkresults
+check_result_reaper_frequency=1
+retain_state_information=0
+state_retention_file=$N/retention.dat
+debug_file=$N/debug.log
+query_socket=$N/query.sock
+enable_notifications=0
+execute_service_checks=0
+execute_host_checks=0
+accept_passive_service_checks=1
+log_passive_checks=1
+illegal_macro_output_chars=\`~\$&|'"<>
+EOT
+: >"$N/resource.cfg"
+
+t_run nagios4 -v "$N/nagios.cfg"
+expect_rc 0 "nagios4 -v accepts the passive test config"
+
+cat >"$T_TMP/osemon.conf" <<EOT
+[global]
+hostname = ose-test
+rrd-dir = rrd
+state-dir = state
+graph-dir = www
+status-interval = 1
+
+[nagios]
+command-file = $N/nagios.cmd
+
+[check disk]
+probe = disk
+path = /
+warning = 101
+critical = 101
+
+[check failing-plugin]
+probe = exec
+command = /usr/lib/nagios/plugins/check_dummy 2 "dummy; broken"
+EOT
+t_run "$OSEMON" config check -c "$T_TMP/osemon.conf"
+expect_rc 0 "config check accepts [nagios] command-file"
+printf '[nagios]\ncommand-file = x\ncolour = red\n[check d]\nprobe = disk\n' >"$T_TMP/bad.conf"
+t_run "$OSEMON" config check -c "$T_TMP/bad.conf"
+expect_rc 1 "config check validates [nagios] keys"
+expect_match "$ERR" "bad.conf:3: unknown key 'colour' in \[nagios\]" "unknown [nagios] key named with file:line"
+
+# No FIFO yet: the collector does not block, does not create a file and
+# logs once.
+t_run timeout 20 "$OSEMON" run -c "$T_TMP/osemon.conf" --once
+expect_rc 2 "run --once without a command file: results as usual (worst CRITICAL)"
+expect_match "$ERR" "cannot write results to $N/nagios.cmd: No such file" "missing command file logged"
+expect_eq "$(printf '%s\n' "$ERR" | grep -c 'cannot write results')" 1 "logged once for two results"
+[ -e "$N/nagios.cmd" ] && t_fail "a missing command file was created" || t_pass "a missing command file is not created"
+
+t_bg nagios4 "$N/nagios.cfg" >"$T_TMP/nagios.out" 2>&1
+NAGIOS_PID=$T_LAST_PID
+if wait_file "$N/nagios.cmd" 15 && wait_file "$N/status.dat" 15; then
+	t_pass "nagios4 started and made its command FIFO"
+else
+	t_fail "nagios4 did not start: $(tail -5 "$T_TMP/nagios.out" "$N/nagios.log" 2>/dev/null)"
+fi
+
+t_run timeout 20 "$OSEMON" run -c "$T_TMP/osemon.conf" --once
+expect_rc 2 "run --once with nagios reading exits with the worst state"
+expect_no_match "$ERR" "cannot write" "no write error with nagios reading"
+
+# status.dat: poll until both results are in (nagios reads the FIFO and
+# writes its status every second).
+n=0
+while [ "$n" -lt 150 ]; do
+	if grep -q 'plugin_output=DISK OK' "$N/status.dat" 2>/dev/null &&
+	    grep -q 'plugin_output=EXEC CRITICAL' "$N/status.dat" 2>/dev/null; then
+		break
+	fi
+	sleep 0.1
+	n=$((n + 1))
+done
+status=$(cat "$N/status.dat" 2>/dev/null)
+# service blocks as one line each: "disk|0|DISK OK: ...|perf"
+blocks=$(printf '%s\n' "$status" | awk '
+	/^servicestatus \{/ { inb = 1; d = ""; s = ""; o = ""; p = ""; h = ""; t = ""; next }
+	inb && /^\t}/ { print h "|" d "|" s "|" t "|" o "|" p; inb = 0; next }
+	inb { sub(/^\t/, "") ; k = $0; sub(/=.*/, "", k); v = $0; sub(/^[^=]*=/, "", v)
+	      if (k == "host_name") h = v; if (k == "service_description") d = v
+	      if (k == "current_state") s = v; if (k == "plugin_output") o = v
+	      if (k == "performance_data") p = v; if (k == "check_type") t = v }')
+disk=$(printf '%s\n' "$blocks" | grep '^ose-test|disk|')
+fail=$(printf '%s\n' "$blocks" | grep '^ose-test|failing-plugin|')
+expect_match "$disk" '^ose-test\|disk\|0\|1\|DISK OK: / [0-9.]+% used' "status.dat: disk is OK from a passive (check_type 1) result"
+expect_match "$disk" ' /_used_pct=[0-9.]+%;101;101;0;100' "status.dat: disk perfdata with the ranges"
+expect_match "$fail" '^ose-test\|failing-plugin\|2\|1\|EXEC CRITICAL: .*dummy[;:] broken' "status.dat: exec CRITICAL, text kept (nagios turns ';' into ':')"
+expect_match "$(cat "$N/nagios.log")" 'EXTERNAL COMMAND: PROCESS_SERVICE_CHECK_RESULT;ose-test;disk;0;DISK OK' "nagios.log: the external command was read"
+expect_match "$status" 'long_plugin_output=/: used [0-9]+ B' "status.dat: the long output came through the escaped newline"
+
+# Nagios gone, FIFO left: no reader.  The collector must not block.
+kill "$NAGIOS_PID" 2>/dev/null
+n=0
+while kill -0 "$NAGIOS_PID" 2>/dev/null && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+rm -f "$N/nagios.cmd"
+mkfifo "$N/nagios.cmd"
+t_run timeout 20 "$OSEMON" run -c "$T_TMP/osemon.conf" --once
+expect_rc 2 "FIFO without a reader: run --once finishes"
+expect_match "$ERR" 'nobody reads the FIFO' "FIFO without a reader: logged"
+
+# A full pipe: a holder opens the FIFO and fills it without reading.
+t_bg "$PY" -c '
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NONBLOCK)
+try:
+    while True:
+        os.write(fd, b"x" * 4096)
+except BlockingIOError:
+    pass
+open(sys.argv[2], "w").close()
+time.sleep(60)
+' "$N/nagios.cmd" "$T_TMP/full"
+wait_file "$T_TMP/full" 10 || t_fail "pipe filler did not start"
+start=$(date +%s)
+t_run timeout 20 "$OSEMON" run -c "$T_TMP/osemon.conf" --once
+took=$(( $(date +%s) - start ))
+expect_rc 2 "full pipe: run --once finishes"
+expect_match "$ERR" 'the pipe is full' "full pipe: logged"
+expect_eq "$(printf '%s\n' "$ERR" | grep -c 'cannot write results')" 1 "full pipe: logged once"
+[ "$took" -le 5 ] && t_pass "full pipe: no blocking (${took} s)" || t_fail "full pipe: took ${took} s"
