@@ -488,6 +488,8 @@ deliver_spool(const struct alerts_conf *conf, const char *spool_dir,
 	}
 	explicit_bzero(password, sizeof(password));
 	spool_names_free(names, n);
+	if (rc == 0 && stats->refused > 0)
+		rc = 2;
 	return rc;
 }
 
@@ -504,7 +506,7 @@ deliver_child_run(const struct alerts_conf *conf, const char *spool_dir,
 	    report, prefix, &stats);
 	if (report != NULL)
 		fflush(report);
-	_exit(rc == 0 ? 0 : 1);
+	_exit(rc < 0 ? 1 : rc);
 }
 
 pid_t

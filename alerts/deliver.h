@@ -61,6 +61,9 @@ struct deliver_stats {
  * Deliver the due spool files (all of them when force; only `only` when
  * not NULL) before deadline.  Progress goes to report with prefix.
  * Bookkeeping is written before each try so that a kill leaves a backoff.
+ * Returns 0 when every mail went to every recipient, 1 when some stay
+ * pending, 2 when none is pending but some recipient was refused for
+ * good, -1 when the spool cannot be read.
  */
 int deliver_spool(const struct alerts_conf *conf, const char *spool_dir,
     time_t now, bool force, const char *only, double deadline,
@@ -68,8 +71,8 @@ int deliver_spool(const struct alerts_conf *conf, const char *spool_dir,
 
 /*
  * Run deliver_spool in a forked child (libesmtp can block in connect) and
- * wait for it, killing it at the deadline.  Returns the child's exit
- * status (0: nothing left pending), or -1 when killed or not started.
+ * wait for it, killing it at the deadline.  Returns deliver_spool's
+ * code as the child's exit status, or -1 when killed or not started.
  */
 int deliver_spool_child(const struct alerts_conf *conf, const char *spool_dir,
     bool force, const char *only, FILE *report, const char *prefix);

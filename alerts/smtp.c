@@ -237,6 +237,15 @@ smtp_tls_ctx(struct smtp_state *st, const char *host)
 	if (ctx == NULL)
 		goto fail;
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	/*
+	 * libesmtp 1.1 polls the socket before every SSL_read and asks
+	 * only SSL_pending() about buffered data; TLS 1.3 session tickets
+	 * sent after the handshake leave the server's next reply inside
+	 * OpenSSL where poll() cannot see it, so the read stalls until the
+	 * timeout (measured: 4 of 5 sessions).  TLS 1.2 has no
+	 * post-handshake records: 10 of 10 went through.
+	 */
+	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
 	if (st->conf->ca_file[0] != '\0') {
 		if (SSL_CTX_load_verify_locations(ctx, st->conf->ca_file,
 		    NULL) != 1) {
