@@ -123,6 +123,8 @@ exec_output_parse(const char *out, size_t len, struct probe_result *res,
 	int ret = -1;
 
 	memset(&o, 0, sizeof(o));
+	if (firstsize > 0)
+		first[0] = '\0';
 	o.perf = malloc(EXEC_PERFDATA_MAX);
 	if (o.perf == NULL) {
 		snprintf(err, errlen, "out of memory");
