@@ -1581,22 +1581,28 @@ out:
 }
 
 int
-b2_large_cancel(struct b2_large *l)
+b2_cancel_large_file(struct b2_client *c, const char *file_id)
 {
 	json_t *body;
 	char *resp = NULL;
 	size_t len;
 	int rc = -1;
 
-	body = json_pack("{s:s}", "fileId", l->file_id);
+	body = json_pack("{s:s}", "fileId", file_id);
 	if (body == NULL) {
-		b2_set_error(l->c, B2_ERR_LOCAL, 0, "", "out of memory");
+		b2_set_error(c, B2_ERR_LOCAL, 0, "", "out of memory");
 		return -1;
 	}
-	rc = api_call(l->c, "b2_cancel_large_file", body, &resp, &len);
+	rc = api_call(c, "b2_cancel_large_file", body, &resp, &len);
 	json_decref(body);
 	free(resp);
 	return rc;
+}
+
+int
+b2_large_cancel(struct b2_large *l)
+{
+	return b2_cancel_large_file(l->c, l->file_id);
 }
 
 void

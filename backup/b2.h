@@ -127,6 +127,9 @@ int b2_large_upload_part(struct b2_large *l, int n, const void *buf, int fd,
 /* Finish with the SHA1s of parts 1..N; frees nothing. */
 int b2_large_finish(struct b2_large *l, struct b2_file *out);
 int b2_large_cancel(struct b2_large *l);
+/* Cancel an unfinished large file by id (e.g. one a crashed run left:
+ * b2_list_file_versions shows it with action "start"). */
+int b2_cancel_large_file(struct b2_client *c, const char *file_id);
 void b2_large_free(struct b2_large *l);
 
 /* Upload the len bytes of fd from offset 0: one b2_upload_file when they
