@@ -59,14 +59,55 @@ expect_near "$(perfdata_value "$OUT" connections_used)" "$(awk -v t="$tc" 'BEGIN
 expect_rc 1 "connections above --connections-warning 10 (%) is WARNING"
 
 # 6. Slow queries.
-mariadb_sql "SET GLOBAL long_query_time = 0.05"
+mariadb_sql "SET GLOBAL long_query_time = 0.2"
 t_run "$OSEMON" check mysql -f "$MDB_CNF" -s "$MDB_SOCK"
 s1=$(perfdata_value "$OUT" slow_queries)
-mariadb --no-defaults -S "$MDB_SOCK" -uroot -e "SELECT SLEEP(0.1)" >/dev/null
+mariadb --no-defaults -S "$MDB_SOCK" -uroot -e "SELECT SLEEP(0.25)" >/dev/null
 t_run "$OSEMON" check mysql -f "$MDB_CNF" -s "$MDB_SOCK" --slow-queries-warning 0
 s2=$(perfdata_value "$OUT" slow_queries)
 expect_eq "$((${s2%c} - ${s1%c}))" 1 "one slow query raises slow_queries by 1"
 expect_rc 1 "slow queries per second above --slow-queries-warning 0 is WARNING"
+
+# 6b. The collector face: the slow query rate over the last interval.  The
+# plugin face (since start) stays WARNING after one slow query; the
+# collector goes WARNING for the interval that saw it, then OK again.
+mkdir -p "$T_TMP/coll"
+cat >"$T_TMP/coll/osemon.conf" <<CONF
+[global]
+rrd-dir = rrd
+graph-dir = www
+state-dir = state
+[check m]
+probe = mysql
+defaults-file = $MDB_CNF
+socket = $MDB_SOCK
+interval = 1
+retry-interval = 1
+slow-queries-warning = 0
+CONF
+coll_state() { # wait until check m is in state $1 (at most 8 s)
+	_n=0
+	while [ "$_n" -lt 40 ]; do
+		t_run "$OSEMON" status -c "$T_TMP/coll/osemon.conf"
+		printf '%s\n' "$OUT" | grep -Eq "^m +$1 " && return 0
+		sleep 0.2
+		_n=$((_n + 1))
+	done
+	return 1
+}
+t_bg "$OSEMON" run -c "$T_TMP/coll/osemon.conf" 2>"$T_TMP/coll/run.log"
+COLL_PID=$T_LAST_PID
+coll_state OK
+expect_match "$OUT" '^m +OK ' "collector: no slow query in the interval is OK"
+mariadb --no-defaults -S "$MDB_SOCK" -uroot -e "SELECT SLEEP(0.25)" >/dev/null
+coll_state WARNING
+expect_match "$OUT" '^m +WARNING .*slow_queries_rate [0-9.e-]+ outside 0 \(warning\)' \
+    "collector: the interval with a slow query is WARNING"
+coll_state OK
+expect_match "$OUT" '^m +OK ' "collector: the next interval without one is OK again"
+kill "$COLL_PID" 2>/dev/null
+t_run "$OSEMON" check mysql -f "$MDB_CNF" -s "$MDB_SOCK" --slow-queries-warning 0
+expect_rc 1 "while the plugin face (since start) is still WARNING"
 
 # 7. Wrong password: CRITICAL with the server's reason.
 (umask 077 && printf '[client]\nuser=osemon\npassword=wrong\n' >"$T_TMP/wrong.cnf")
