@@ -60,6 +60,8 @@ struct pool {
 	int threads;			/* live workers, abandoned excluded */
 	int all_threads;		/* every live worker */
 	bool shutdown;
+	bool orphaned;			/* the collector is gone: the last
+					 * abandoned worker frees the pool */
 };
 
 struct collector {
@@ -112,6 +114,24 @@ job_free(struct job *j)
 	free(j);
 }
 
+/* A worker leaves; called with the lock held, releases it. */
+static void
+worker_leave(struct pool *p, bool abandoned)
+{
+	bool last;
+
+	if (!abandoned)
+		p->threads--;
+	p->all_threads--;
+	last = p->orphaned && p->all_threads == 0;
+	pthread_mutex_unlock(&p->lock);
+	if (last) {
+		pthread_mutex_destroy(&p->lock);
+		pthread_cond_destroy(&p->cond);
+		free(p);
+	}
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -125,9 +145,7 @@ worker_main(void *arg)
 		while (p->queue == NULL && !p->shutdown)
 			pthread_cond_wait(&p->cond, &p->lock);
 		if (p->queue == NULL) {
-			p->threads--;
-			p->all_threads--;
-			pthread_mutex_unlock(&p->lock);
+			worker_leave(p, false);
 			return NULL;
 		}
 		j = p->queue;
@@ -156,9 +174,8 @@ worker_main(void *arg)
 		if (j->abandoned) {
 			/* main answered it already and started another
 			 * worker in our place */
-			p->all_threads--;
-			pthread_mutex_unlock(&p->lock);
 			job_free(j);
+			worker_leave(p, true);
 			return NULL;
 		}
 		j->next = p->done;
@@ -672,9 +689,15 @@ pool_stop(struct collector *co)
 	}
 	pthread_mutex_lock(&co->pool->lock);
 	left = co->pool->all_threads;
+	if (left > 0) {
+		/* an abandoned worker still holds the pool: the last one
+		 * frees it */
+		co->pool->orphaned = true;
+		pthread_mutex_unlock(&co->pool->lock);
+		co->pool = NULL;
+		return;
+	}
 	pthread_mutex_unlock(&co->pool->lock);
-	if (left > 0)
-		return;	/* an abandoned worker still holds the pool */
 	pthread_mutex_destroy(&co->pool->lock);
 	pthread_cond_destroy(&co->pool->cond);
 	free(co->pool);

@@ -183,6 +183,19 @@ expect_eq "$(check_field data/state/state.json slow result 2>/dev/null | grep -c
     "timed-out result has reason timeout"
 expect_no_match "$(cat daemon.err)" "check flip: CRITICAL HARD" "reload invented no problem"
 
+# A broken file on SIGHUP: errors logged, the running config stays.
+cp osemon.conf good.conf
+printf '[check broken]\nprobe = nope\n' >>osemon.conf
+kill -HUP "$pid"
+wait_log "reload failed" 5
+expect_match "$(cat daemon.err)" "osemon.conf:[0-9]+: probe: unknown probe 'nope'" \
+    "SIGHUP with a bad file logs its errors with file:line"
+expect_match "$(cat daemon.err)" "reload failed: keeping the running configuration" \
+    "SIGHUP with a bad file keeps running"
+kill -0 "$pid" 2>/dev/null
+RC=$?
+expect_rc 0 "the daemon survives a bad reload"
+
 kill -TERM "$pid"
 n=50; while kill -0 "$pid" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 wait "$pid"
