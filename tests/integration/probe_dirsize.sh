@@ -131,8 +131,8 @@ t_run env path="$T" "$OSEMON" munin dirsize
 expect_eq "$(printf '%s\n' "$OUT" | grep -c '\.value [0-9]*$')" 2 "munin fetch: bytes and files"
 
 # A directory on a hung filesystem: the walk is abandoned, never hangs.
-if [ -c /dev/fuse ] && unshare -m true 2>/dev/null; then
-	mkdir "$T_TMP/hung"
+mkdir "$T_TMP/hung"
+if [ -c /dev/fuse ] && unshare -m "$PY" "$SRC/tests/lib/hung_fuse.py" "$T_TMP/hung" true 2>/dev/null; then
 	# LeakSanitizer cannot stop a thread blocked in FUSE: the abandoned
 	# statvfs/walk thread is by design, so no leak check here.
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"

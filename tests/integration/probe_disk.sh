@@ -121,8 +121,8 @@ fi
 
 # --- a hung filesystem (FUSE server that never answers, in a private mount
 # namespace) must not hang the probe: statvfs is abandoned at the deadline.
-if [ -c /dev/fuse ] && unshare -m true 2>/dev/null; then
-	mkdir "$T_TMP/hung"
+mkdir "$T_TMP/hung"
+if [ -c /dev/fuse ] && unshare -m "$PY" "$SRC/tests/lib/hung_fuse.py" "$T_TMP/hung" true 2>/dev/null; then
 	# LeakSanitizer cannot stop a thread blocked in FUSE: the abandoned
 	# statvfs/walk thread is by design, so no leak check here.
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"

@@ -8,7 +8,8 @@ kernel queues every request (statfs included) until the server answers
 FUSE_INIT, which this one never does: the mount behaves like a dead NFS
 server.  When the command ends, this process exits, the /dev/fuse fd
 closes, the connection aborts and any thread still blocked gets ENOTCONN.
-Exits with the command's status, 124 when it did not end within 10 s.
+Exits with the command's status, 124 when it did not end within 10 s,
+77 when the FUSE mount itself fails (callers skip).
 """
 import os
 import subprocess
@@ -20,8 +21,9 @@ def main():
     fd = os.open("/dev/fuse", os.O_RDWR)
     os.set_inheritable(fd, True)
     opts = "fd=%d,rootmode=40000,user_id=0,group_id=0" % fd
-    subprocess.run(["mount", "-t", "fuse", "-o", opts, "hungfs", mnt],
-                   check=True, pass_fds=(fd,))
+    if subprocess.run(["mount", "-t", "fuse", "-o", opts, "hungfs", mnt],
+                      pass_fds=(fd,)).returncode != 0:
+        sys.exit(77)    # no FUSE here: callers skip
     proc = subprocess.Popen(cmd)
     try:
         rc = proc.wait(timeout=10)
