@@ -110,6 +110,14 @@ expect_eq "$(check_field data/state/state.json flip state state_type attempt las
     "CRITICAL HARD 2 CRITICAL" "--once keeps attempts across runs: attempt 2 of 2 is HARD"
 hard_at=$(check_field data/state/state.json flip last_hard_change)
 
+rm -f data/www/flip/v-day.png
+t_run "$OSEMON" graph -c osemon.conf
+expect_rc 0 "graph: renders from the RRD files and the state file"
+expect_eq "$(od -An -tx1 -N4 data/www/flip/v-day.png 2>/dev/null | tr -d ' ')" "89504e47" \
+    "graph: the flip metric's day graph is a PNG"
+expect_eq "$(check_field data/www/status.json flip state 2>/dev/null | head -c 8)" "CRITICAL" \
+    "graph: status.json holds the state file's state"
+
 # --- the daemon ----------------------------------------------------------
 echo 0 >flip
 "$OSEMON" run -c osemon.conf 2>daemon.err &
