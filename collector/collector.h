@@ -26,31 +26,32 @@
 #include "args.h"
 #include "probe.h"
 
-#define CHECK_HISTORY 21	/* Nagios MAX_STATE_HISTORY_ENTRIES */
+#define CHECK_HISTORY 21 /* Nagios MAX_STATE_HISTORY_ENTRIES */
 #define CHECK_NAME_MAX 128
 
 /* What the last result did (bit set, reset on every result). */
 enum check_event {
 	CHECK_EVENT_NONE = 0,
-	CHECK_EVENT_CHANGE = 1 << 0,		/* state differs from previous result */
-	CHECK_EVENT_HARD_CHANGE = 1 << 1,	/* problem, recovery or non-OK change */
-	CHECK_EVENT_SOFT = 1 << 2,		/* a soft attempt (non-OK, not hard) */
+	CHECK_EVENT_CHANGE = 1 << 0, /* state differs from previous result */
+	CHECK_EVENT_HARD_CHANGE = 1
+	    << 1, /* problem, recovery or non-OK change */
+	CHECK_EVENT_SOFT = 1 << 2, /* a soft attempt (non-OK, not hard) */
 	CHECK_EVENT_FLAP_START = 1 << 3,
 	CHECK_EVENT_FLAP_STOP = 1 << 4,
 };
 
 /* The state that survives a restart (the state file holds it). */
 struct check_state {
-	bool checked;			/* at least one result so far */
-	enum probe_state current;	/* state of the last result */
-	bool hard;			/* state type of current */
-	enum probe_state last_hard;	/* last hard state (OK at start) */
-	int attempt;			/* 1..max_attempts */
-	time_t last_check;		/* wall time of the last result */
-	time_t last_change;		/* last change of current */
-	time_t last_hard_change;	/* last change of last_hard */
+	bool checked; /* at least one result so far */
+	enum probe_state current; /* state of the last result */
+	bool hard; /* state type of current */
+	enum probe_state last_hard; /* last hard state (OK at start) */
+	int attempt; /* 1..max_attempts */
+	time_t last_check; /* wall time of the last result */
+	time_t last_change; /* last change of current */
+	time_t last_hard_change; /* last change of last_hard */
 	bool flapping;
-	double percent_change;		/* last computed, 0..100 */
+	double percent_change; /* last computed, 0..100 */
 	/* Recorded hard states and soft recoveries, oldest first. */
 	enum probe_state history[CHECK_HISTORY];
 	size_t history_len;
@@ -58,32 +59,32 @@ struct check_state {
 
 /* Knobs the state machine needs (from [global] and [check NAME]). */
 struct check_policy {
-	int max_attempts;		/* "retries": attempts before HARD, >= 1 */
+	int max_attempts; /* "retries": attempts before HARD, >= 1 */
 	bool flap_detection;
-	double low_flap, high_flap;	/* percent, Nagios defaults 20/30 */
+	double low_flap, high_flap; /* percent, Nagios defaults 20/30 */
 };
 
 struct check {
-	char *name;			/* [check NAME] */
+	char *name; /* [check NAME] */
 	const struct probe *probe;
-	struct args args;		/* the probe's options */
-	unsigned interval;		/* seconds between runs */
-	unsigned retry_interval;	/* seconds while SOFT non-OK */
-	double timeout;			/* seconds per run */
-	enum probe_state timeout_state;	/* CRITICAL (default) or UNKNOWN */
+	struct args args; /* the probe's options */
+	unsigned interval; /* seconds between runs */
+	unsigned retry_interval; /* seconds while SOFT non-OK */
+	double timeout; /* seconds per run */
+	enum probe_state timeout_state; /* CRITICAL (default) or UNKNOWN */
 	struct check_policy policy;
-	char *signature;		/* canonical config text: reload keeps
+	char *signature; /* canonical config text: reload keeps
 					 * the state when it is unchanged */
 
 	struct check_state st;
-	struct probe_result *result;	/* last result, NULL before the first */
-	unsigned events;		/* enum check_event bits of last result */
-	enum probe_state old_hard;	/* last_hard before the last result */
+	struct probe_result *result; /* last result, NULL before the first */
+	unsigned events; /* enum check_event bits of last result */
+	enum probe_state old_hard; /* last_hard before the last result */
 
 	/* Scheduler (monotonic seconds); owned by the collector loop. */
 	double next_run;
 	bool running;
-	void *probe_state;		/* the probe's per-check memory */
+	void *probe_state; /* the probe's per-check memory */
 };
 
 /* Initialise a fresh state (OK, hard, attempt 1, empty history). */
@@ -107,9 +108,9 @@ void check_free(struct check *c);
 int check_state_from_name(const char *name, enum probe_state *out);
 
 /* Commands (src/commands.c table). */
-int collector_run_main(int argc, char **argv);		/* run */
-int collector_status_main(int argc, char **argv);	/* status */
-int collector_config_main(int argc, char **argv);	/* config check */
-int collector_graph_main(int argc, char **argv);	/* graph */
+int collector_run_main(int argc, char **argv); /* run */
+int collector_status_main(int argc, char **argv); /* status */
+int collector_config_main(int argc, char **argv); /* config check */
+int collector_graph_main(int argc, char **argv); /* graph */
 
 #endif

@@ -44,7 +44,8 @@ parse_opts(int argc, char **argv, int first, struct cmd_opts *o,
 			printf("usage: osemon %s\n", usage);
 			return 0;
 		} else {
-			fprintf(stderr, "osemon: unexpected argument '%s'\n", a);
+			fprintf(
+			    stderr, "osemon: unexpected argument '%s'\n", a);
 			goto usage;
 		}
 	}
@@ -59,8 +60,8 @@ collector_run_main(int argc, char **argv)
 {
 	struct cmd_opts o;
 
-	if (parse_opts(argc, argv, 1, &o, true, false,
-	    "run [-c FILE] [--once]") != 0)
+	if (parse_opts(
+		argc, argv, 1, &o, true, false, "run [-c FILE] [--once]") != 0)
 		return 1;
 	if (o.help)
 		return 0;
@@ -68,8 +69,8 @@ collector_run_main(int argc, char **argv)
 }
 
 static int
-load_for_reading(const char *path, struct collector_conf **conf,
-    bool need_state)
+load_for_reading(
+    const char *path, struct collector_conf **conf, bool need_state)
 {
 	struct cfg_errors errs;
 	char err[512];
@@ -83,12 +84,14 @@ load_for_reading(const char *path, struct collector_conf **conf,
 	cfg_errors_free(&errs);
 	if (access((*conf)->state_file, F_OK) != 0) {
 		if (need_state)
-			fprintf(stderr, "osemon: no state file %s yet: has "
-			    "the collector run?\n", (*conf)->state_file);
+			fprintf(stderr,
+			    "osemon: no state file %s yet: has "
+			    "the collector run?\n",
+			    (*conf)->state_file);
 		return 0;
 	}
-	if (statefile_load((*conf)->state_file, (*conf)->checks,
-	    (*conf)->count, err, sizeof(err)) != 0)
+	if (statefile_load((*conf)->state_file, (*conf)->checks, (*conf)->count,
+		err, sizeof(err)) != 0)
 		fprintf(stderr, "osemon: %s\n", err);
 	return 0;
 }
@@ -102,7 +105,7 @@ collector_status_main(int argc, char **argv)
 	int rc = 1;
 
 	if (parse_opts(argc, argv, 1, &o, false, true,
-	    "status [-c FILE] [--json]") != 0)
+		"status [-c FILE] [--json]") != 0)
 		return 1;
 	if (o.help)
 		return 0;
@@ -124,8 +127,8 @@ collector_status_main(int argc, char **argv)
 		struct tm tm;
 
 		if (c->st.checked && localtime_r(&c->st.last_change, &tm))
-			strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S",
-			    &tm);
+			strftime(
+			    since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
 		if (!c->st.checked) {
 			printf("%-20s %-8s\n", c->name, "PENDING");
 			continue;
@@ -166,16 +169,16 @@ type_text(const struct option_spec *o)
 static void
 print_table(FILE *fp, const struct option_spec *specs, bool defaults)
 {
-	fprintf(fp, "| key | value | %sdescription |\n", defaults ?
-	    "default | " : "");
+	fprintf(fp, "| key | value | %sdescription |\n",
+	    defaults ? "default | " : "");
 	fprintf(fp, "|---|---|%s---|\n", defaults ? "---|" : "");
 	for (const struct option_spec *o = specs; o->name; o++) {
 		char bounds[64] = "";
 
 		if ((o->type == OPT_INT || o->type == OPT_DOUBLE) &&
 		    o->min <= o->max)
-			snprintf(bounds, sizeof(bounds), " %g..%g", o->min,
-			    o->max);
+			snprintf(
+			    bounds, sizeof(bounds), " %g..%g", o->min, o->max);
 		fprintf(fp, "| `%s` | %s%s | ", o->name, type_text(o), bounds);
 		if (defaults)
 			fprintf(fp, "%s%s%s | ", o->def ? "`" : "",
@@ -191,7 +194,8 @@ print_keys_markdown(FILE *fp)
 {
 	fprintf(fp, "### [global]\n\n");
 	print_table(fp, collector_global_options, true);
-	fprintf(fp, "\n### [check NAME]: the collector's keys\n\n"
+	fprintf(fp,
+	    "\n### [check NAME]: the collector's keys\n\n"
 	    "Defaults come from the same key in [global].\n\n");
 	print_table(fp, collector_check_options, false);
 }
@@ -209,12 +213,13 @@ collector_config_main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 2 || strcmp(argv[1], "check") != 0) {
-		fprintf(stderr, "usage: osemon config check -c FILE\n"
+		fprintf(stderr,
+		    "usage: osemon config check -c FILE\n"
 		    "       osemon config keys\n");
 		return 1;
 	}
-	if (parse_opts(argc, argv, 2, &o, false, false,
-	    "config check -c FILE") != 0)
+	if (parse_opts(
+		argc, argv, 2, &o, false, false, "config check -c FILE") != 0)
 		return 1;
 	if (o.help)
 		return 0;
@@ -223,12 +228,12 @@ collector_config_main(int argc, char **argv)
 	if (rc != 0) {
 		cfg_errors_print(&errs, stderr);
 		fprintf(stderr, "%s: %zu error%s\n",
-		    o.config ? o.config : "<default>",
-		    cfg_errors_total(&errs),
+		    o.config ? o.config : "<default>", cfg_errors_total(&errs),
 		    cfg_errors_total(&errs) == 1 ? "" : "s");
 	} else {
-		printf("%s: OK, %zu check%s\n", o.config ? o.config :
-		    "<default>", conf->count, conf->count == 1 ? "" : "s");
+		printf("%s: OK, %zu check%s\n",
+		    o.config ? o.config : "<default>", conf->count,
+		    conf->count == 1 ? "" : "s");
 	}
 	cfg_errors_free(&errs);
 	collector_conf_free(conf);
@@ -243,16 +248,15 @@ collector_graph_main(int argc, char **argv)
 	char err[1024];
 	int rc = 0;
 
-	if (parse_opts(argc, argv, 1, &o, false, false, "graph [-c FILE]") !=
-	    0)
+	if (parse_opts(argc, argv, 1, &o, false, false, "graph [-c FILE]") != 0)
 		return 1;
 	if (o.help)
 		return 0;
 	if (load_for_reading(o.config, &conf, false) != 0)
 		return 1;
 	err[0] = '\0';
-	if (collector_web_output(conf, true, time(NULL), err,
-	    sizeof(err)) != 0) {
+	if (collector_web_output(conf, true, time(NULL), err, sizeof(err)) !=
+	    0) {
 		fprintf(stderr, "osemon: graph: %s\n", err);
 		rc = 1;
 	}

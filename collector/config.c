@@ -21,7 +21,13 @@
 #include "util.h"
 
 static const char *const section_types[] = {
-	"global", "smtp", "b2", "backup", "nagios", "check", NULL,
+	"global",
+	"smtp",
+	"b2",
+	"backup",
+	"nagios",
+	"check",
+	NULL,
 };
 
 void
@@ -43,8 +49,8 @@ cfg_errors_free(struct cfg_errors *errs)
 }
 
 void
-cfg_errors_add(struct cfg_errors *errs, const char *file, int line,
-    const char *fmt, ...)
+cfg_errors_add(
+    struct cfg_errors *errs, const char *file, int line, const char *fmt, ...)
 {
 	char msg[CFG_ERROR_LEN];
 	size_t len = 0;
@@ -128,12 +134,12 @@ struct cfg_parse {
 	const char *text;
 	size_t text_pos;
 	int line;
-	bool in_section;	/* false before the first header and after a
+	bool in_section; /* false before the first header and after a
 				 * bad one: keys there are skipped */
 	bool reported_outside;
 	bool seen_header;
 	bool oom;
-	char *raw;		/* current raw line, getline buffer */
+	char *raw; /* current raw line, getline buffer */
 	size_t raw_cap;
 };
 
@@ -208,8 +214,8 @@ open_section(struct cfg_parse *p, const char *line)
 
 	p->in_section = false;
 	if (end == NULL) {
-		cfg_errors_add(p->errs, p->name, p->line,
-		    "section header without ']'");
+		cfg_errors_add(
+		    p->errs, p->name, p->line, "section header without ']'");
 		return;
 	}
 	for (t = end + 1; *t; t++)
@@ -242,12 +248,13 @@ open_section(struct cfg_parse *p, const char *line)
 			goto oom;
 	}
 	if (*type == '\0') {
-		cfg_errors_add(p->errs, p->name, p->line, "empty section header");
+		cfg_errors_add(
+		    p->errs, p->name, p->line, "empty section header");
 		goto out;
 	}
 	if (!known_type(type)) {
-		cfg_errors_add(p->errs, p->name, p->line,
-		    "unknown section [%s]", type);
+		cfg_errors_add(
+		    p->errs, p->name, p->line, "unknown section [%s]", type);
 		goto out;
 	}
 	if (strcmp(type, "check") == 0) {
@@ -259,12 +266,13 @@ open_section(struct cfg_parse *p, const char *line)
 		if (strlen(label) > 100 || !valid_check_name(label)) {
 			cfg_errors_add(p->errs, p->name, p->line,
 			    "bad check name '%s' (letters, digits, '_', '-', "
-			    "'.', at most 100)", label);
+			    "'.', at most 100)",
+			    label);
 			goto out;
 		}
 	} else if (label != NULL) {
-		cfg_errors_add(p->errs, p->name, p->line,
-		    "[%s] takes no name", type);
+		cfg_errors_add(
+		    p->errs, p->name, p->line, "[%s] takes no name", type);
 		goto out;
 	}
 	dup = find_section(p->cfg, type, label);
@@ -273,11 +281,11 @@ open_section(struct cfg_parse *p, const char *line)
 
 		cfg_section_title(dup, title, sizeof(title));
 		cfg_errors_add(p->errs, p->name, p->line,
-		    "duplicate section %s (first at line %d)", title, dup->line);
+		    "duplicate section %s (first at line %d)", title,
+		    dup->line);
 		goto out;
 	}
-	grown = realloc(p->cfg->sections,
-	    (p->cfg->count + 1) * sizeof(*grown));
+	grown = realloc(p->cfg->sections, (p->cfg->count + 1) * sizeof(*grown));
 	if (grown == NULL)
 		goto oom;
 	p->cfg->sections = grown;
@@ -313,16 +321,17 @@ inspect_line(struct cfg_parse *p, const char *s)
 	}
 	eq = strpbrk(s, "=:");
 	if (eq == NULL || eq == s) {
-		cfg_errors_add(p->errs, p->name, p->line, eq == NULL ?
-		    "expected 'key = value', '[section]' or a comment" :
-		    "missing key before '='");
+		cfg_errors_add(p->errs, p->name, p->line,
+		    eq == NULL
+			? "expected 'key = value', '[section]' or a comment"
+			: "missing key before '='");
 		return false;
 	}
 	if (!p->in_section) {
 		if (!p->seen_header && !p->reported_outside) {
 			p->reported_outside = true;
-			cfg_errors_add(p->errs, p->name, p->line,
-			    "key outside a section");
+			cfg_errors_add(
+			    p->errs, p->name, p->line, "key outside a section");
 		}
 		return false;
 	}
@@ -408,8 +417,8 @@ cfg_reader(char *str, int num, void *stream)
 }
 
 static int
-cfg_handler(void *user, const char *section, const char *name,
-    const char *value)
+cfg_handler(
+    void *user, const char *section, const char *name, const char *value)
 {
 	struct cfg_parse *p = user;
 	struct cfg_section *sec;
@@ -505,8 +514,8 @@ cfg_load_file(const char *path, struct cfg **out, struct cfg_errors *errs)
 	}
 	p.fp = fopen(path, "r");
 	if (p.fp == NULL) {
-		cfg_errors_add(errs, path, 0, "cannot open: %s",
-		    strerror(errno));
+		cfg_errors_add(
+		    errs, path, 0, "cannot open: %s", strerror(errno));
 		return -1;
 	}
 	cfg = cfg_new(path, dir);
@@ -623,9 +632,8 @@ strip_option_prefix(const char *msg, const char *name)
 }
 
 int
-cfg_section_pick(const struct cfg_section *sec,
-    const struct option_spec *specs, struct args *out, const char *file,
-    struct cfg_errors *errs)
+cfg_section_pick(const struct cfg_section *sec, const struct option_spec *specs,
+    struct args *out, const char *file, struct cfg_errors *errs)
 {
 	char err[ARGS_ERROR_MAX];
 	int rc = 0;
@@ -639,8 +647,8 @@ cfg_section_pick(const struct cfg_section *sec,
 			continue;
 		err[0] = '\0';
 		if (spec->type == OPT_FLAG && e->value[0] == '\0') {
-			cfg_errors_add(errs, file, e->line,
-			    "%s: needs yes or no", e->key);
+			cfg_errors_add(
+			    errs, file, e->line, "%s: needs yes or no", e->key);
 			rc = -1;
 			continue;
 		}

@@ -21,36 +21,36 @@
 
 #include "args.h"
 
-#define CFG_ERRORS_MAX 200	/* further errors are counted, not kept */
+#define CFG_ERRORS_MAX 200 /* further errors are counted, not kept */
 #define CFG_ERROR_LEN 512
-#define CFG_LINE_MAX 4096	/* longer lines are an error */
+#define CFG_LINE_MAX 4096 /* longer lines are an error */
 
 struct cfg_entry {
-	char *key;		/* lower-case-dashed, as written */
-	char *value;		/* trimmed; "" allowed */
+	char *key; /* lower-case-dashed, as written */
+	char *value; /* trimmed; "" allowed */
 	int line;
 };
 
 struct cfg_section {
-	char *type;		/* "global","smtp","b2","backup","nagios","check" */
-	char *label;		/* NAME of [check NAME], else NULL */
+	char *type; /* "global","smtp","b2","backup","nagios","check" */
+	char *label; /* NAME of [check NAME], else NULL */
 	int line;
 	struct cfg_entry *entries;
 	size_t count;
 };
 
 struct cfg {
-	char *name;		/* file name as given (or "<default>") */
-	char *dir;		/* folder that relative paths start from */
+	char *name; /* file name as given (or "<default>") */
+	char *dir; /* folder that relative paths start from */
 	struct cfg_section *sections;
 	size_t count;
 };
 
 struct cfg_errors {
-	char **msgs;		/* "FILE:LINE: cause", owned */
-	int *lines;		/* LINE of each message, for sorting */
-	size_t count;		/* kept messages */
-	size_t dropped;		/* beyond CFG_ERRORS_MAX */
+	char **msgs; /* "FILE:LINE: cause", owned */
+	int *lines; /* LINE of each message, for sorting */
+	size_t count; /* kept messages */
+	size_t dropped; /* beyond CFG_ERRORS_MAX */
 };
 
 void cfg_errors_init(struct cfg_errors *errs);
@@ -78,8 +78,8 @@ int cfg_load_string(const char *text, const char *name, struct cfg **out,
 void cfg_free(struct cfg *cfg);
 
 /* The first section of type (and label, when not NULL), or NULL. */
-const struct cfg_section *cfg_find(const struct cfg *cfg, const char *type,
-    const char *label);
+const struct cfg_section *cfg_find(
+    const struct cfg *cfg, const char *type, const char *label);
 /* The last value of key in the section, or NULL (sec may be NULL). */
 const char *cfg_value(const struct cfg_section *sec, const char *key);
 
@@ -87,8 +87,7 @@ const char *cfg_value(const struct cfg_section *sec, const char *key);
  * Resolve a path value against the config file's folder (absolute values
  * are kept).  Returns 0, or -1 when it does not fit in size.
  */
-int cfg_path(const struct cfg *cfg, const char *value, char *buf,
-    size_t size);
+int cfg_path(const struct cfg *cfg, const char *value, char *buf, size_t size);
 
 /*
  * Validate every key of sec against specs and store the values in *out
@@ -122,10 +121,8 @@ int cfg_section_unknown(const struct cfg_section *sec,
  * validates those keys' values with them and accepts them in its
  * sections.
  */
-extern const struct option_spec alerts_global_options[]
-    __attribute__((weak));
-extern const struct option_spec alerts_check_options[]
-    __attribute__((weak));
+extern const struct option_spec alerts_global_options[] __attribute__((weak));
+extern const struct option_spec alerts_check_options[] __attribute__((weak));
 
 /* "[global]" or "[check NAME]" for messages. */
 void cfg_section_title(const struct cfg_section *sec, char *buf, size_t size);

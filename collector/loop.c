@@ -31,8 +31,7 @@
  * building and running (without notifications) until it is.
  */
 extern __typeof__(alerts_new) alerts_new __attribute__((weak));
-extern __typeof__(alerts_hard_change) alerts_hard_change
-    __attribute__((weak));
+extern __typeof__(alerts_hard_change) alerts_hard_change __attribute__((weak));
 extern __typeof__(alerts_tick) alerts_tick __attribute__((weak));
 extern __typeof__(alerts_free) alerts_free __attribute__((weak));
 
@@ -42,13 +41,13 @@ extern __typeof__(alerts_free) alerts_free __attribute__((weak));
 
 struct job {
 	struct job *next;
-	struct check *check;		/* main thread only; NULL: discard */
+	struct check *check; /* main thread only; NULL: discard */
 	const struct probe *probe;
-	struct args args;		/* own copy: survives a reload */
-	void *pstate;			/* the probe's per-check memory */
+	struct args args; /* own copy: survives a reload */
+	void *pstate; /* the probe's per-check memory */
 	double deadline;
-	bool abandoned;			/* under pool.lock */
-	bool finished;			/* under pool.lock */
+	bool abandoned; /* under pool.lock */
+	bool finished; /* under pool.lock */
 	struct probe_result res;
 };
 
@@ -57,17 +56,17 @@ struct pool {
 	pthread_cond_t cond;
 	struct job *queue, *queue_tail;
 	struct job *done;
-	int threads;			/* live workers, abandoned excluded */
-	int all_threads;		/* every live worker */
+	int threads; /* live workers, abandoned excluded */
+	int all_threads; /* every live worker */
 	bool shutdown;
-	bool orphaned;			/* the collector is gone: the last
+	bool orphaned; /* the collector is gone: the last
 					 * abandoned worker frees the pool */
 };
 
 struct collector {
 	struct collector_conf *conf;
-	const char *config_path;	/* NULL: embedded default */
-	struct pool *pool;		/* heap: abandoned workers outlive us */
+	const char *config_path; /* NULL: embedded default */
+	struct pool *pool; /* heap: abandoned workers outlive us */
 	struct job **inflight;
 	size_t ninflight, inflight_cap;
 	struct rrd_store *rrd;
@@ -206,8 +205,8 @@ pool_spawn(struct pool *p)
 		p->threads--;
 		p->all_threads--;
 		pthread_mutex_unlock(&p->lock);
-		collector_log(LOG_ERR, "cannot start a worker thread: %s",
-		    strerror(rc));
+		collector_log(
+		    LOG_ERR, "cannot start a worker thread: %s", strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -232,8 +231,8 @@ inflight_add(struct collector *co, struct job *j)
 {
 	if (co->ninflight == co->inflight_cap) {
 		size_t cap = co->inflight_cap ? co->inflight_cap * 2 : 16;
-		struct job **grown = realloc(co->inflight,
-		    cap * sizeof(*grown));
+		struct job **grown =
+		    realloc(co->inflight, cap * sizeof(*grown));
 
 		if (grown == NULL)
 			return -1;
@@ -319,8 +318,8 @@ web_config_fill(const struct collector_conf *conf, struct web_config *w)
 }
 
 int
-collector_web_output(const struct collector_conf *conf, bool graphs,
-    time_t now, char *err, size_t errlen)
+collector_web_output(const struct collector_conf *conf, bool graphs, time_t now,
+    char *err, size_t errlen)
 {
 	struct web_check *wc = NULL;
 	struct web_config w;
@@ -335,8 +334,9 @@ collector_web_output(const struct collector_conf *conf, bool graphs,
 	web_config_fill(conf, &w);
 	if (graphs && web_render_graphs(&w, wc, conf->count, err, errlen) != 0)
 		rc = -1;
-	if (web_write_status(&w, wc, conf->count, now, rc == 0 ? err :
-	    err + strlen(err), rc == 0 ? errlen : errlen - strlen(err)) != 0)
+	if (web_write_status(&w, wc, conf->count, now,
+		rc == 0 ? err : err + strlen(err),
+		rc == 0 ? errlen : errlen - strlen(err)) != 0)
 		rc = -1;
 	free(wc);
 	return rc;
@@ -348,20 +348,25 @@ log_result(const struct check *c, unsigned ev)
 	const struct probe_result *r = c->result;
 
 	if (ev & CHECK_EVENT_HARD_CHANGE)
-		collector_log(c->st.current == STATE_OK ? LOG_NOTICE :
-		    LOG_WARNING, "check %s: %s HARD (was %s): %s", c->name,
+		collector_log(
+		    c->st.current == STATE_OK ? LOG_NOTICE : LOG_WARNING,
+		    "check %s: %s HARD (was %s): %s", c->name,
 		    state_name(c->st.current), state_name(c->old_hard),
 		    r->message);
 	else if (ev & CHECK_EVENT_SOFT)
-		collector_log(LOG_INFO, "check %s: %s SOFT %d/%d: %s",
-		    c->name, state_name(c->st.current), c->st.attempt,
+		collector_log(LOG_INFO, "check %s: %s SOFT %d/%d: %s", c->name,
+		    state_name(c->st.current), c->st.attempt,
 		    c->policy.max_attempts, r->message);
 	if (ev & CHECK_EVENT_FLAP_START)
-		collector_log(LOG_WARNING, "check %s: started flapping "
-		    "(%.1f%% state change)", c->name, c->st.percent_change);
+		collector_log(LOG_WARNING,
+		    "check %s: started flapping "
+		    "(%.1f%% state change)",
+		    c->name, c->st.percent_change);
 	if (ev & CHECK_EVENT_FLAP_STOP)
-		collector_log(LOG_NOTICE, "check %s: stopped flapping "
-		    "(%.1f%% state change)", c->name, c->st.percent_change);
+		collector_log(LOG_NOTICE,
+		    "check %s: stopped flapping "
+		    "(%.1f%% state change)",
+		    c->name, c->st.percent_change);
 }
 
 /* A result (or a time-out, res NULL) for c; main thread only. */
@@ -377,8 +382,8 @@ finish_check(struct collector *co, struct check *c,
 	if (c->result == NULL) {
 		c->result = malloc(sizeof(*c->result));
 		if (c->result == NULL) {
-			collector_log(LOG_ERR, "check %s: out of memory",
-			    c->name);
+			collector_log(
+			    LOG_ERR, "check %s: out of memory", c->name);
 			c->running = false;
 			c->next_run = now_mono + check_next_delay(c);
 			return;
@@ -405,8 +410,9 @@ finish_check(struct collector *co, struct check *c,
 	 * second as the last one (a restart, a retry) is not stored. */
 	if (co->rrd != NULL && c->result->metric_count > 0 &&
 	    now > prev_check &&
-	    rrd_store_update(co->rrd, c->name, c->interval, now, c->result,
-	    err, sizeof(err)) != 0 && co->rrd_errors_logged < 100) {
+	    rrd_store_update(co->rrd, c->name, c->interval, now, c->result, err,
+		sizeof(err)) != 0 &&
+	    co->rrd_errors_logged < 100) {
 		co->rrd_errors_logged++;
 		collector_log(LOG_ERR, "check %s: rrd: %s", c->name, err);
 	}
@@ -460,14 +466,15 @@ reap_timeouts(struct collector *co, double now)
 		}
 		pthread_mutex_unlock(&co->pool->lock);
 		if (!abandon) {
-			i++;	/* in the done list: collect_done takes it */
+			i++; /* in the done list: collect_done takes it */
 			continue;
 		}
 		co->inflight[i] = co->inflight[--co->ninflight];
 		if (j->check != NULL) {
-			collector_log(LOG_WARNING, "check %s: no answer after "
-			    "%g s, worker abandoned", j->check->name,
-			    j->check->timeout);
+			collector_log(LOG_WARNING,
+			    "check %s: no answer after "
+			    "%g s, worker abandoned",
+			    j->check->name, j->check->timeout);
 			finish_check(co, j->check, NULL, now);
 		}
 		(void)pool_grow(co->pool, co->conf->concurrency);
@@ -482,9 +489,10 @@ schedule_first(struct collector_conf *conf, double now, bool once)
 
 		c->running = false;
 		/* Spread the first runs evenly over each interval. */
-		c->next_run = once ? now :
-		    now + (double)c->interval * (double)i /
-		    (double)(conf->count ? conf->count : 1);
+		c->next_run = once ? now
+				   : now +
+			(double)c->interval * (double)i /
+			    (double)(conf->count ? conf->count : 1);
 	}
 }
 
@@ -494,7 +502,7 @@ save_state(struct collector *co, double now)
 	char err[512];
 
 	if (statefile_save(co->conf->state_file, co->conf->checks,
-	    co->conf->count, sched_wall(), err, sizeof(err)) != 0)
+		co->conf->count, sched_wall(), err, sizeof(err)) != 0)
 		collector_log(LOG_ERR, "state file: %s", err);
 	co->dirty_state = false;
 	co->last_state_write = now;
@@ -514,11 +522,10 @@ open_outputs(struct collector *co)
 		    strerror(errno));
 		return -1;
 	}
-	co->rrd = rrd_store_new(conf->rrd_dir, conf->rrdcached, err,
-	    sizeof(err));
+	co->rrd =
+	    rrd_store_new(conf->rrd_dir, conf->rrdcached, err, sizeof(err));
 	if (co->rrd == NULL)
-		collector_log(LOG_ERR, "rrd: %s (metrics are not stored)",
-		    err);
+		collector_log(LOG_ERR, "rrd: %s (metrics are not stored)", err);
 	if (alerts_new == NULL)
 		return 0;
 	co->alerts = alerts_new(conf->cfg, conf->state_dir, err, sizeof(err));
@@ -561,7 +568,8 @@ reload(struct collector *co, double now)
 	if (collector_conf_load(co->config_path, &fresh, &errs) != 0) {
 		for (size_t i = 0; i < errs.count; i++)
 			collector_log(LOG_ERR, "%s", errs.msgs[i]);
-		collector_log(LOG_ERR, "reload failed: keeping the running "
+		collector_log(LOG_ERR,
+		    "reload failed: keeping the running "
 		    "configuration");
 		cfg_errors_free(&errs);
 		return;
@@ -633,8 +641,8 @@ worst_exit(const struct collector_conf *conf)
 	for (size_t i = 0; i < conf->count; i++) {
 		const struct check *c = conf->checks[i];
 
-		worst = state_worst(worst, c->result ? c->result->state :
-		    STATE_UNKNOWN);
+		worst = state_worst(
+		    worst, c->result ? c->result->state : STATE_UNKNOWN);
 	}
 	return (int)worst;
 }
@@ -721,8 +729,8 @@ collector_run(const char *config_path, bool once)
 }
 
 int
-collector_run_conf(struct collector_conf *conf, const char *config_path,
-    bool once)
+collector_run_conf(
+    struct collector_conf *conf, const char *config_path, bool once)
 {
 	struct collector co;
 	char err[512];
@@ -751,19 +759,20 @@ collector_run_conf(struct collector_conf *conf, const char *config_path,
 	if (open_outputs(&co) != 0)
 		goto out;
 	if (access(co.conf->state_file, F_OK) == 0 &&
-	    statefile_load(co.conf->state_file, co.conf->checks,
-	    co.conf->count, err, sizeof(err)) != 0)
+	    statefile_load(co.conf->state_file, co.conf->checks, co.conf->count,
+		err, sizeof(err)) != 0)
 		collector_log(LOG_WARNING, "state file: %s", err);
 	once_sent = calloc(co.conf->count + 1, sizeof(*once_sent));
-	if (once_sent == NULL || pool_grow(co.pool,
-	    co.conf->concurrency) != 0)
+	if (once_sent == NULL || pool_grow(co.pool, co.conf->concurrency) != 0)
 		goto out;
 	schedule_first(co.conf, sched_mono(), once);
-	co.next_graph = sched_mono() + (co.conf->graph_interval < 60 ?
-	    co.conf->graph_interval : 60);
+	co.next_graph = sched_mono() +
+	    (co.conf->graph_interval < 60 ? co.conf->graph_interval : 60);
 	if (!once)
-		collector_log(LOG_NOTICE, "started: %zu checks, concurrency "
-		    "%d", co.conf->count, co.conf->concurrency);
+		collector_log(LOG_NOTICE,
+		    "started: %zu checks, concurrency "
+		    "%d",
+		    co.conf->count, co.conf->concurrency);
 
 	for (;;) {
 		double now = sched_mono(), wake;
@@ -773,8 +782,10 @@ collector_run_conf(struct collector_conf *conf, const char *config_path,
 		drain_pipe();
 		if (got_term && !stopping) {
 			stopping = true;
-			collector_log(LOG_NOTICE, "stopping: finishing %zu "
-			    "running checks", running_count(&co));
+			collector_log(LOG_NOTICE,
+			    "stopping: finishing %zu "
+			    "running checks",
+			    running_count(&co));
 		}
 		if (got_hup) {
 			got_hup = 0;
@@ -804,7 +815,8 @@ collector_run_conf(struct collector_conf *conf, const char *config_path,
 		if (once) {
 			results = 0;
 			for (size_t i = 0; i < co.conf->count; i++)
-				if (once_sent[i] && !co.conf->checks[i]->running)
+				if (once_sent[i] &&
+				    !co.conf->checks[i]->running)
 					results++;
 			if (results == co.conf->count)
 				break;
@@ -816,16 +828,17 @@ collector_run_conf(struct collector_conf *conf, const char *config_path,
 			if (co.dirty_state &&
 			    now - co.last_state_write >= STATEFILE_MIN_GAP)
 				save_state(&co, now);
-			if (co.dirty_status && now - co.last_status_write >=
-			    (double)co.conf->status_interval) {
+			if (co.dirty_status &&
+			    now - co.last_status_write >=
+				(double)co.conf->status_interval) {
 				bool graphs = now >= co.next_graph;
 
 				if (collector_web_output(co.conf, graphs,
-				    sched_wall(), err, sizeof(err)) != 0)
+					sched_wall(), err, sizeof(err)) != 0)
 					collector_log(LOG_ERR, "web: %s", err);
 				if (graphs)
-					co.next_graph = now +
-					    co.conf->graph_interval;
+					co.next_graph =
+					    now + co.conf->graph_interval;
 				co.dirty_status = false;
 				co.last_status_write = now;
 			} else if (now >= co.next_graph) {
@@ -851,8 +864,8 @@ collector_run_conf(struct collector_conf *conf, const char *config_path,
 		if (co.dirty_state &&
 		    co.last_state_write + STATEFILE_MIN_GAP < wake)
 			wake = co.last_state_write + STATEFILE_MIN_GAP;
-		if (co.dirty_status && co.last_status_write +
-		    co.conf->status_interval < wake)
+		if (co.dirty_status &&
+		    co.last_status_write + co.conf->status_interval < wake)
 			wake = co.last_status_write + co.conf->status_interval;
 		ms = (int)((wake - sched_mono()) * 1000.0) + 1;
 		if (ms < 0)
@@ -866,8 +879,8 @@ collector_run_conf(struct collector_conf *conf, const char *config_path,
 
 	save_state(&co, sched_mono());
 	if (once) {
-		if (collector_web_output(co.conf, true, sched_wall(), err,
-		    sizeof(err)) != 0)
+		if (collector_web_output(
+			co.conf, true, sched_wall(), err, sizeof(err)) != 0)
 			collector_log(LOG_ERR, "web: %s", err);
 		if (co.alerts != NULL && alerts_tick != NULL)
 			alerts_tick(co.alerts, co.conf->checks, co.conf->count,
@@ -875,8 +888,9 @@ collector_run_conf(struct collector_conf *conf, const char *config_path,
 		print_results(co.conf, stdout);
 		rc = worst_exit(co.conf);
 	} else {
-		if (co.dirty_status && collector_web_output(co.conf, false,
-		    sched_wall(), err, sizeof(err)) != 0)
+		if (co.dirty_status &&
+		    collector_web_output(
+			co.conf, false, sched_wall(), err, sizeof(err)) != 0)
 			collector_log(LOG_ERR, "web: %s", err);
 		collector_log(LOG_NOTICE, "stopped");
 		rc = 0;

@@ -17,8 +17,8 @@
 int collector_run(const char *config_path, bool once);
 /* The same with a loaded config (taken over and freed); config_path is
  * what SIGHUP reloads.  Tests hand in checks with fake probes. */
-int collector_run_conf(struct collector_conf *conf, const char *config_path,
-    bool once);
+int collector_run_conf(
+    struct collector_conf *conf, const char *config_path, bool once);
 /* Write the status page and status.json (and the graphs when graphs). */
 int collector_web_output(const struct collector_conf *conf, bool graphs,
     time_t now, char *err, size_t errlen);

@@ -23,8 +23,8 @@ struct collector_conf {
 	char rrd_dir[PATH_MAX];
 	char graph_dir[PATH_MAX];
 	char state_dir[PATH_MAX];
-	char state_file[PATH_MAX];	/* STATE_DIR/state.json */
-	const char *rrdcached;		/* NULL when not set */
+	char state_file[PATH_MAX]; /* STATE_DIR/state.json */
+	const char *rrdcached; /* NULL when not set */
 	char hostname[256];
 	const char *graph_url;
 	unsigned graph_interval;
@@ -40,8 +40,8 @@ struct collector_conf {
  * build every check.  Every error goes to errs; returns 0 or -1 (then
  * *out is NULL).
  */
-int collector_conf_load(const char *path, struct collector_conf **out,
-    struct cfg_errors *errs);
+int collector_conf_load(
+    const char *path, struct collector_conf **out, struct cfg_errors *errs);
 /* The same from text (path names it in messages; relative folders start
  * from the current directory). */
 int collector_conf_load_text(const char *path, const char *text,
@@ -74,8 +74,8 @@ extern time_t (*sched_wall)(void);
 
 /* Split an exec command line like sh (quotes and backslashes only, no
  * expansion) into a->rest. */
-int collector_split_command(const char *s, struct args *a, char *err,
-    size_t errlen);
+int collector_split_command(
+    const char *s, struct args *a, char *err, size_t errlen);
 
 /* A deep copy of args (values and operands); 0 or -1. */
 int args_clone(struct args *dst, const struct args *src);

@@ -53,8 +53,7 @@ const struct option_spec collector_global_options[] = {
 	    "seconds between two renderings of the graphs" },
 	{ "status-interval", 0, OPT_INT, "SECONDS", "5", 1, 3600,
 	    "at most one status page write per this many seconds" },
-	{ "log", 0, OPT_STRING, "WHERE", "stderr", 0, -1,
-	    "stderr or syslog" },
+	{ "log", 0, OPT_STRING, "WHERE", "stderr", 0, -1, "stderr or syslog" },
 	{ "flap-detection", 0, OPT_FLAG, NULL, "yes", 0, -1,
 	    "detect flapping checks (Nagios' weighted percent state change)" },
 	{ "low-flap-threshold", 0, OPT_DOUBLE, "PERCENT", "20", 0, 100,
@@ -81,8 +80,7 @@ const struct option_spec collector_check_options[] = {
 	    "deadline of one run" },
 	{ "timeout-state", 0, OPT_STRING, "STATE", NULL, 0, -1,
 	    "critical or unknown" },
-	{ "flap-detection", 0, OPT_FLAG, NULL, NULL, 0, -1,
-	    "detect flapping" },
+	{ "flap-detection", 0, OPT_FLAG, NULL, NULL, 0, -1, "detect flapping" },
 	{ "low-flap-threshold", 0, OPT_DOUBLE, "PERCENT", NULL, 0, 100,
 	    "stop flapping at or below" },
 	{ "high-flap-threshold", 0, OPT_DOUBLE, "PERCENT", NULL, 0, 100,
@@ -129,8 +127,10 @@ collector_log(int priority, const char *fmt, ...)
 		return;
 	}
 	fprintf(stderr, "osemon: %s%s\n",
-	    priority <= LOG_ERR ? "error: " :
-	    priority == LOG_WARNING ? "warning: " : "", msg);
+	    priority <= LOG_ERR           ? "error: "
+		: priority == LOG_WARNING ? "warning: "
+					  : "",
+	    msg);
 }
 
 int
@@ -174,8 +174,7 @@ parse_timeout_state(const char *v, enum probe_state *out)
  * character.  No expansion of any kind.  Returns 0, or -1 with err.
  */
 int
-collector_split_command(const char *s, struct args *a, char *err,
-    size_t errlen)
+collector_split_command(const char *s, struct args *a, char *err, size_t errlen)
 {
 	char word[4096];
 	size_t len = 0;
@@ -220,7 +219,8 @@ collector_split_command(const char *s, struct args *a, char *err,
 		if (ch == '"') {
 			for (s++; *s != '"'; s++) {
 				if (*s == '\0') {
-					snprintf(err, errlen, "unterminated \"");
+					snprintf(
+					    err, errlen, "unterminated \"");
 					return -1;
 				}
 				if (*s == '\\' && s[1] != '\0' &&
@@ -307,8 +307,8 @@ build_check(const struct cfg_section *sec, const struct args *global,
 	c->name = strdup(sec->label);
 	if (c->name == NULL)
 		goto oom;
-	if (cfg_section_pick(sec, collector_check_options, &own, file,
-	    errs) != 0)
+	if (cfg_section_pick(sec, collector_check_options, &own, file, errs) !=
+	    0)
 		ok = false;
 	probe_name = args_string(&own, "probe");
 	if (probe_name == NULL || *probe_name == '\0') {
@@ -326,15 +326,15 @@ build_check(const struct cfg_section *sec, const struct args *global,
 	if (c->probe != NULL) {
 		if (cfg_section_unknown(sec, tables, 3, file, errs) != 0)
 			ok = false;
-		if (cfg_section_pick(sec, c->probe->options, &c->args, file,
-		    errs) != 0)
+		if (cfg_section_pick(
+			sec, c->probe->options, &c->args, file, errs) != 0)
 			ok = false;
 	}
 	if (alerts_check_options != NULL) {
 		struct args al;
 
-		if (cfg_section_pick(sec, alerts_check_options, &al, file,
-		    errs) != 0)
+		if (cfg_section_pick(
+			sec, alerts_check_options, &al, file, errs) != 0)
 			ok = false;
 		args_free(&al);
 	}
@@ -352,8 +352,8 @@ build_check(const struct cfg_section *sec, const struct args *global,
 			    "command: probe '%s' takes no command",
 			    c->probe->name);
 			ok = false;
-		} else if (collector_split_command(args_string(&own,
-		    "command"), &c->args, err, sizeof(err)) != 0) {
+		} else if (collector_split_command(args_string(&own, "command"),
+			       &c->args, err, sizeof(err)) != 0) {
 			cfg_errors_add(errs, file, entry_line(sec, "command"),
 			    "command: %s", err);
 			ok = false;
@@ -363,29 +363,30 @@ build_check(const struct cfg_section *sec, const struct args *global,
 		    "[check %s] needs 'command ='", sec->label);
 		ok = false;
 	}
-	c->timeout = args_given(&own, "timeout") ?
-	    args_double(&own, "timeout") : args_double(global, "timeout");
-	c->policy.flap_detection = args_given(&own, "flap-detection") ?
-	    args_flag(&own, "flap-detection") :
-	    args_flag(global, "flap-detection");
-	c->policy.low_flap = args_given(&own, "low-flap-threshold") ?
-	    args_double(&own, "low-flap-threshold") :
-	    args_double(global, "low-flap-threshold");
-	c->policy.high_flap = args_given(&own, "high-flap-threshold") ?
-	    args_double(&own, "high-flap-threshold") :
-	    args_double(global, "high-flap-threshold");
+	c->timeout = args_given(&own, "timeout")
+	    ? args_double(&own, "timeout")
+	    : args_double(global, "timeout");
+	c->policy.flap_detection = args_given(&own, "flap-detection")
+	    ? args_flag(&own, "flap-detection")
+	    : args_flag(global, "flap-detection");
+	c->policy.low_flap = args_given(&own, "low-flap-threshold")
+	    ? args_double(&own, "low-flap-threshold")
+	    : args_double(global, "low-flap-threshold");
+	c->policy.high_flap = args_given(&own, "high-flap-threshold")
+	    ? args_double(&own, "high-flap-threshold")
+	    : args_double(global, "high-flap-threshold");
 	if ((args_given(&own, "low-flap-threshold") ||
-	    args_given(&own, "high-flap-threshold")) &&
+		args_given(&own, "high-flap-threshold")) &&
 	    c->policy.low_flap > c->policy.high_flap) {
 		cfg_errors_add(errs, file, sec->line,
 		    "[check %s]: low-flap-threshold %g is above "
-		    "high-flap-threshold %g", sec->label, c->policy.low_flap,
-		    c->policy.high_flap);
+		    "high-flap-threshold %g",
+		    sec->label, c->policy.low_flap, c->policy.high_flap);
 		ok = false;
 	}
-	ts = args_given(&own, "timeout-state") ?
-	    args_string(&own, "timeout-state") :
-	    args_string(global, "timeout-state");
+	ts = args_given(&own, "timeout-state")
+	    ? args_string(&own, "timeout-state")
+	    : args_string(global, "timeout-state");
 	if (parse_timeout_state(ts, &c->timeout_state) != 0) {
 		/* a bad [global] value is reported once, by the caller */
 		if (args_given(&own, "timeout-state")) {
@@ -428,8 +429,7 @@ resolve_dir(const struct collector_conf *conf, const char *key, char *buf,
 {
 	const char *v = args_string(&conf->global, key);
 
-	if (v == NULL || *v == '\0' ||
-	    cfg_path(conf->cfg, v, buf, size) != 0) {
+	if (v == NULL || *v == '\0' || cfg_path(conf->cfg, v, buf, size) != 0) {
 		cfg_errors_add(errs, conf->cfg->name,
 		    entry_line_global(conf->cfg, key),
 		    "%s: path too long or empty", key);
@@ -452,8 +452,8 @@ collector_conf_free(struct collector_conf *conf)
 }
 
 int
-collector_conf_load(const char *path, struct collector_conf **out,
-    struct cfg_errors *errs)
+collector_conf_load(
+    const char *path, struct collector_conf **out, struct cfg_errors *errs)
 {
 	return collector_conf_load_text(path, NULL, out, errs);
 }
@@ -476,8 +476,8 @@ collector_conf_load_text(const char *path, const char *text_in,
 		return -1;
 	args_init(&conf->global, collector_global_options);
 	if (text_in != NULL) {
-		(void)cfg_load_string(text_in, path ? path : "<string>",
-		    &conf->cfg, errs);
+		(void)cfg_load_string(
+		    text_in, path ? path : "<string>", &conf->cfg, errs);
 	} else if (path == NULL) {
 		text = collector_default_config();
 		if (text == NULL)
@@ -491,7 +491,8 @@ collector_conf_load_text(const char *path, const char *text_in,
 	g = cfg_find(conf->cfg, "global", NULL);
 	if (g != NULL) {
 		const struct option_spec *const tables[] = {
-			collector_global_options, alerts_global_options,
+			collector_global_options,
+			alerts_global_options,
 		};
 
 		(void)cfg_section_unknown(g, tables, 2, conf->cfg->name, errs);
@@ -509,20 +510,20 @@ collector_conf_load_text(const char *path, const char *text_in,
 	if (g != NULL && alerts_smtp_options != NULL) {
 		struct args sm;
 
-		(void)cfg_section_to_args(g, alerts_smtp_options, &sm,
-		    conf->cfg->name, errs);
+		(void)cfg_section_to_args(
+		    g, alerts_smtp_options, &sm, conf->cfg->name, errs);
 		args_free(&sm);
 	}
 	g = cfg_find(conf->cfg, "nagios", NULL);
 	if (g != NULL) {
 		struct args na;
 
-		(void)cfg_section_to_args(g, passive_nagios_options, &na,
-		    conf->cfg->name, errs);
+		(void)cfg_section_to_args(
+		    g, passive_nagios_options, &na, conf->cfg->name, errs);
 		args_free(&na);
 	}
-	if (parse_timeout_state(args_string(&conf->global, "timeout-state"),
-	    &ts) != 0)
+	if (parse_timeout_state(
+		args_string(&conf->global, "timeout-state"), &ts) != 0)
 		cfg_errors_add(errs, conf->cfg->name,
 		    entry_line_global(conf->cfg, "timeout-state"),
 		    "timeout-state: '%s' is not critical or unknown",
@@ -543,16 +544,17 @@ collector_conf_load_text(const char *path, const char *text_in,
 		    "low-flap-threshold %g is above high-flap-threshold %g",
 		    args_double(&conf->global, "low-flap-threshold"),
 		    args_double(&conf->global, "high-flap-threshold"));
-	(void)resolve_dir(conf, "rrd-dir", conf->rrd_dir,
-	    sizeof(conf->rrd_dir), errs);
-	(void)resolve_dir(conf, "graph-dir", conf->graph_dir,
-	    sizeof(conf->graph_dir), errs);
+	(void)resolve_dir(
+	    conf, "rrd-dir", conf->rrd_dir, sizeof(conf->rrd_dir), errs);
+	(void)resolve_dir(
+	    conf, "graph-dir", conf->graph_dir, sizeof(conf->graph_dir), errs);
 	if (resolve_dir(conf, "state-dir", conf->state_dir,
-	    sizeof(conf->state_dir), errs) == 0 &&
+		sizeof(conf->state_dir), errs) == 0 &&
 	    snprintf(conf->state_file, sizeof(conf->state_file),
-	    "%s/state.json", conf->state_dir) >= (int)sizeof(conf->state_file))
-		cfg_errors_add(errs, conf->cfg->name, 0,
-		    "state-dir: path too long");
+		"%s/state.json",
+		conf->state_dir) >= (int)sizeof(conf->state_file))
+		cfg_errors_add(
+		    errs, conf->cfg->name, 0, "state-dir: path too long");
 	conf->rrdcached = args_string(&conf->global, "rrdcached");
 	if (conf->rrdcached != NULL && *conf->rrdcached == '\0')
 		conf->rrdcached = NULL;
@@ -562,10 +564,10 @@ collector_conf_load_text(const char *path, const char *text_in,
 	else if (gethostname(conf->hostname, sizeof(conf->hostname) - 1) != 0)
 		str_copy(conf->hostname, "localhost", sizeof(conf->hostname));
 	conf->graph_url = args_string(&conf->global, "graph-url");
-	conf->graph_interval = (unsigned)args_int(&conf->global,
-	    "graph-interval");
-	conf->status_interval = (unsigned)args_int(&conf->global,
-	    "status-interval");
+	conf->graph_interval =
+	    (unsigned)args_int(&conf->global, "graph-interval");
+	conf->status_interval =
+	    (unsigned)args_int(&conf->global, "status-interval");
 	conf->concurrency = (int)args_int(&conf->global, "concurrency");
 
 	for (size_t i = 0; i < conf->cfg->count; i++)
@@ -585,8 +587,8 @@ collector_conf_load_text(const char *path, const char *text_in,
 			conf->checks[conf->count++] = c;
 	}
 	if (nchecks == 0)
-		cfg_errors_add(errs, conf->cfg->name, 0,
-		    "no [check NAME] section");
+		cfg_errors_add(
+		    errs, conf->cfg->name, 0, "no [check NAME] section");
 	if (cfg_errors_total(errs) > before)
 		goto fail;
 	free(text);
@@ -594,8 +596,8 @@ collector_conf_load_text(const char *path, const char *text_in,
 	return 0;
 fail:
 	if (cfg_errors_total(errs) == before)
-		cfg_errors_add(errs, path ? path : "<default>", 0,
-		    "out of memory");
+		cfg_errors_add(
+		    errs, path ? path : "<default>", 0, "out of memory");
 	free(text);
 	collector_conf_free(conf);
 	return -1;
@@ -635,7 +637,12 @@ char *
 collector_default_config(void)
 {
 	static const char *const services[] = {
-		"varnishd", "mariadbd", "mysqld", "apache2", "httpd", "nginx",
+		"varnishd",
+		"mariadbd",
+		"mysqld",
+		"apache2",
+		"httpd",
+		"nginx",
 		NULL,
 	};
 	size_t size = 4096, len = 0;

@@ -43,7 +43,8 @@ check_state_percent_change(const struct check_state *st)
 	for (size_t x = 1; x < CHECK_HISTORY; x++)
 		if (full[x] != full[x - 1])
 			changes += (double)(x - 1) * (high - low) /
-			    (double)(CHECK_HISTORY - 2) + low;
+				(double)(CHECK_HISTORY - 2) +
+			    low;
 	return changes * 100.0 / (double)(CHECK_HISTORY - 1);
 }
 
@@ -162,7 +163,10 @@ int
 check_state_from_name(const char *name, enum probe_state *out)
 {
 	static const enum probe_state all[] = {
-		STATE_OK, STATE_WARNING, STATE_CRITICAL, STATE_UNKNOWN,
+		STATE_OK,
+		STATE_WARNING,
+		STATE_CRITICAL,
+		STATE_UNKNOWN,
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)

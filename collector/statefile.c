@@ -41,23 +41,23 @@ result_to_json(const struct probe_result *res)
 	if (o == NULL || metrics == NULL)
 		goto fail;
 	json_object_set_new(o, "state", json_string(state_name(res->state)));
-	json_object_set_new(o, "reason",
-	    json_string(reason_name(res->reason)));
+	json_object_set_new(o, "reason", json_string(reason_name(res->reason)));
 	json_object_set_new(o, "message", json_string(res->message));
 	json_object_set_new(o, "long_output",
 	    json_stringn(res->long_output,
-	    res->long_len < PROBE_LONG_MAX ? res->long_len :
-	    strnlen(res->long_output, PROBE_LONG_MAX)));
+		res->long_len < PROBE_LONG_MAX
+		    ? res->long_len
+		    : strnlen(res->long_output, PROBE_LONG_MAX)));
 	for (size_t i = 0; i < res->metric_count && i < PROBE_METRICS_MAX;
-	    i++) {
+	     i++) {
 		const struct metric *m = &res->metrics[i];
 		json_t *jm = json_object();
 
 		if (jm == NULL)
 			goto fail;
 		json_object_set_new(jm, "name", json_string(m->name));
-		json_object_set_new(jm, "value", m->unknown ? json_null() :
-		    number_or_null(m->value));
+		json_object_set_new(jm, "value",
+		    m->unknown ? json_null() : number_or_null(m->value));
 		json_object_set_new(jm, "unit", json_string(m->unit));
 		json_object_set_new(jm, "ds",
 		    json_string(m->ds == DS_DERIVE ? "DERIVE" : "GAUGE"));
@@ -66,11 +66,11 @@ result_to_json(const struct probe_result *res)
 		if (m->has_max)
 			json_object_set_new(jm, "max", number_or_null(m->max));
 		if (m->warn.set)
-			json_object_set_new(jm, "warn",
-			    json_string(m->warn.text));
+			json_object_set_new(
+			    jm, "warn", json_string(m->warn.text));
 		if (m->crit.set)
-			json_object_set_new(jm, "crit",
-			    json_string(m->crit.text));
+			json_object_set_new(
+			    jm, "crit", json_string(m->crit.text));
 		json_array_append_new(metrics, jm);
 	}
 	json_object_set_new(o, "metrics", metrics);
@@ -93,29 +93,29 @@ check_to_json(const struct check *c)
 		return NULL;
 	}
 	json_object_set_new(o, "name", json_string(c->name));
-	json_object_set_new(o, "probe",
-	    json_string(c->probe ? c->probe->name : ""));
+	json_object_set_new(
+	    o, "probe", json_string(c->probe ? c->probe->name : ""));
 	json_object_set_new(o, "checked", json_boolean(st->checked));
-	json_object_set_new(o, "state", json_string(st->checked ?
-	    state_name(st->current) : "PENDING"));
-	json_object_set_new(o, "state_type",
-	    json_string(st->hard ? "HARD" : "SOFT"));
+	json_object_set_new(o, "state",
+	    json_string(st->checked ? state_name(st->current) : "PENDING"));
+	json_object_set_new(
+	    o, "state_type", json_string(st->hard ? "HARD" : "SOFT"));
 	json_object_set_new(o, "attempt", json_integer(st->attempt));
-	json_object_set_new(o, "max_attempts",
-	    json_integer(c->policy.max_attempts));
-	json_object_set_new(o, "last_hard_state",
-	    json_string(state_name(st->last_hard)));
+	json_object_set_new(
+	    o, "max_attempts", json_integer(c->policy.max_attempts));
+	json_object_set_new(
+	    o, "last_hard_state", json_string(state_name(st->last_hard)));
 	json_object_set_new(o, "last_check", json_integer(st->last_check));
 	json_object_set_new(o, "last_change", json_integer(st->last_change));
-	json_object_set_new(o, "last_hard_change",
-	    json_integer(st->last_hard_change));
+	json_object_set_new(
+	    o, "last_hard_change", json_integer(st->last_hard_change));
 	json_object_set_new(o, "interval", json_integer(c->interval));
 	json_object_set_new(o, "flapping", json_boolean(st->flapping));
-	json_object_set_new(o, "percent_change",
-	    number_or_null(st->percent_change));
+	json_object_set_new(
+	    o, "percent_change", number_or_null(st->percent_change));
 	for (size_t i = 0; i < st->history_len && i < CHECK_HISTORY; i++)
-		json_array_append_new(hist,
-		    json_string(state_name(st->history[i])));
+		json_array_append_new(
+		    hist, json_string(state_name(st->history[i])));
 	json_object_set_new(o, "history", hist);
 	if (c->result != NULL)
 		json_object_set_new(o, "result", result_to_json(c->result));
@@ -226,7 +226,8 @@ result_from_json(const json_t *o)
 		res->long_len = strlen(res->long_output);
 	}
 	metrics = json_object_get(o, "metrics");
-	json_array_foreach(metrics, i, jm) {
+	json_array_foreach(metrics, i, jm)
+	{
 		struct metric *m;
 		const json_t *v;
 
@@ -243,11 +244,12 @@ result_from_json(const json_t *o)
 			m->value = json_number_value(v);
 		else
 			m->unknown = true;
-		if ((s = json_string_value(json_object_get(jm, "unit"))) != NULL)
+		if ((s = json_string_value(json_object_get(jm, "unit"))) !=
+		    NULL)
 			str_copy(m->unit, s, sizeof(m->unit));
 		s = json_string_value(json_object_get(jm, "ds"));
-		m->ds = s != NULL && strcmp(s, "DERIVE") == 0 ? DS_DERIVE :
-		    DS_GAUGE;
+		m->ds = s != NULL && strcmp(s, "DERIVE") == 0 ? DS_DERIVE
+							      : DS_GAUGE;
 		v = json_object_get(jm, "min");
 		if (json_is_number(v)) {
 			m->has_min = true;
@@ -285,8 +287,8 @@ check_from_json(struct check *c, const json_t *o)
 	if (!st.checked)
 		return 0;
 	if (state_from_json(json_object_get(o, "state"), &st.current) != 0 ||
-	    state_from_json(json_object_get(o, "last_hard_state"),
-	    &st.last_hard) != 0)
+	    state_from_json(
+		json_object_get(o, "last_hard_state"), &st.last_hard) != 0)
 		return -1;
 	j = json_object_get(o, "state_type");
 	if (!json_is_string(j))
@@ -303,8 +305,9 @@ check_from_json(struct check *c, const json_t *o)
 		if (st.hard)
 			st.attempt = c->policy.max_attempts;
 		else if (st.attempt >= c->policy.max_attempts)
-			st.attempt = c->policy.max_attempts > 1 ?
-			    c->policy.max_attempts - 1 : 1;
+			st.attempt = c->policy.max_attempts > 1
+			    ? c->policy.max_attempts - 1
+			    : 1;
 	}
 	if (!get_time(o, "last_check", &st.last_check) ||
 	    !get_time(o, "last_change", &st.last_change) ||
@@ -319,7 +322,8 @@ check_from_json(struct check *c, const json_t *o)
 	hist = json_object_get(o, "history");
 	if (json_is_array(hist) && json_array_size(hist) > 0) {
 		st.history_len = 0;
-		json_array_foreach(hist, i, h) {
+		json_array_foreach(hist, i, h)
+		{
 			enum probe_state s;
 
 			if (st.history_len >= CHECK_HISTORY)
@@ -357,8 +361,9 @@ statefile_parse(const char *text, size_t len, struct check *const *checks,
 		snprintf(err, errlen, "line %d: %s", jerr.line, jerr.text);
 		return -1;
 	}
-	if (!json_is_object(root) || json_integer_value(json_object_get(root,
-	    "version")) != STATEFILE_VERSION) {
+	if (!json_is_object(root) ||
+	    json_integer_value(json_object_get(root, "version")) !=
+		STATEFILE_VERSION) {
 		snprintf(err, errlen, "not an osemon state file (version %d)",
 		    STATEFILE_VERSION);
 		goto out;
@@ -369,10 +374,12 @@ statefile_parse(const char *text, size_t len, struct check *const *checks,
 		goto out;
 	}
 	rc = 0;
-	json_array_foreach(arr, i, o) {
-		const char *name = json_string_value(json_object_get(o, "name"));
-		const char *probe = json_string_value(json_object_get(o,
-		    "probe"));
+	json_array_foreach(arr, i, o)
+	{
+		const char *name =
+		    json_string_value(json_object_get(o, "name"));
+		const char *probe =
+		    json_string_value(json_object_get(o, "probe"));
 
 		if (name == NULL)
 			continue;
@@ -386,8 +393,10 @@ statefile_parse(const char *text, size_t len, struct check *const *checks,
 			    strcmp(probe, c->probe->name) != 0)
 				break;
 			if (check_from_json(c, o) != 0) {
-				snprintf(err, errlen, "check %s: bad entry, "
-				    "starting it afresh", name);
+				snprintf(err, errlen,
+				    "check %s: bad entry, "
+				    "starting it afresh",
+				    name);
 				rc = -1;
 			}
 			break;

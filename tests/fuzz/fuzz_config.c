@@ -42,11 +42,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < cfg->count; i++) {
 			const struct cfg_section *s = &cfg->sections[i];
 
-			(void)cfg_section_to_args(s, fuzz_specs, &a, cfg->name,
-			    &errs);
+			(void)cfg_section_to_args(
+			    s, fuzz_specs, &a, cfg->name, &errs);
 			args_free(&a);
-			if (s->line <= 0 || (s->count > 0 &&
-			    s->entries[0].line < s->line))
+			if (s->line <= 0 ||
+			    (s->count > 0 && s->entries[0].line < s->line))
 				__builtin_trap();
 		}
 		(void)cfg_value(cfg_find(cfg, "global", NULL), "interval");

@@ -36,16 +36,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	check_setup(&a, "web", 3);
 	check_setup(&b, "db", 1);
-	(void)statefile_parse((const char *)data, size, list, 2, err,
-	    sizeof(err));
+	(void)statefile_parse(
+	    (const char *)data, size, list, 2, err, sizeof(err));
 	for (size_t i = 0; i < 2; i++) {
 		struct check *c = list[i];
 
 		if (c->st.attempt < 1 || c->st.history_len > CHECK_HISTORY ||
 		    (unsigned)c->st.current > STATE_UNKNOWN)
 			__builtin_trap();
-		(void)check_state_apply(&c->st, &c->policy, STATE_CRITICAL,
-		    1000);
+		(void)check_state_apply(
+		    &c->st, &c->policy, STATE_CRITICAL, 1000);
 		(void)check_state_apply(&c->st, &c->policy, STATE_OK, 1001);
 	}
 	text = statefile_dump(list, 2, 5);

@@ -31,21 +31,20 @@ errors_text(const struct cfg_errors *errs)
 static void
 test_good_file(void **state)
 {
-	static const char text[] =
-	    "\xef\xbb\xbf# a comment\n"
-	    "; another\n"
-	    "[global]\n"
-	    "interval = 30   ; inline comment\n"
-	    "  rrd-dir=rrd\r\n"
-	    "\n"
-	    "[check web]\n"
-	    "probe = http\n"
-	    "url = https://example.org/a;b\n"
-	    "header = A: 1\n"
-	    "header = B: 2\n"
-	    "empty =\n"
-	    "[ smtp ]\n"
-	    "server: mail:587\n";
+	static const char text[] = "\xef\xbb\xbf# a comment\n"
+				   "; another\n"
+				   "[global]\n"
+				   "interval = 30   ; inline comment\n"
+				   "  rrd-dir=rrd\r\n"
+				   "\n"
+				   "[check web]\n"
+				   "probe = http\n"
+				   "url = https://example.org/a;b\n"
+				   "header = A: 1\n"
+				   "header = B: 2\n"
+				   "empty =\n"
+				   "[ smtp ]\n"
+				   "server: mail:587\n";
 	struct cfg_errors errs;
 	struct cfg *cfg = NULL;
 	const struct cfg_section *s;
@@ -93,22 +92,25 @@ static const struct {
 	{ "[]\n", "f:1: empty section header\n" },
 	{ "[foo]\n", "f:1: unknown section [foo]\n" },
 	{ "[check]\n", "f:1: [check] needs a name: [check NAME]\n" },
-	{ "[check a b]\n", "f:1: bad check name 'a b' (letters, digits, "
+	{ "[check a b]\n",
+	    "f:1: bad check name 'a b' (letters, digits, "
 	    "'_', '-', '.', at most 100)\n" },
-	{ "[check .x]\n", "f:1: bad check name '.x' (letters, digits, "
+	{ "[check .x]\n",
+	    "f:1: bad check name '.x' (letters, digits, "
 	    "'_', '-', '.', at most 100)\n" },
 	{ "[global x]\n", "f:1: [global] takes no name\n" },
 	{ "[global]\n[global]\n",
 	    "f:2: duplicate section [global] (first at line 1)\n" },
 	{ "[check a]\n[smtp]\n[check a]\n",
 	    "f:3: duplicate section [check a] (first at line 1)\n" },
-	{ "[global]\njunk\n", "f:2: expected 'key = value', '[section]' or "
+	{ "[global]\njunk\n",
+	    "f:2: expected 'key = value', '[section]' or "
 	    "a comment\n" },
 	{ "[global]\n= 3\n", "f:2: missing key before '='\n" },
 	{ "a = 1\nb = 2\n[global]\n", "f:1: key outside a section\n" },
-	{ "[foo]\na = 1\n[global]\nb = 2\n",
-	    "f:1: unknown section [foo]\n" },
-	{ "[global]\nx\n[bar]\ny\n", "f:2: expected 'key = value', "
+	{ "[foo]\na = 1\n[global]\nb = 2\n", "f:1: unknown section [foo]\n" },
+	{ "[global]\nx\n[bar]\ny\n",
+	    "f:2: expected 'key = value', "
 	    "'[section]' or a comment\nf:3: unknown section [bar]\n"
 	    "f:4: expected 'key = value', '[section]' or a comment\n" },
 };
@@ -118,7 +120,7 @@ test_syntax_errors(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(syntax_cases) / sizeof(syntax_cases[0]);
-	    i++) {
+	     i++) {
 		struct cfg_errors errs;
 		struct cfg *cfg = NULL;
 		char *got;
@@ -155,8 +157,7 @@ test_long_line_and_nul(void **state)
 	assert_int_equal(cfg_load_string(text, "f", &cfg, &errs), -1);
 	got = errors_text(&errs);
 	assert_non_null(strstr(got, "f:2: line longer than "));
-	assert_string_equal(cfg_value(cfg_find(cfg, "global", NULL), "y"),
-	    "1");
+	assert_string_equal(cfg_value(cfg_find(cfg, "global", NULL), "y"), "1");
 	assert_null(cfg_value(cfg_find(cfg, "global", NULL), "x"));
 	free(got);
 	free(text);
@@ -173,11 +174,12 @@ test_missing_file(void **state)
 
 	(void)state;
 	cfg_errors_init(&errs);
-	assert_int_equal(cfg_load_file("/nonexistent/osemon.conf", &cfg,
-	    &errs), -1);
+	assert_int_equal(
+	    cfg_load_file("/nonexistent/osemon.conf", &cfg, &errs), -1);
 	assert_null(cfg);
 	got = errors_text(&errs);
-	assert_string_equal(got, "/nonexistent/osemon.conf: cannot open: No "
+	assert_string_equal(got,
+	    "/nonexistent/osemon.conf: cannot open: No "
 	    "such file or directory\n");
 	free(got);
 	cfg_errors_free(&errs);
@@ -208,8 +210,11 @@ test_paths(void **state)
 	assert_string_equal(buf, file);
 	assert_int_equal(cfg_path(cfg, "/var/x", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "/var/x");
-	assert_int_equal(cfg_path(cfg, "a-very-long-name-that-will-not-fit-"
-	    "in-the-buffer-at-all", buf, 16), -1);
+	assert_int_equal(cfg_path(cfg,
+			     "a-very-long-name-that-will-not-fit-"
+			     "in-the-buffer-at-all",
+			     buf, 16),
+	    -1);
 	cfg_free(cfg);
 	cfg_errors_free(&errs);
 	snprintf(file, sizeof(file), "%s/o.conf", path);
@@ -228,15 +233,14 @@ static const struct option_spec demo_specs[] = {
 static void
 test_section_to_args(void **state)
 {
-	static const char text[] =
-	    "[smtp]\n"
-	    "server = a:25, b:25\n"
-	    "server = c:25\n"
-	    "timeout = 0\n"
-	    "tls = maybe\n"
-	    "colour = red\n"
-	    "warning = 1:x\n"
-	    "tls =\n";
+	static const char text[] = "[smtp]\n"
+				   "server = a:25, b:25\n"
+				   "server = c:25\n"
+				   "timeout = 0\n"
+				   "tls = maybe\n"
+				   "colour = red\n"
+				   "warning = 1:x\n"
+				   "tls =\n";
 	struct cfg_errors errs;
 	struct cfg *cfg = NULL;
 	struct args a;
@@ -246,7 +250,8 @@ test_section_to_args(void **state)
 	cfg_errors_init(&errs);
 	assert_int_equal(cfg_load_string(text, "m.conf", &cfg, &errs), 0);
 	assert_int_equal(cfg_section_to_args(cfg_find(cfg, "smtp", NULL),
-	    demo_specs, &a, cfg->name, &errs), -1);
+			     demo_specs, &a, cfg->name, &errs),
+	    -1);
 	got = errors_text(&errs);
 	assert_string_equal(got,
 	    "m.conf:4: timeout: '0' is not a whole number from 1 to 600\n"
@@ -267,31 +272,30 @@ test_section_to_args(void **state)
 static void
 test_collector_good(void **state)
 {
-	static const char text[] =
-	    "[global]\n"
-	    "interval = 120\n"
-	    "retries = 4\n"
-	    "timeout-state = unknown\n"
-	    "state-dir = /var/lib/osemon\n"
-	    "[check root]\n"
-	    "probe = disk\n"
-	    "path = /\n"
-	    "warning = 80\n"
-	    "[check mem]\n"
-	    "probe = memory\n"
-	    "interval = 10\n"
-	    "retries = 1\n"
-	    "timeout = 2.5\n"
-	    "timeout-state = critical\n"
-	    "flap-detection = no\n";
+	static const char text[] = "[global]\n"
+				   "interval = 120\n"
+				   "retries = 4\n"
+				   "timeout-state = unknown\n"
+				   "state-dir = /var/lib/osemon\n"
+				   "[check root]\n"
+				   "probe = disk\n"
+				   "path = /\n"
+				   "warning = 80\n"
+				   "[check mem]\n"
+				   "probe = memory\n"
+				   "interval = 10\n"
+				   "retries = 1\n"
+				   "timeout = 2.5\n"
+				   "timeout-state = critical\n"
+				   "flap-detection = no\n";
 	struct cfg_errors errs;
 	struct collector_conf *conf = NULL;
 	char *got;
 
 	(void)state;
 	cfg_errors_init(&errs);
-	assert_int_equal(collector_conf_load_text("c.conf", text, &conf,
-	    &errs), 0);
+	assert_int_equal(
+	    collector_conf_load_text("c.conf", text, &conf, &errs), 0);
 	got = errors_text(&errs);
 	assert_string_equal(got, "");
 	free(got);
@@ -305,8 +309,8 @@ test_collector_good(void **state)
 	assert_true(conf->checks[0]->policy.flap_detection);
 	assert_true(conf->checks[0]->policy.low_flap == 20.0);
 	assert_true(conf->checks[0]->policy.high_flap == 30.0);
-	assert_string_equal(args_string(&conf->checks[0]->args, "warning"),
-	    "80");
+	assert_string_equal(
+	    args_string(&conf->checks[0]->args, "warning"), "80");
 	assert_int_equal(conf->checks[1]->interval, 10);
 	assert_int_equal(conf->checks[1]->policy.max_attempts, 1);
 	assert_true(conf->checks[1]->timeout == 2.5);
@@ -319,8 +323,8 @@ test_collector_good(void **state)
 	assert_false(conf->use_syslog);
 	assert_null(conf->rrdcached);
 	/* the signature changes with the section and the global defaults */
-	assert_string_not_equal(conf->checks[0]->signature,
-	    conf->checks[1]->signature);
+	assert_string_not_equal(
+	    conf->checks[0]->signature, conf->checks[1]->signature);
 	collector_conf_free(conf);
 	cfg_errors_free(&errs);
 }
@@ -328,34 +332,33 @@ test_collector_good(void **state)
 static void
 test_collector_errors(void **state)
 {
-	static const char text[] =
-	    "[global]\n"
-	    "interval = 0\n"
-	    "log = journal\n"
-	    "timeout-state = ok\n"
-	    "low-flap-threshold = 40\n"
-	    "colour = blue\n"
-	    "[check a]\n"
-	    "probe = nope\n"
-	    "[check b]\n"
-	    "interval = 5\n"
-	    "[check c]\n"
-	    "probe = disk\n"
-	    "warning = abc\n"
-	    "frob = 1\n"
-	    "retries = 0\n"
-	    "timeout-state = maybe\n"
-	    "high-flap-threshold = 10\n"
-	    "[check d]\n"
-	    "probe = memory\n";
+	static const char text[] = "[global]\n"
+				   "interval = 0\n"
+				   "log = journal\n"
+				   "timeout-state = ok\n"
+				   "low-flap-threshold = 40\n"
+				   "colour = blue\n"
+				   "[check a]\n"
+				   "probe = nope\n"
+				   "[check b]\n"
+				   "interval = 5\n"
+				   "[check c]\n"
+				   "probe = disk\n"
+				   "warning = abc\n"
+				   "frob = 1\n"
+				   "retries = 0\n"
+				   "timeout-state = maybe\n"
+				   "high-flap-threshold = 10\n"
+				   "[check d]\n"
+				   "probe = memory\n";
 	struct cfg_errors errs;
 	struct collector_conf *conf = NULL;
 	char *got;
 
 	(void)state;
 	cfg_errors_init(&errs);
-	assert_int_equal(collector_conf_load_text("e.conf", text, &conf,
-	    &errs), -1);
+	assert_int_equal(
+	    collector_conf_load_text("e.conf", text, &conf, &errs), -1);
 	assert_null(conf);
 	got = errors_text(&errs);
 	assert_string_equal(got,
@@ -386,8 +389,8 @@ test_no_checks(void **state)
 
 	(void)state;
 	cfg_errors_init(&errs);
-	assert_int_equal(collector_conf_load_text("n.conf", "[global]\n",
-	    &conf, &errs), -1);
+	assert_int_equal(
+	    collector_conf_load_text("n.conf", "[global]\n", &conf, &errs), -1);
 	got = errors_text(&errs);
 	assert_string_equal(got, "n.conf: no [check NAME] section\n");
 	free(got);
@@ -418,7 +421,7 @@ test_default_config(void **state)
 
 static const struct {
 	const char *in;
-	const char *words[6];	/* NULL-ended; NULL first: error */
+	const char *words[6]; /* NULL-ended; NULL first: error */
 	const char *err;
 } split_cases[] = {
 	{ "/bin/echo 'a b' \"c \\\"d\\\"\" e\\ f",
@@ -438,15 +441,15 @@ test_split_command(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(split_cases) / sizeof(split_cases[0]);
-	    i++) {
+	     i++) {
 		struct args a;
 		char err[128] = "";
 		int rc;
 		size_t n = 0;
 
 		args_init(&a, NULL);
-		rc = collector_split_command(split_cases[i].in, &a, err,
-		    sizeof(err));
+		rc = collector_split_command(
+		    split_cases[i].in, &a, err, sizeof(err));
 		if (split_cases[i].err != NULL) {
 			assert_int_equal(rc, -1);
 			assert_string_equal(err, split_cases[i].err);
@@ -454,8 +457,8 @@ test_split_command(void **state)
 			assert_int_equal(rc, 0);
 			while (split_cases[i].words[n] != NULL) {
 				assert_true(n < a.rest_count);
-				assert_string_equal(a.rest[n],
-				    split_cases[i].words[n]);
+				assert_string_equal(
+				    a.rest[n], split_cases[i].words[n]);
 				n++;
 			}
 			assert_int_equal(a.rest_count, n);
@@ -485,8 +488,8 @@ test_exec_command_keys(void **state)
 
 	(void)state;
 	cfg_errors_init(&errs);
-	assert_int_equal(collector_conf_load_text("x.conf", text, &conf,
-	    &errs), -1);
+	assert_int_equal(
+	    collector_conf_load_text("x.conf", text, &conf, &errs), -1);
 	got = errors_text(&errs);
 	assert_string_equal(got,
 	    "x.conf:4: [check f] needs 'command ='\n"
@@ -495,8 +498,10 @@ test_exec_command_keys(void **state)
 	free(got);
 	cfg_errors_free(&errs);
 	cfg_errors_init(&errs);
-	assert_int_equal(collector_conf_load_text("x.conf", "[check e]\n"
-	    "probe = exec\ncommand = /bin/echo 'half ok' x\n", &conf, &errs),
+	assert_int_equal(collector_conf_load_text("x.conf",
+			     "[check e]\n"
+			     "probe = exec\ncommand = /bin/echo 'half ok' x\n",
+			     &conf, &errs),
 	    0);
 	assert_int_equal(conf->checks[0]->args.rest_count, 3);
 	assert_string_equal(conf->checks[0]->args.rest[1], "half ok");

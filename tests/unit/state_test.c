@@ -40,25 +40,25 @@ static const struct check_policy pol3 = { 3, false, 20, 30 };
 static const struct check_policy pol1 = { 1, false, 20, 30 };
 
 static void
-run_steps(const struct check_policy *pol, const struct step *steps,
-    size_t n)
+run_steps(const struct check_policy *pol, const struct step *steps, size_t n)
 {
 	struct check_state st;
 
 	check_state_init(&st);
 	for (size_t i = 0; i < n; i++) {
-		unsigned ev = check_state_apply(&st, pol, steps[i].in,
-		    (time_t)(1000 + i * 60));
+		unsigned ev = check_state_apply(
+		    &st, pol, steps[i].in, (time_t)(1000 + i * 60));
 
 		if (ev != steps[i].events || st.current != steps[i].current ||
 		    st.hard != steps[i].hard ||
 		    st.attempt != steps[i].attempt ||
 		    st.last_hard != steps[i].last_hard)
 			fail_msg("step %zu: events %#x/%#x current %d/%d hard "
-			    "%d/%d attempt %d/%d last_hard %d/%d", i, ev,
-			    steps[i].events, st.current, steps[i].current,
-			    st.hard, steps[i].hard, st.attempt,
-			    steps[i].attempt, st.last_hard, steps[i].last_hard);
+				 "%d/%d attempt %d/%d last_hard %d/%d",
+			    i, ev, steps[i].events, st.current,
+			    steps[i].current, st.hard, steps[i].hard,
+			    st.attempt, steps[i].attempt, st.last_hard,
+			    steps[i].last_hard);
 	}
 }
 
@@ -161,7 +161,13 @@ static void
 test_flapping_start_stop(void **state)
 {
 	static const double psc[] = {
-		6.25, 12.3684, 18.3553, 24.2105, 29.9342, 35.5263, 34.7368,
+		6.25,
+		12.3684,
+		18.3553,
+		24.2105,
+		29.9342,
+		35.5263,
+		34.7368,
 	};
 	struct check_policy pol = { 1, true, 20, 30 };
 	struct check_state st;
@@ -174,8 +180,8 @@ test_flapping_start_stop(void **state)
 
 		ev = check_state_apply(&st, &pol, in, 1000 + i);
 		if (i <= 7)
-			assert_true(fabs(st.percent_change - psc[i - 1]) <
-			    1e-4);
+			assert_true(
+			    fabs(st.percent_change - psc[i - 1]) < 1e-4);
 		if (i == 6)
 			assert_int_equal(ev & (FS | FE), FS);
 		else if (i == 22)
@@ -195,14 +201,14 @@ test_history_records_hard_and_soft_recovery(void **state)
 
 	(void)state;
 	check_state_init(&st);
-	check_state_apply(&st, &pol, C, 1);	/* soft: not recorded */
+	check_state_apply(&st, &pol, C, 1); /* soft: not recorded */
 	assert_int_equal(st.history[CHECK_HISTORY - 1], O);
 	assert_true(st.percent_change == 0.0);
-	check_state_apply(&st, &pol, O, 2);	/* soft recovery: recorded */
+	check_state_apply(&st, &pol, O, 2); /* soft recovery: recorded */
 	assert_int_equal(st.history[CHECK_HISTORY - 1], O);
 	check_state_apply(&st, &pol, C, 3);
 	check_state_apply(&st, &pol, C, 4);
-	check_state_apply(&st, &pol, C, 5);	/* hard: recorded */
+	check_state_apply(&st, &pol, C, 5); /* hard: recorded */
 	assert_int_equal(st.history[CHECK_HISTORY - 1], C);
 	assert_int_equal(st.history[CHECK_HISTORY - 2], O);
 	assert_true(fabs(st.percent_change - 6.25) < 1e-9);
@@ -244,10 +250,10 @@ test_next_delay(void **state)
 	check_state_init(&c.st);
 	assert_int_equal(check_next_delay(&c), 300);
 	check_state_apply(&c.st, &c.policy, C, 1);
-	assert_int_equal(check_next_delay(&c), 60);	/* soft: retry */
+	assert_int_equal(check_next_delay(&c), 60); /* soft: retry */
 	check_state_apply(&c.st, &c.policy, C, 2);
 	check_state_apply(&c.st, &c.policy, C, 3);
-	assert_int_equal(check_next_delay(&c), 300);	/* hard */
+	assert_int_equal(check_next_delay(&c), 300); /* hard */
 }
 
 static struct check *
@@ -298,17 +304,17 @@ test_restart_round_trip(void **state)
 
 	list[0] = other;
 	list[1] = b;
-	assert_int_equal(statefile_parse(text, strlen(text), list, 2, err,
-	    sizeof(err)), 0);
-	assert_false(other->st.checked);	/* not in the file */
+	assert_int_equal(
+	    statefile_parse(text, strlen(text), list, 2, err, sizeof(err)), 0);
+	assert_false(other->st.checked); /* not in the file */
 	assert_true(b->st.checked);
 	assert_int_equal(b->st.current, C);
 	assert_true(b->st.hard);
 	assert_int_equal(b->st.attempt, 3);
 	assert_int_equal(b->st.last_hard, C);
 	assert_int_equal(b->st.last_hard_change, 102);
-	assert_memory_equal(b->st.history, a->st.history,
-	    sizeof(a->st.history));
+	assert_memory_equal(
+	    b->st.history, a->st.history, sizeof(a->st.history));
 	assert_non_null(b->result);
 	assert_string_equal(b->result->message, "connection refused");
 	assert_string_equal(b->result->long_output, a->result->long_output);
@@ -342,13 +348,13 @@ test_restart_soft_and_bad_files(void **state)
 	(void)state;
 	check_state_apply(&a->st, &a->policy, W, 10);
 	check_state_apply(&a->st, &a->policy, W, 20);
-	check_state_apply(&a->st, &a->policy, W, 30);	/* soft 3/5 */
+	check_state_apply(&a->st, &a->policy, W, 30); /* soft 3/5 */
 	list[0] = a;
 	text = statefile_dump(list, 1, 40);
 	/* retries lowered to 2 since: one more attempt, then hard */
 	list[0] = b;
-	assert_int_equal(statefile_parse(text, strlen(text), list, 1, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    statefile_parse(text, strlen(text), list, 1, err, sizeof(err)), 0);
 	assert_false(b->st.hard);
 	assert_int_equal(b->st.attempt, 1);
 	ev = check_state_apply(&b->st, &b->policy, W, 50);
@@ -356,21 +362,23 @@ test_restart_soft_and_bad_files(void **state)
 	free(text);
 
 	check_state_init(&b->st);
-	assert_int_equal(statefile_parse("{", 1, list, 1, err, sizeof(err)),
-	    -1);
-	assert_int_equal(statefile_parse("[]", 2, list, 1, err, sizeof(err)),
-	    -1);
-	text = strdup("{\"version\":1,\"checks\":[{\"name\":\"db\","
-	    "\"probe\":\"disk\",\"checked\":true,\"state\":\"BAD\"}]}");
-	assert_int_equal(statefile_parse(text, strlen(text), list, 1, err,
-	    sizeof(err)), -1);
-	assert_false(b->st.checked);	/* left fresh */
+	assert_int_equal(
+	    statefile_parse("{", 1, list, 1, err, sizeof(err)), -1);
+	assert_int_equal(
+	    statefile_parse("[]", 2, list, 1, err, sizeof(err)), -1);
+	text =
+	    strdup("{\"version\":1,\"checks\":[{\"name\":\"db\","
+		   "\"probe\":\"disk\",\"checked\":true,\"state\":\"BAD\"}]}");
+	assert_int_equal(
+	    statefile_parse(text, strlen(text), list, 1, err, sizeof(err)), -1);
+	assert_false(b->st.checked); /* left fresh */
 	free(text);
 	/* same name, another probe: starts afresh */
-	text = strdup("{\"version\":1,\"checks\":[{\"name\":\"db\","
+	text = strdup(
+	    "{\"version\":1,\"checks\":[{\"name\":\"db\","
 	    "\"probe\":\"mysql\",\"checked\":true,\"state\":\"CRITICAL\"}]}");
-	assert_int_equal(statefile_parse(text, strlen(text), list, 1, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    statefile_parse(text, strlen(text), list, 1, err, sizeof(err)), 0);
 	assert_false(b->st.checked);
 	free(text);
 	check_free(a);
@@ -420,8 +428,8 @@ loop_conf(void)
 	    "[check warn]\nprobe = exec\ncommand = /bin/true\n",
 	    loop_dir, loop_dir, loop_dir);
 	cfg_errors_init(&errs);
-	assert_int_equal(collector_conf_load_text("loop.conf", text, &conf,
-	    &errs), 0);
+	assert_int_equal(
+	    collector_conf_load_text("loop.conf", text, &conf, &errs), 0);
 	cfg_errors_free(&errs);
 	conf->checks[0]->probe = &probe_hang;
 	conf->checks[1]->probe = &probe_warn;
@@ -458,15 +466,16 @@ test_loop_abandons_hung_probe(void **state)
 
 	(void)state;
 	rc = collector_run_conf(conf, NULL, true);
-	assert_int_equal(rc, STATE_UNKNOWN);	/* worst of UNKNOWN, WARNING */
+	assert_int_equal(rc, STATE_UNKNOWN); /* worst of UNKNOWN, WARNING */
 	assert_true(clock_monotonic_now() - start < 2.0);
 	snprintf(path, sizeof(path), "%s/state/state.json", loop_dir);
-	assert_int_equal(statefile_load(path, after->checks, after->count,
-	    err, sizeof(err)), 0);
+	assert_int_equal(
+	    statefile_load(path, after->checks, after->count, err, sizeof(err)),
+	    0);
 	assert_int_equal(after->checks[0]->st.current, STATE_UNKNOWN);
 	assert_int_equal(after->checks[0]->result->reason, REASON_TIMEOUT);
-	assert_string_equal(after->checks[0]->result->message,
-	    "check timed out after 0.5 s");
+	assert_string_equal(
+	    after->checks[0]->result->message, "check timed out after 0.5 s");
 	assert_int_equal(after->checks[1]->st.current, STATE_WARNING);
 	assert_int_equal(after->checks[1]->st.attempt, 1);
 	collector_conf_free(after);
@@ -492,14 +501,15 @@ test_loop_fake_clock_jump(void **state)
 	(void)state;
 	sched_wall = fake_wall;
 	fake_now = 1700003600;
-	assert_int_equal(collector_run_conf(loop_conf(), NULL, true),
-	    STATE_UNKNOWN);
+	assert_int_equal(
+	    collector_run_conf(loop_conf(), NULL, true), STATE_UNKNOWN);
 	fake_now = 1700000000;
-	assert_int_equal(collector_run_conf(loop_conf(), NULL, true),
-	    STATE_UNKNOWN);
+	assert_int_equal(
+	    collector_run_conf(loop_conf(), NULL, true), STATE_UNKNOWN);
 	snprintf(path, sizeof(path), "%s/state/state.json", loop_dir);
-	assert_int_equal(statefile_load(path, after->checks, after->count,
-	    err, sizeof(err)), 0);
+	assert_int_equal(
+	    statefile_load(path, after->checks, after->count, err, sizeof(err)),
+	    0);
 	assert_int_equal(after->checks[1]->st.last_check, 1700000000);
 	assert_int_equal(after->checks[1]->st.attempt, 2);
 	assert_int_equal(after->checks[1]->st.last_change, 1700003600);
@@ -522,10 +532,10 @@ main(void)
 		cmocka_unit_test(test_next_delay),
 		cmocka_unit_test(test_restart_round_trip),
 		cmocka_unit_test(test_restart_soft_and_bad_files),
-		cmocka_unit_test_setup_teardown(test_loop_abandons_hung_probe,
-		    loop_setup, loop_teardown),
-		cmocka_unit_test_setup_teardown(test_loop_fake_clock_jump,
-		    loop_setup, loop_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_loop_abandons_hung_probe, loop_setup, loop_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_loop_fake_clock_jump, loop_setup, loop_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
