@@ -38,6 +38,7 @@ extern __typeof__(alerts_free) alerts_free __attribute__((weak));
 /* A probe gets its deadline; the worker is abandoned this much later. */
 #define ABANDON_GRACE 0.5
 #define STATEFILE_MIN_GAP 1.0
+#define ERROR_LOG_GAP 300.0 /* a failing write is logged this often */
 
 struct job {
 	struct job *next;
@@ -73,6 +74,7 @@ struct collector {
 	struct alerts *alerts;
 	bool once;
 	bool dirty_state, dirty_status;
+	double last_state_error, last_web_error; /* log rate limits */
 	double last_state_write, last_status_write, next_graph;
 	int rrd_errors_logged;
 };
@@ -503,7 +505,11 @@ save_state(struct collector *co, double now)
 
 	if (statefile_save(co->conf->state_file, co->conf->checks,
 		co->conf->count, sched_wall(), err, sizeof(err)) != 0)
-		collector_log(LOG_ERR, "state file: %s", err);
+		if (co->last_state_error == 0 ||
+		    now - co->last_state_error >= ERROR_LOG_GAP) {
+			collector_log(LOG_ERR, "state file: %s", err);
+			co->last_state_error = now;
+		}
 	co->dirty_state = false;
 	co->last_state_write = now;
 }
@@ -562,7 +568,6 @@ reload(struct collector *co, double now)
 {
 	struct collector_conf *fresh = NULL;
 	struct cfg_errors errs;
-	char err[512];
 
 	cfg_errors_init(&errs);
 	if (collector_conf_load(co->config_path, &fresh, &errs) != 0) {
@@ -597,9 +602,7 @@ reload(struct collector *co, double now)
 		if (j->check != NULL)
 			j->check = find_same(fresh, j->check);
 	}
-	/* Checks new or changed: their state from the state file, if the
-	 * file knows them under the same probe. */
-	(void)err;
+	/* New or changed checks start fresh. */
 	close_outputs(co);
 	collector_conf_free(co->conf);
 	co->conf = fresh;
@@ -834,8 +837,13 @@ collector_run_conf(
 				bool graphs = now >= co.next_graph;
 
 				if (collector_web_output(co.conf, graphs,
-					sched_wall(), err, sizeof(err)) != 0)
+					sched_wall(), err, sizeof(err)) != 0 &&
+				    (co.last_web_error == 0 ||
+					now - co.last_web_error >=
+					    ERROR_LOG_GAP)) {
 					collector_log(LOG_ERR, "web: %s", err);
+					co.last_web_error = now;
+				}
 				if (graphs)
 					co.next_graph =
 					    now + co.conf->graph_interval;
