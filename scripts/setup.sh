@@ -12,6 +12,7 @@ nginx-light varnish mariadb-server mariadb-client
 rrdtool rrdcached munin-node monitoring-plugins-basic monitoring-plugins-standard liburiparser1
 gnupg tar procps iproute2 util-linux valgrind file chromium
 nagios4 icinga2
+monit collectd-core munin gnuplot-nox
 "
 
 missing=""
