@@ -333,37 +333,6 @@ mysql_is_local(const char *host)
 	    strcmp(host, "127.0.0.1") == 0 || strcmp(host, "::1") == 0;
 }
 
-/* Name the metrics that crossed their ranges in the message. */
-static void
-mysql_explain(struct probe_result *res)
-{
-	char msg[PROBE_MESSAGE_MAX], num[32];
-	const struct metric *m;
-	size_t i, len = 0;
-
-	if (res->reason != REASON_THRESHOLD)
-		return;
-	msg[0] = '\0';
-	for (i = 0; i < res->metric_count; i++) {
-		m = &res->metrics[i];
-		if (m->unknown)
-			continue;
-		format_number(num, sizeof(num), m->value);
-		if (range_alerts(&m->crit, m->value))
-			str_appendf(msg, sizeof(msg), &len,
-			    "%s %s%s outside "
-			    "%s (critical), ",
-			    m->name, num, m->unit, m->crit.text);
-		else if (range_alerts(&m->warn, m->value))
-			str_appendf(msg, sizeof(msg), &len,
-			    "%s %s%s outside "
-			    "%s (warning), ",
-			    m->name, num, m->unit, m->warn.text);
-	}
-	str_appendf(msg, sizeof(msg), &len, "%s", res->message);
-	str_copy(res->message, msg, sizeof(res->message));
-}
-
 static void
 mysql_report(const struct probe_run *run, MYSQL *db, const char *host,
     const struct mysql_sample *s, double connect_time, struct probe_result *res)
@@ -476,7 +445,7 @@ mysql_report(const struct probe_run *run, MYSQL *db, const char *host,
 		}
 	}
 	result_apply_thresholds(res);
-	mysql_explain(res);
+	result_explain_thresholds(res);
 	if (replica == 1 && isnan(lag))
 		result_raise(res, STATE_CRITICAL, REASON_STATUS,
 		    "replication is not running (Seconds_Behind_Master is "

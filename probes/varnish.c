@@ -185,37 +185,6 @@ varnish_delta(const struct varnish_stats *cur, const struct varnish_prev *prev,
 	return cur->counter[c] - prev->stats.counter[c];
 }
 
-/* Name the metrics that crossed their ranges in the message. */
-static void
-varnish_explain(struct probe_result *res)
-{
-	char msg[PROBE_MESSAGE_MAX], num[32];
-	const struct metric *m;
-	size_t i, len = 0;
-
-	if (res->reason != REASON_THRESHOLD)
-		return;
-	msg[0] = '\0';
-	for (i = 0; i < res->metric_count; i++) {
-		m = &res->metrics[i];
-		if (m->unknown)
-			continue;
-		format_number(num, sizeof(num), m->value);
-		if (range_alerts(&m->crit, m->value))
-			str_appendf(msg, sizeof(msg), &len,
-			    "%s %s%s outside "
-			    "%s (critical), ",
-			    m->name, num, m->unit, m->crit.text);
-		else if (range_alerts(&m->warn, m->value))
-			str_appendf(msg, sizeof(msg), &len,
-			    "%s %s%s outside "
-			    "%s (warning), ",
-			    m->name, num, m->unit, m->warn.text);
-	}
-	str_appendf(msg, sizeof(msg), &len, "%s", res->message);
-	str_copy(res->message, msg, sizeof(res->message));
-}
-
 static void
 varnish_report(const struct probe_run *run, const struct varnish_stats *st,
     const struct varnish_prev *prev, double now, struct probe_result *res)
@@ -343,7 +312,7 @@ varnish_report(const struct probe_run *run, const struct varnish_stats *st,
 		    st->counter[VC_CLIENT_REQ], ratio,
 		    prev != NULL ? " (last interval)" : "", st->backend_count);
 	result_apply_thresholds(res);
-	varnish_explain(res);
+	result_explain_thresholds(res);
 	if (sick > 0)
 		result_raise(res, STATE_CRITICAL, REASON_CONNECT,
 		    "%zu of %zu backends sick", sick, st->backend_count);

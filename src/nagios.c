@@ -20,7 +20,7 @@
 
 static const struct option_spec face_common_options[] = {
 	{ "timeout", 't', OPT_DOUBLE, "SECONDS", "10", 0.001, 86400,
-	    "give up after SECONDS (CRITICAL)" },
+	    "deadline for the whole probe" },
 	{ "verbose", 'v', OPT_FLAG, NULL, NULL, 1, 0,
 	    "show the reason code (repeat for more)" },
 	{ "help", 'h', OPT_FLAG, NULL, NULL, 1, 0, "print this help" },

@@ -114,7 +114,8 @@ void result_init(struct probe_result *res);
 void result_set(struct probe_result *res, enum probe_state state,
     enum probe_reason reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Raise the state only if worse (UNKNOWN is worst only over OK). */
+/* Raise the state only if worse in Nagios' order (see state_severity);
+ * a NULL fmt keeps the message. */
 void result_raise(struct probe_result *res, enum probe_state state,
     enum probe_reason reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -125,6 +126,9 @@ struct metric *result_metric(struct probe_result *res, const char *name,
     double value, const char *unit, enum metric_ds ds);
 /* Evaluate every metric's ranges and raise the state with REASON_THRESHOLD. */
 void result_apply_thresholds(struct probe_result *res);
+/* When the state came from thresholds, prefix the message with each metric
+ * that crossed its range: "hit_ratio 12.5% outside 50: (warning), ...". */
+void result_explain_thresholds(struct probe_result *res);
 
 const char *state_name(enum probe_state state);
 const char *reason_name(enum probe_reason reason);

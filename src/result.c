@@ -181,3 +181,36 @@ result_apply_thresholds(struct probe_result *res)
 			result_raise(res, STATE_WARNING, REASON_THRESHOLD, NULL);
 	}
 }
+
+void
+result_explain_thresholds(struct probe_result *res)
+{
+	char msg[PROBE_MESSAGE_MAX], num[32];
+	size_t len = 0;
+
+	if (res->reason != REASON_THRESHOLD)
+		return;
+	msg[0] = '\0';
+	for (size_t i = 0; i < res->metric_count; i++) {
+		const struct metric *m = &res->metrics[i];
+		const struct range *r = NULL;
+		const char *level = NULL;
+
+		if (m->unknown)
+			continue;
+		if (range_alerts(&m->crit, m->value)) {
+			r = &m->crit;
+			level = "critical";
+		} else if (range_alerts(&m->warn, m->value)) {
+			r = &m->warn;
+			level = "warning";
+		}
+		if (r == NULL)
+			continue;
+		format_number(num, sizeof(num), m->value);
+		str_appendf(msg, sizeof(msg), &len, "%s %s%s outside %s (%s), ",
+		    m->name, num, m->unit, r->text, level);
+	}
+	str_appendf(msg, sizeof(msg), &len, "%s", res->message);
+	str_copy(res->message, msg, sizeof(res->message));
+}

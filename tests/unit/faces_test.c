@@ -232,6 +232,31 @@ test_munin_output(void **state)
 	free(res);
 }
 
+static void
+test_explain_thresholds(void **state)
+{
+	struct probe_result *res = calloc(1, sizeof(*res));
+	struct metric *m;
+
+	(void)state;
+	result_init(res);
+	m = result_metric(res, "hit_ratio", 12.5, "%", DS_GAUGE);
+	range_parse("50:", &m->warn);
+	m = result_metric(res, "threads", 900, "", DS_GAUGE);
+	range_parse("800", &m->crit);
+	m = result_metric(res, "fine", 1, "", DS_GAUGE);
+	range_parse("10", &m->crit);
+	result_set(res, STATE_OK, REASON_NONE, "uptime 3 d");
+	result_explain_thresholds(res);
+	assert_string_equal(res->message, "uptime 3 d");	/* not raised yet */
+	result_apply_thresholds(res);
+	assert_int_equal(res->state, STATE_CRITICAL);
+	result_explain_thresholds(res);
+	assert_string_equal(res->message, "hit_ratio 12.5% outside 50: "
+	    "(warning), threads 900 outside 800 (critical), uptime 3 d");
+	free(res);
+}
+
 int
 main(void)
 {
@@ -243,6 +268,7 @@ main(void)
 		cmocka_unit_test(test_munin_names),
 		cmocka_unit_test(test_munin_range),
 		cmocka_unit_test(test_munin_output),
+		cmocka_unit_test(test_explain_thresholds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
