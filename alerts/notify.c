@@ -649,7 +649,7 @@ static json_t *
 notify_event_json(const struct mail_event *ev)
 {
 	return json_pack("{s:i, s:s, s:i, s:i, s:I, s:i, s:i, s:i, s:b, s:s, "
-	    "s:s, s:s?}",
+	    "s:s, s:s*}",
 	    "type", (int)ev->type, "check", ev->check, "state", (int)ev->state,
 	    "old_state", (int)ev->old_state, "since", (json_int_t)ev->since,
 	    "attempt", ev->attempt, "max_attempts", ev->max_attempts,
@@ -693,7 +693,7 @@ notify_save(struct notify *nt)
 			    "end", (json_int_t)c->dt[k].end,
 			    "text", c->dt[k].text));
 		o = json_pack("{s:i, s:i, s:I, s:i, s:i, s:b, s:i, s:I, s:I, "
-		    "s:s, s:b, s:b, s:o, s:s?}",
+		    "s:s, s:b, s:b, s:o, s:s*}",
 		    "state", (int)c->state, "prev", (int)c->prev,
 		    "since", (json_int_t)c->since, "attempt", c->attempt,
 		    "max_attempts", c->max_attempts,
@@ -733,15 +733,18 @@ notify_event_load(json_t *o, struct mail_event *ev)
 	json_int_t type = 0, state = 0, old = 0, since = 0, number = 0;
 	int attempt = 0, max = 0, reminder = 0;
 	const char *check = NULL, *note = "", *first = "", *details = NULL;
+	json_t *jd = NULL;
 
 	memset(ev, 0, sizeof(*ev));
 	if (json_unpack(o, "{s:I, s:s, s:I, s:I, s:I, "
-	    "s?i, s?i, s?I, s?b, s?s, s?s, s?s}",
+	    "s?i, s?i, s?I, s?b, s?s, s?s, s?o}",
 	    "type", &type, "check", &check, "state", &state, "old_state", &old,
 	    "since", &since, "attempt", &attempt, "max_attempts", &max,
 	    "number", &number, "reminder", &reminder, "note", &note,
-	    "first_id", &first, "details", &details) != 0)
+	    "first_id", &first, "details", &jd) != 0)
 		return -1;
+	if (json_is_string(jd))
+		details = json_string_value(jd);
 	if (type < NOTIFY_PROBLEM || type > NOTIFY_TEST ||
 	    !notify_state_ok(state) || !notify_state_ok(old) || number < 0)
 		return -1;
@@ -768,20 +771,22 @@ notify_check_load(struct notify *nt, const char *name, json_t *o)
 	json_int_t due = 0;
 	int attempt = 0, max = 0, notified = 0, indt = 0, flap = 0;
 	const char *first = "", *details = NULL;
-	json_t *dts = NULL, *ack = NULL;
+	json_t *dts = NULL, *ack = NULL, *jd = NULL;
 	struct notify_check *c;
 	size_t k;
 	json_t *d;
 
 	if (json_unpack(o, "{s:I, s?I, s?I, s?i, s?i, "
-	    "s?b, s?I, s?I, s?I, s?s, s?b, s?b, s?o, s?s, s?o}",
+	    "s?b, s?I, s?I, s?I, s?s, s?b, s?b, s?o, s?o, s?o}",
 	    "state", &state, "prev", &prev, "since", &since,
 	    "attempt", &attempt, "max_attempts", &max,
 	    "problem_notified", &notified, "number", &number,
 	    "last_notification", &last, "first_due", &due,
 	    "first_id", &first, "in_downtime", &indt, "flapping", &flap,
-	    "downtimes", &dts, "details", &details, "ack", &ack) != 0)
+	    "downtimes", &dts, "details", &jd, "ack", &ack) != 0)
 		return -1;
+	if (json_is_string(jd))
+		details = json_string_value(jd);
 	if (!notify_state_ok(state) || !notify_state_ok(prev) || number < 0)
 		return -1;
 	c = notify_find_or_add(nt, name);
