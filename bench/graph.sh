@@ -30,4 +30,5 @@ awk -v n="$(val pngs "$TMP/in.txt")" -v ic="$(val cpu_all "$TMP/in.txt")" \
 	printf "%-44s %6d %8.3f %8.3f %12.1f\n", "osemon, one new value each (day graphs)", m, nc, nw, nc / m * 1000
 	printf "ratio exec / osemon per PNG:            %.1fx\n", (ec / en) / (ic / n)
 	printf "ratio all / incremental cycle (osemon): %.1fx\n", ic / nc
+	printf "RATIO graph-png osemon/rrdtool-graph = %.2f (osemon %.1f ms, peer %.1f ms CPU per PNG)\n", (ic / n) / (ec / en), ic / n * 1000, ec / en * 1000
 }'

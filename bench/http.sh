@@ -76,3 +76,13 @@ ratio "check_http exec / in-process probe, HTTPS (full handshake)" exec-check_ht
 ratio "check_curl exec / osemon check http exec, HTTP" exec-check_curl-http exec-osemon-http
 ratio "check_curl exec / osemon-full check http exec, HTTP" exec-check_curl-http exec-osemon-full-http
 ratio "check_curl exec / osemon check http exec, HTTPS (both verify)" exec-check_curl-https exec-osemon-https
+# RATIO lines (osemon/peer, CPU per check) for bench/run.sh's summary
+rline() { # name peer-label osemon-case peer-case
+	awk -v o="$(val cpu_us "$T_TMP/$3.txt")" -v p="$(val cpu_us "$T_TMP/$4.txt")" -v n="$1" -v l="$2" \
+	    'BEGIN { if (o > 0 && p > 0) printf "RATIO %s osemon/%s = %.3f (osemon %.0f us, peer %.0f us CPU per check)\n", n, l, o / p, o, p }'
+}
+rline http-percheck check_http inproc-http exec-check_http-http
+rline https-percheck check_http inproc-https exec-check_http-https
+rline http-plugin-face check_curl exec-osemon-http exec-check_curl-http
+rline https-plugin-face check_curl exec-osemon-https exec-check_curl-https
+set +e	# tests/lib.sh's cleanup trap must not turn a failed kill into exit 1

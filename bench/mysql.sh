@@ -69,3 +69,7 @@ if command -v varnishd >/dev/null 2>&1; then
 	inv=$(val cpu_us "$T_TMP/inproc-varnish.txt")
 	awk -v a="$ex" -v b="$inv" 'BEGIN { printf "ratio check_mysql exec / in-process varnish probe (client CPU): %.1fx\n", a / b }'
 fi
+# RATIO lines (osemon/peer, client CPU per check) for bench/run.sh's summary
+awk -v o="$in" -v p="$ex" 'BEGIN { printf "RATIO mysql-percheck osemon/check_mysql = %.3f (osemon %.0f us, peer %.0f us CPU per check)\n", o / p, o, p }'
+awk -v o="$os" -v p="$ex" 'BEGIN { printf "RATIO mysql-plugin-face osemon/check_mysql = %.2f (osemon %.0f us, peer %.0f us CPU per check)\n", o / p, o, p }'
+set +e	# tests/lib.sh's cleanup trap must not turn a failed kill into exit 1

@@ -45,5 +45,7 @@ awk -v du="$(val updates "$TMP/direct.txt")" -v dc="$(val cpu "$TMP/direct.txt")
 	printf "%-34s %8d %9.3f %8.3f %14.0f\n", "rrdtool update exec per value", eu, ec, ew, e
 	printf "ratio direct / exec:     %.0fx\n", d / e
 	printf "ratio rrdcached / exec:  %.0fx\n", c / e
+	printf "RATIO rrd-direct osemon/rrdtool-update = %.4f (osemon %.1f us, peer %.1f us CPU per update)\n", e / d, 1e6 / d, 1e6 / e
+	printf "RATIO rrd-rrdcached osemon/rrdtool-update = %.4f (osemon %.1f us, peer %.1f us CPU per update)\n", e / c, 1e6 / c, 1e6 / e
 	printf "10,000 updates/minute direct use %.2f%% of one core (target < 25%%)\n", 10000 / d / 60 * 100
 }'

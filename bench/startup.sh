@@ -59,6 +59,8 @@ while IFS='|' read -r name ocmd pcmd; do
 	orss=$(median "$TMP/o" 2)
 	prss=$(median "$TMP/p" 2)
 	awk -v n="$name" -v ow="$ow" -v pw="$pw" -v orss="$orss" -v prss="$prss" 'BEGIN {
-	    printf "%-8s %10d %10d %7.2f %10d %10d %7.2f\n", n, ow, pw, ow / pw, orss, prss, orss / prss }'
+	    printf "%-8s %10d %10d %7.2f %10d %10d %7.2f\n", n, ow, pw, ow / pw, orss, prss, orss / prss
+	    printf "RATIO startup-%s-wall osemon/plugin = %.2f (osemon %d us, peer %d us)\n", n, ow / pw, ow, pw
+	    printf "RATIO startup-%s-rss osemon/plugin = %.2f (osemon %d KiB, peer %d KiB)\n", n, orss / prss, orss, prss }'
 done <"$TMP/cases"
 echo "runs per command: $RUNS, alternating; medians; $(uname -r), $(nproc) CPUs"
