@@ -87,6 +87,10 @@ munin_label(const struct metric *m, char *buf, size_t size)
 		snprintf(buf, size, "%s (%s)", m->name, m->unit);
 	else
 		str_copy(buf, m->name, size);
+	/* A perfdata label may quote any byte; munin reads lines. */
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
 	return buf;
 }
 
