@@ -1,7 +1,8 @@
 /*
  * CPU per check of the http probe run in-process the way the collector's
- * workers run it (probe->run with FACE_COLLECTOR and a deadline, a fresh
- * libcurl handle and connection per check) against exec'ing a plugin per
+ * workers run it (probe->run with FACE_COLLECTOR, a deadline and the
+ * check's probe memory kept between runs; a fresh libcurl handle,
+ * connection and TLS handshake per check) against exec'ing a plugin per
  * check the way Nagios does.  Built by bench/http.sh against build/full.
  *
  *   http_bench inproc N [http probe options...]
@@ -78,6 +79,7 @@ run_inproc(long n, int argc, char **argv)
 	struct probe_result *res = NULL;
 	struct probe_run run;
 	char err[256];
+	void *pstate = NULL;	/* the check's probe memory, as the collector keeps it */
 	long i, bad = 0;
 
 	args_init(&args, probe_http.options);
@@ -93,6 +95,7 @@ run_inproc(long n, int argc, char **argv)
 		run.args = &args;
 		run.deadline = clock_monotonic_now() + fo.timeout;
 		run.face = FACE_COLLECTOR;
+		run.check_state = &pstate;
 		result_init(res);
 		probe_http.run(&run, res);
 		if (res->state != STATE_OK) {
@@ -102,6 +105,8 @@ run_inproc(long n, int argc, char **argv)
 			bad++;
 		}
 	}
+	if (pstate != NULL && probe_http.state_free != NULL)
+		probe_http.state_free(pstate);
 	free(res);
 	args_free(&args);
 	return (int)(bad > 0 ? bad : 0);

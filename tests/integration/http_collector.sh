@@ -75,3 +75,51 @@ expect_rc 2 "24 concurrent HTTPS checks (16 workers): worst is CRITICAL"
 expect_eq "$(printf '%s\n' "$OUT" | grep -Ec '^valid[0-9]+ +OK +HTTP/1\.1 200 OK')" 12 "12 valid-certificate checks OK"
 expect_eq "$(printf '%s\n' "$OUT" | grep -Ec "^soon[0-9]+ +CRITICAL +HTTP/1\.1 200 OK - certificate 'soon-cn' expires")" 12 "12 soon-certificate checks CRITICAL with their own certificate"
 expect_eq "$(ls d/rrd | wc -l | tr -d ' ')" 24 "24 checks stored"
+
+# the daemon keeps each check's CA store between runs and reloads it when
+# the file changes: trust the test CA, then a file without it, then again
+cp "$NGX_PKI/ca.pem" trust.pem
+cat >daemon.conf <<EOF2
+[global]
+interval = 1
+retries = 1
+rrd-dir = dd/rrd
+graph-dir = dd/www
+state-dir = dd/state
+graph-interval = 3600
+
+[check cache]
+probe = http
+hostname = localhost
+resolve = 127.0.0.1
+port = $NGX_VALID
+ssl = yes
+ca-file = $T_TMP/trust.pem
+EOF2
+# wait_log PATTERN SECONDS: until the daemon's stderr matches
+wait_log() {
+	_n=$(( $2 * 10 ))
+	while [ "$_n" -gt 0 ]; do
+		grep -Eq -- "$1" daemon.err 2>/dev/null && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+t_bg "$OSEMON" run -c daemon.conf 2>daemon.err
+sleep 2.5
+expect_no_match "$(cat daemon.err)" 'check cache: (CRITICAL|WARNING|UNKNOWN)' "daemon: first runs OK with the test CA"
+cp "$NGX_PKI/selfsigned.pem" trust.pem
+if wait_log "check cache: CRITICAL.*'valid-cn' is untrusted" 8; then
+	t_pass "daemon: changed CA file reloaded (now untrusted)"
+else
+	t_fail "daemon: changed CA file reloaded ($(tail -n 3 daemon.err))"
+fi
+cp "$NGX_PKI/ca.pem" trust.pem
+touch trust.pem
+if wait_log "check cache: OK" 8; then
+	t_pass "daemon: restored CA file reloaded (OK again)"
+else
+	t_fail "daemon: restored CA file reloaded ($(tail -n 3 daemon.err))"
+fi
+kill "$T_LAST_PID" 2>/dev/null

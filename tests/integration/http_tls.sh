@@ -144,3 +144,6 @@ expect_rc 3 "bad --min-tls"
 t_run "$OSEMON" check http -H localhost -I 127.0.0.1 -p "$NGX_VALID" -S --ca-file "$T_TMP/none.pem"
 expect_rc 3 "unreadable --ca-file is UNKNOWN"
 expect_match "$OUT" "cannot read --ca-file $T_TMP/none.pem" "--ca-file message"
+t_run "$OSEMON" check http -H localhost -I 127.0.0.1 -p "$NGX_VALID" -S --ca-file /etc/hostname
+expect_rc 3 "a --ca-file without certificates is UNKNOWN"
+expect_match "$OUT" "^HTTP UNKNOWN: cannot load CA certificates from /etc/hostname" "--ca-file load message"
