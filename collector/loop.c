@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "forecast.h"
 #include "loop.h"
 #include "passive.h"
 #include "rrdstore.h"
@@ -400,6 +401,7 @@ finish_check(struct collector *co, struct check *c,
 	}
 	if (c->result->reason == REASON_TIMEOUT)
 		c->result->state = c->timeout_state;
+	forecast_check_result(co->conf, c, now); /* disk: days until full */
 	prev_check = c->st.last_check;
 	c->old_hard = c->st.last_hard;
 	ev = check_state_apply(&c->st, &c->policy, c->result->state, now);

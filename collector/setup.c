@@ -13,6 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "forecast.h"
 #include "passive.h"
 #include "runtime.h"
 #include "util.h"
@@ -297,7 +298,7 @@ build_check(const struct cfg_section *sec, const struct args *global,
 	struct args own;
 	const char *probe_name, *ts;
 	bool ok = true;
-	const struct option_spec *tables[3];
+	const struct option_spec *tables[4];
 
 	args_init(&own, collector_check_options);
 	c = calloc(1, sizeof(*c));
@@ -323,8 +324,11 @@ build_check(const struct cfg_section *sec, const struct args *global,
 	tables[0] = collector_check_options;
 	tables[1] = c->probe ? c->probe->options : NULL;
 	tables[2] = alerts_check_options;
+	tables[3] = forecast_options_for(c->probe); /* disk checks only */
 	if (c->probe != NULL) {
-		if (cfg_section_unknown(sec, tables, 3, file, errs) != 0)
+		if (cfg_section_unknown(sec, tables, 4, file, errs) != 0)
+			ok = false;
+		if (forecast_check_config(sec, c->probe, file, errs) != 0)
 			ok = false;
 		if (cfg_section_pick(
 			sec, c->probe->options, &c->args, file, errs) != 0)
@@ -341,6 +345,10 @@ build_check(const struct cfg_section *sec, const struct args *global,
 #define OWN_OR_GLOBAL_INT(key) \
 	(args_given(&own, key) ? args_int(&own, key) : args_int(global, key))
 	c->interval = (unsigned)OWN_OR_GLOBAL_INT("interval");
+	/* du of big trees: hourly unless the check says otherwise */
+	if (!args_given(&own, "interval") && c->probe != NULL &&
+	    strcmp(c->probe->name, "dirsize") == 0)
+		c->interval = 3600;
 	c->retry_interval = (unsigned)OWN_OR_GLOBAL_INT("retry-interval");
 	c->policy.max_attempts = (int)OWN_OR_GLOBAL_INT("retries");
 #undef OWN_OR_GLOBAL_INT
