@@ -39,6 +39,7 @@ extern __typeof__(alerts_free) alerts_free __attribute__((weak));
 /* A probe gets its deadline; the worker is abandoned this much later. */
 #define ABANDON_GRACE 0.5
 #define STATEFILE_MIN_GAP 1.0
+#define ABANDONED_MAX 32 /* hung workers before no more are replaced */
 #define ERROR_LOG_GAP 300.0 /* a failing write is logged this often */
 
 struct job {
@@ -452,6 +453,7 @@ collect_done(struct collector *co)
 static void
 reap_timeouts(struct collector *co, double now)
 {
+	int hung;
 	size_t i = 0;
 
 	while (i < co->ninflight) {
@@ -481,7 +483,19 @@ reap_timeouts(struct collector *co, double now)
 			    j->check->name, j->check->timeout);
 			finish_check(co, j->check, NULL, now);
 		}
-		(void)pool_grow(co->pool, co->conf->concurrency);
+		/* Each hung probe holds a thread; past a bound, stop
+		 * replacing them rather than pile up threads on a mount
+		 * that never answers. */
+		pthread_mutex_lock(&co->pool->lock);
+		hung = co->pool->all_threads - co->pool->threads;
+		pthread_mutex_unlock(&co->pool->lock);
+		if (hung < ABANDONED_MAX)
+			(void)pool_grow(co->pool, co->conf->concurrency);
+		else
+			collector_log(LOG_ERR,
+			    "%d workers hung: not starting "
+			    "more",
+			    hung);
 	}
 }
 
