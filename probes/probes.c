@@ -15,6 +15,7 @@ extern const struct probe probe_http;
 extern const struct probe probe_varnish;
 extern const struct probe probe_mysql;
 extern const struct probe probe_b2;
+extern const struct probe probe_backup;
 #endif
 
 const struct probe *const probe_table[] = {
@@ -29,6 +30,7 @@ const struct probe *const probe_table[] = {
 	&probe_varnish,
 	&probe_mysql,
 	&probe_b2,
+	&probe_backup,
 #endif
 	NULL,
 };

@@ -5,6 +5,7 @@
 
 #ifndef OSEMON_LIGHT
 #include "alerts.h"
+#include "backup.h"
 #include "collector.h"
 
 const struct command command_table[] = {
@@ -22,6 +23,8 @@ const struct command command_table[] = {
 	    "a problem: stop its reminders", ack_main },
 	{ "downtime", "downtime CHECK START END [-m TEXT]", "suppress a "
 	    "check's notifications in a window", downtime_main },
+	{ "backup", "backup run|verify|list|prune -c FILE [--dry-run]",
+	    "the backup: run it, verify the newest, list, prune", backup_main },
 	{ NULL, NULL, NULL, NULL },
 };
 #endif

@@ -1,0 +1,1056 @@
+/*
+ * `osemon backup run`: lock, rotate, dump, tar | gpg into sync/ while the
+ * parts already written go to B2's large-file API, finish only when every
+ * child exited successfully, encrypted file list, pruning, result record.
+ * See backup.h for the whole pipeline and docs/backup.md for the steps.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "b2.h"
+#include "backup.h"
+#include "bproc.h"
+#include "brun.h"
+#include "util.h"
+
+#define READ_CHUNK (1024 * 1024)
+#define MAX_TAR_ARGS 256
+
+/* The uploader thread and the reader (main) share this. */
+struct uploader {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	long long written; /* bytes in the local file so far */
+	bool ended; /* no more bytes will come */
+	/* owned by the thread until joined */
+	struct brun *r;
+	int fd;
+	long long part;
+	int parts_done;
+	struct b2_large *large;
+	bool failed;
+	char err[B2_ERROR_MAX + 64];
+};
+
+void
+brun_log(struct brun *r, const char *fmt, ...)
+{
+	char line[2048];
+	size_t len = 0;
+	struct tm tm;
+	time_t now = time(NULL);
+	va_list ap;
+	int n;
+
+	gmtime_r(&now, &tm);
+	len = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ ", &tm);
+	va_start(ap, fmt);
+	n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	len += (size_t)n < sizeof(line) - len - 1 ? (size_t)n
+						  : sizeof(line) - len - 2;
+	line[len++] = '\n';
+	if (r->log_fd >= 0)
+		(void)!write(r->log_fd, line, len);
+	if (r->tty)
+		(void)!write(STDERR_FILENO, line, len);
+}
+
+void
+brun_step(struct brun *r, const char *step)
+{
+	r->step = step;
+	r->step_t0 = clock_monotonic_now();
+}
+
+void
+brun_step_done(struct brun *r, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	brun_log(r, "%s: ok%s%s (%.2f s)", r->step, msg[0] ? ", " : "", msg,
+	    clock_monotonic_now() - r->step_t0);
+}
+
+void
+brun_fail(struct brun *r, const char *tail, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->rec.ok)
+		return; /* the first failure is the cause */
+	r->rec.ok = false;
+	str_copy(r->rec.failed_step, r->step ? r->step : "start",
+	    sizeof(r->rec.failed_step));
+	va_start(ap, fmt);
+	vsnprintf(r->rec.error, sizeof(r->rec.error), fmt, ap);
+	va_end(ap);
+	if (tail != NULL)
+		str_copy(r->rec.stderr_tail, tail, sizeof(r->rec.stderr_tail));
+	brun_log(r, "%s: FAILED: %s (%.2f s)", r->rec.failed_step, r->rec.error,
+	    clock_monotonic_now() - r->step_t0);
+	if (tail != NULL && *tail != '\0')
+		brun_log(r, "%s: stderr: %s", r->rec.failed_step, tail);
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		return rmdir(path);
+	return unlink(path);
+}
+
+int
+brun_rm_rf(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A pipe holding "passphrase\n"; returns the read end or -1. */
+int
+brun_pass_fd(struct brun *r)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	if (write(p[1], r->pass, r->pass_len) != (ssize_t)r->pass_len ||
+	    write(p[1], "\n", 1) != 1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[1]);
+	return p[0];
+}
+
+/* gpg's common arguments into argv (at most 16 entries used). */
+size_t
+brun_gpg_args(struct brun *r, const char **argv)
+{
+	size_t n = 0;
+
+	argv[n++] = args_string(&r->bc->opt, "gpg");
+	argv[n++] = "--homedir";
+	argv[n++] = r->gnupg_home;
+	argv[n++] = "--batch";
+	argv[n++] = "--yes";
+	argv[n++] = "--no-tty";
+	argv[n++] = "--quiet";
+	argv[n++] = "--pinentry-mode";
+	argv[n++] = "loopback";
+	argv[n++] = "--passphrase-fd";
+	argv[n++] = "3";
+	argv[n++] = "--no-symkey-cache";
+	return n;
+}
+
+int
+brun_gpg_home(struct brun *r)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	/* Short path: gpg-agent's socket lives there (108 bytes max). */
+	snprintf(r->gnupg_home, sizeof(r->gnupg_home), "%s/osemon-gpg.XXXXXX",
+	    tmp != NULL && *tmp == '/' && strlen(tmp) < 60 ? tmp : "/tmp");
+	if (mkdtemp(r->gnupg_home) == NULL) {
+		r->gnupg_home[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* Stop the private gpg-agent and remove the private GNUPGHOME. */
+void
+brun_gpg_cleanup(struct brun *r)
+{
+	char *argv[] = { (char *)(uintptr_t) "gpgconf",
+		(char *)(uintptr_t) "--homedir", r->gnupg_home,
+		(char *)(uintptr_t) "--kill", (char *)(uintptr_t) "gpg-agent",
+		NULL };
+	struct bproc p;
+	pid_t pg = 0;
+	char err[256];
+
+	if (r->gnupg_home[0] == '\0')
+		return;
+	if (bproc_start(
+		&p, "gpgconf", argv, -1, -1, -1, &pg, err, sizeof(err)) == 0) {
+		(void)bproc_wait(&p, pg, clock_monotonic_now() + 10);
+		bproc_close(&p);
+	}
+	(void)brun_rm_rf(r->gnupg_home);
+	r->gnupg_home[0] = '\0';
+}
+
+/* Authorise and find the bucket: the b2 client for the rest of the run. */
+int
+brun_b2_open(struct brun *r, char *err, size_t errlen)
+{
+	char key[1024];
+	struct b2_options opt = { 0 };
+	const char *bucket = args_string(&r->bc->b2, "bucket");
+
+	if (r->c != NULL)
+		return 0;
+	if (secret_read(r->bc->key_file, key, sizeof(key), err, errlen) != 0)
+		return -1;
+	opt.ca_file = args_string(&r->bc->b2, "ca-file");
+	r->c = b2_client_new(args_string(&r->bc->b2, "api-url"),
+	    args_string(&r->bc->b2, "key-id"), key, &opt);
+	explicit_bzero(key, sizeof(key));
+	if (r->c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	b2_client_set_deadline(r->c, r->deadline);
+	if (b2_bucket_id(r->c, bucket, r->bucket_id, sizeof(r->bucket_id)) !=
+	    0) {
+		snprintf(err, errlen, "%s", b2_client_error(r->c));
+		return -1;
+	}
+	return 0;
+}
+
+static void *
+uploader_main(void *arg)
+{
+	struct uploader *u = arg;
+	struct brun *r = u->r;
+	char err[B2_ERROR_MAX];
+
+	if (brun_b2_open(r, err, sizeof(err)) != 0) {
+		pthread_mutex_lock(&u->lock);
+		u->failed = true;
+		snprintf(u->err, sizeof(u->err), "%s", err);
+		pthread_mutex_unlock(&u->lock);
+		return NULL;
+	}
+	u->part = r->bc->part_size > 0 ? r->bc->part_size : b2_part_size(r->c);
+	if (u->part < b2_min_part_size(r->c))
+		u->part = b2_min_part_size(r->c);
+	pthread_mutex_lock(&u->lock);
+	for (;;) {
+		long long off = (long long)u->parts_done * u->part;
+		int n = u->parts_done + 1;
+		int rc;
+
+		/* A part goes only when a byte follows it: the last part is
+		 * sent after the pipeline succeeded (B2 needs >= 2 parts). */
+		if (u->written <= off + u->part) {
+			if (u->ended)
+				break;
+			pthread_cond_wait(&u->cond, &u->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&u->lock);
+		if (u->large == NULL) {
+			u->large = b2_large_start(r->c, r->bucket_id, r->object,
+			    "application/pgp-encrypted");
+			if (u->large != NULL)
+				brun_log(r,
+				    "upload: large file %s started, "
+				    "parts of %lld bytes",
+				    b2_large_file_id(u->large), u->part);
+		}
+		rc = u->large == NULL ? -1
+				      : b2_large_upload_part(u->large, n, NULL,
+					    u->fd, (off_t)off, (size_t)u->part);
+		pthread_mutex_lock(&u->lock);
+		if (rc != 0) {
+			u->failed = true;
+			snprintf(u->err, sizeof(u->err), "part %d: %s", n,
+			    b2_client_error(r->c));
+			break;
+		}
+		u->parts_done = n;
+	}
+	pthread_mutex_unlock(&u->lock);
+	return NULL;
+}
+
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void
+progress(struct brun *r, long long bytes, double t0, int parts, bool last)
+{
+	double dt = clock_monotonic_now() - t0;
+
+	if (!r->tty)
+		return;
+	fprintf(stderr, "\rbackup: %.1f MiB, %.1f MiB/s, %d parts uploaded%s",
+	    (double)bytes / 1048576.0,
+	    dt > 0 ? (double)bytes / 1048576.0 / dt : 0.0, parts,
+	    last ? "\n" : "   ");
+}
+
+/* tar's argv: anchored excludes before the operands (GNU tar 1.34). */
+static int
+tar_argv(struct brun *r, bool with_dump, const char **argv, char **owned,
+    size_t *nowned)
+{
+	static const char *const def_paths[] = { "/etc", "/home", "/var/log",
+		"/root", "/var/www" };
+	const struct args *o = &r->bc->opt;
+	size_t n = 0, npaths = args_list_count(o, "paths");
+	size_t operands = 0;
+	char *s;
+
+	*nowned = 0;
+	argv[n++] = args_string(o, "tar");
+	argv[n++] = "--create";
+	argv[n++] = "--file=-";
+	argv[n++] = "--verbose";
+	if (asprintf(&s, "--index-file=%s", r->list_path) < 0)
+		return -1;
+	owned[(*nowned)++] = s;
+	argv[n++] = s;
+	argv[n++] = "--anchored";
+	/* The local copies themselves, wherever local-dir is. */
+	if (asprintf(&s, "--exclude=%s/sync*", r->bc->local_dir + 1) < 0)
+		return -1;
+	owned[(*nowned)++] = s;
+	argv[n++] = s;
+	for (size_t i = 0;
+	     i < args_list_count(o, "exclude") && n < MAX_TAR_ARGS - 16; i++) {
+		const char *p = args_list_item(o, "exclude", i);
+
+		while (*p == '/')
+			p++;
+		if (asprintf(&s, "--exclude=%s", p) < 0)
+			return -1;
+		owned[(*nowned)++] = s;
+		argv[n++] = s;
+	}
+	argv[n++] = "--directory=/";
+	for (size_t i = 0;
+	     i < (npaths > 0 ? npaths : 5) && n < MAX_TAR_ARGS - 8; i++) {
+		const char *p =
+		    npaths > 0 ? args_list_item(o, "paths", i) : def_paths[i];
+		struct stat st;
+
+		if (lstat(p, &st) != 0) {
+			brun_log(
+			    r, "archive: skipping %s: %s", p, strerror(errno));
+			continue;
+		}
+		while (*p == '/')
+			p++;
+		argv[n++] = p;
+		operands++;
+	}
+	if (with_dump) {
+		if (asprintf(&s, "--directory=%s", r->sync_dir) < 0)
+			return -1;
+		owned[(*nowned)++] = s;
+		argv[n++] = s;
+		argv[n++] = BACKUP_DUMP_NAME;
+		operands++;
+	}
+	argv[n] = NULL;
+	return operands > 0 ? 0 : 1;
+}
+
+static int
+step_dump(struct brun *r)
+{
+	const struct args *o = &r->bc->opt;
+	char *defaults = NULL;
+	char desc[128];
+	const char *argv[12];
+	struct bproc p;
+	pid_t pg = 0;
+	int fd = -1, rc = -1;
+	struct stat st;
+
+	brun_step(r, "dump");
+	if (asprintf(&defaults, "--defaults-file=%s", r->bc->mysql_defaults) <
+	    0)
+		goto out;
+	argv[0] = args_string(o, "mysqldump");
+	argv[1] = defaults;
+	argv[2] = "--all-databases";
+	argv[3] = "--single-transaction";
+	argv[4] = "--routines";
+	argv[5] = "--events";
+	argv[6] = "--triggers";
+	argv[7] = NULL;
+	fd = open(r->dump_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		brun_fail(r, NULL, "%s: %s", r->dump_path, strerror(errno));
+		goto out;
+	}
+	if (bproc_start(&p, argv[0], (char *const *)(uintptr_t)argv, -1, fd, -1,
+		&pg, desc, sizeof(desc)) != 0) {
+		brun_fail(r, NULL, "%s", desc);
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	if (bproc_wait(&p, pg, r->deadline) != 0) {
+		brun_fail(
+		    r, bproc_tail(&p), "%s killed at the deadline", argv[0]);
+		bproc_close(&p);
+		goto out;
+	}
+	bproc_close(&p);
+	if (bproc_exit_code(&p) != 0) {
+		bproc_describe(&p, desc, sizeof(desc));
+		brun_fail(r, bproc_tail(&p), "%s", desc);
+		goto out;
+	}
+	if (stat(r->dump_path, &st) == 0)
+		r->rec.sql_bytes = (long long)st.st_size;
+	brun_step_done(r, "%lld bytes of SQL", r->rec.sql_bytes);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(defaults);
+	return rc;
+}
+
+static long long
+count_lines(const char *path)
+{
+	FILE *fp = fopen(path, "re");
+	long long n = 0;
+	int ch;
+
+	if (fp == NULL)
+		return 0;
+	while ((ch = getc(fp)) != EOF)
+		if (ch == '\n')
+			n++;
+	fclose(fp);
+	return n;
+}
+
+/* Upload what the uploader left: the last part(s) and finish, or the
+ * whole archive in one b2_upload_file when it fits a part. */
+static int
+upload_finish(struct brun *r, struct uploader *u, long long total)
+{
+	struct b2_file f;
+
+	if (u->large == NULL) {
+		if (b2_upload_file(r->c, r->bucket_id, r->object, NULL, u->fd,
+			0, (size_t)total, &f) != 0) {
+			brun_fail(r, NULL, "%s: %s", r->object,
+			    b2_client_error(r->c));
+			return -1;
+		}
+		brun_step_done(
+		    r, "%s, %lld bytes in one upload", r->object, total);
+		return 0;
+	}
+	while ((long long)u->parts_done * u->part < total) {
+		long long off = (long long)u->parts_done * u->part;
+		long long len = total - off < u->part ? total - off : u->part;
+
+		if (b2_large_upload_part(u->large, u->parts_done + 1, NULL,
+			u->fd, (off_t)off, (size_t)len) != 0) {
+			brun_fail(r, NULL, "part %d: %s", u->parts_done + 1,
+			    b2_client_error(r->c));
+			return -1;
+		}
+		u->parts_done++;
+	}
+	if (b2_large_finish(u->large, &f) != 0) {
+		brun_fail(r, NULL, "finish: %s", b2_client_error(r->c));
+		return -1;
+	}
+	r->rec.parts = u->parts_done;
+	brun_step_done(
+	    r, "%s, %lld bytes in %d parts", r->object, total, u->parts_done);
+	return 0;
+}
+
+/* tar | gpg -> sync/NAME.tar.gpg, uploading parts as they are written. */
+static int
+step_archive(struct brun *r, bool with_dump)
+{
+	const char *targv[MAX_TAR_ARGS], *gargv[32];
+	char *owned[MAX_TAR_ARGS];
+	size_t nowned = 0, g;
+	int tar_gpg[2] = { -1, -1 }, gpg_out[2] = { -1, -1 }, pass = -1;
+	int fd = -1, rc = -1, trc;
+	struct bproc tar, gpg;
+	bool tar_started = false, gpg_started = false, thread = false;
+	bool killed = false;
+	pid_t pg = 0;
+	struct uploader u;
+	EVP_MD_CTX *sha = NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *buf = NULL;
+	char desc[256];
+	long long total = 0;
+	double t0 = clock_monotonic_now(), last_progress = t0;
+
+	memset(&u, 0, sizeof(u));
+	pthread_mutex_init(&u.lock, NULL);
+	pthread_cond_init(&u.cond, NULL);
+	u.r = r;
+	u.fd = -1;
+	brun_step(r, "archive");
+	trc = tar_argv(r, with_dump, targv, owned, &nowned);
+	if (trc != 0) {
+		brun_fail(r, NULL,
+		    trc < 0 ? "out of memory"
+			    : "nothing to archive: no configured path exists");
+		goto out;
+	}
+	g = brun_gpg_args(r, gargv);
+	gargv[g++] = "--symmetric";
+	gargv[g++] = "--cipher-algo";
+	gargv[g++] = "AES256";
+	gargv[g++] = "--output";
+	gargv[g++] = "-";
+	gargv[g] = NULL;
+	buf = malloc(READ_CHUNK);
+	sha = EVP_MD_CTX_new();
+	if (buf == NULL || sha == NULL ||
+	    EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
+		brun_fail(r, NULL, "out of memory");
+		goto out;
+	}
+	fd = open(r->archive_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		brun_fail(r, NULL, "%s: %s", r->archive_path, strerror(errno));
+		goto out;
+	}
+	u.fd = fd;
+	pass = brun_pass_fd(r);
+	if (pass < 0 || pipe2(tar_gpg, O_CLOEXEC) != 0 ||
+	    pipe2(gpg_out, O_CLOEXEC) != 0) {
+		brun_fail(r, NULL, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	if (bproc_start(&tar, "tar", (char *const *)(uintptr_t)targv, -1,
+		tar_gpg[1], -1, &pg, desc, sizeof(desc)) != 0) {
+		brun_fail(r, NULL, "%s", desc);
+		goto out;
+	}
+	tar_started = true;
+	if (bproc_start(&gpg, "gpg", (char *const *)(uintptr_t)gargv,
+		tar_gpg[0], gpg_out[1], pass, &pg, desc, sizeof(desc)) != 0) {
+		brun_fail(r, NULL, "%s", desc);
+		goto out;
+	}
+	gpg_started = true;
+	close(tar_gpg[0]);
+	close(tar_gpg[1]);
+	close(gpg_out[1]);
+	close(pass);
+	tar_gpg[0] = tar_gpg[1] = gpg_out[1] = pass = -1;
+	if (pthread_create(&r->upload_thread, NULL, uploader_main, &u) == 0)
+		thread = true;
+	else
+		u.failed = true;
+
+	for (;;) {
+		struct pollfd pf[3];
+		nfds_t n = 0;
+		ssize_t got;
+		double left = deadline_left(r->deadline);
+
+		if (left <= 0) {
+			(void)kill(-pg, SIGKILL);
+			killed = true;
+			brun_fail(r, NULL,
+			    "the run passed its timeout (%g s) "
+			    "while archiving",
+			    r->bc->timeout);
+			break;
+		}
+		pf[n].fd = gpg_out[0];
+		pf[n++].events = POLLIN;
+		if (tar.err_fd >= 0) {
+			pf[n].fd = tar.err_fd;
+			pf[n++].events = POLLIN;
+		}
+		if (gpg.err_fd >= 0) {
+			pf[n].fd = gpg.err_fd;
+			pf[n++].events = POLLIN;
+		}
+		(void)poll(pf, n, left > 1 ? 1000 : (int)(left * 1000) + 1);
+		bproc_drain(&tar);
+		bproc_drain(&gpg);
+		if (r->tty && clock_monotonic_now() - last_progress >= 1.0) {
+			pthread_mutex_lock(&u.lock);
+			progress(r, total, t0, u.parts_done, false);
+			pthread_mutex_unlock(&u.lock);
+			last_progress = clock_monotonic_now();
+		}
+		if ((pf[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+			continue;
+		got = read(gpg_out[0], buf, READ_CHUNK);
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got < 0) {
+			brun_fail(r, NULL, "reading gpg's output: %s",
+			    strerror(errno));
+			(void)kill(-pg, SIGKILL);
+			killed = true;
+			break;
+		}
+		if (got == 0)
+			break;
+		if (write_all(fd, buf, (size_t)got) != 0) {
+			r->step = "write";
+			brun_fail(r, NULL, "%s: %s", r->archive_path,
+			    strerror(errno));
+			(void)kill(-pg, SIGKILL);
+			killed = true;
+			break;
+		}
+		(void)EVP_DigestUpdate(sha, buf, (size_t)got);
+		total += got;
+		pthread_mutex_lock(&u.lock);
+		u.written = total;
+		pthread_cond_signal(&u.cond);
+		pthread_mutex_unlock(&u.lock);
+	}
+	close(gpg_out[0]);
+	gpg_out[0] = -1;
+	/* Collect both, whatever happened (pipefail). */
+	(void)bproc_wait(&tar, pg, r->deadline);
+	(void)bproc_wait(&gpg, pg, r->deadline + 5);
+	tar_started = gpg_started = false;
+	bproc_close(&tar);
+	bproc_close(&gpg);
+	pthread_mutex_lock(&u.lock);
+	u.ended = true;
+	pthread_cond_signal(&u.cond);
+	pthread_mutex_unlock(&u.lock);
+	if (thread)
+		pthread_join(r->upload_thread, NULL);
+	thread = false;
+	progress(r, total, t0, u.parts_done, true);
+	r->rec.bytes = total;
+	if (EVP_DigestFinal_ex(sha, md, &mdlen) == 1)
+		for (unsigned int i = 0; i < mdlen && i < 32; i++)
+			snprintf(r->rec.sha256 + 2 * i, 3, "%02x", md[i]);
+	if (with_dump)
+		(void)unlink(r->dump_path); /* plaintext: only in the tar */
+	if (!killed) {
+		int tc = bproc_exit_code(&tar), gc = bproc_exit_code(&gpg);
+
+		if (tc != 0 && tc != 1) {
+			bproc_describe(&tar, desc, sizeof(desc));
+			brun_fail(r, bproc_tail(&tar), "%s", desc);
+		} else if (gc != 0) {
+			r->step = "encrypt";
+			bproc_describe(&gpg, desc, sizeof(desc));
+			brun_fail(r, bproc_tail(&gpg), "%s", desc);
+		} else {
+			if (tc == 1)
+				brun_log(r,
+				    "archive: tar exited 1 (a file "
+				    "changed while read): %s",
+				    bproc_tail(&tar));
+			r->rec.files = count_lines(r->list_path);
+			brun_step_done(r,
+			    "%lld files, %lld bytes encrypted, "
+			    "sha256 %s",
+			    r->rec.files, total, r->rec.sha256);
+		}
+	}
+	if (!r->rec.ok) {
+		/* A partial archive is no backup: keep sync.old intact. */
+		(void)unlink(r->archive_path);
+		(void)unlink(r->list_path);
+		goto cancel;
+	}
+	brun_step(r, "upload");
+	r->step_t0 = t0;
+	if (u.failed) {
+		brun_fail(r, NULL, "%s", u.err);
+		goto cancel;
+	}
+	if (upload_finish(r, &u, total) != 0)
+		goto cancel;
+	str_copy(r->rec.objects[r->rec.object_count++], r->object,
+	    sizeof(r->rec.objects[0]));
+	rc = 0;
+	goto out;
+cancel:
+	if (u.large != NULL) {
+		if (b2_large_cancel(u.large) == 0)
+			brun_log(r, "upload: large file %s cancelled",
+			    b2_large_file_id(u.large));
+		else
+			brun_log(r,
+			    "upload: cancelling large file %s failed: "
+			    "%s (lifecycle rules cancel it later)",
+			    b2_large_file_id(u.large), b2_client_error(r->c));
+	}
+out:
+	if (tar_started || gpg_started)
+		(void)kill(-pg, SIGKILL);
+	if (tar_started) {
+		(void)bproc_wait(&tar, pg, 0);
+		bproc_close(&tar);
+	}
+	if (gpg_started) {
+		(void)bproc_wait(&gpg, pg, 0);
+		bproc_close(&gpg);
+	}
+	if (thread) {
+		pthread_mutex_lock(&u.lock);
+		u.ended = true;
+		pthread_cond_signal(&u.cond);
+		pthread_mutex_unlock(&u.lock);
+		pthread_join(r->upload_thread, NULL);
+	}
+	b2_large_free(u.large);
+	for (int i = 0; i < 2; i++) {
+		if (tar_gpg[i] >= 0)
+			close(tar_gpg[i]);
+		if (gpg_out[i] >= 0)
+			close(gpg_out[i]);
+	}
+	if (pass >= 0)
+		close(pass);
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < nowned; i++)
+		free(owned[i]);
+	EVP_MD_CTX_free(sha);
+	free(buf);
+	pthread_mutex_destroy(&u.lock);
+	pthread_cond_destroy(&u.cond);
+	return rc;
+}
+
+/* The file list, encrypted like the archive, uploaded beside it. */
+static int
+step_list(struct brun *r)
+{
+	const char *argv[32];
+	char desc[256];
+	struct bproc p;
+	pid_t pg = 0;
+	int pass = -1, fd = -1, rc = -1;
+	size_t g;
+	struct stat st;
+
+	brun_step(r, "list");
+	g = brun_gpg_args(r, argv);
+	argv[g++] = "--symmetric";
+	argv[g++] = "--cipher-algo";
+	argv[g++] = "AES256";
+	argv[g++] = "--output";
+	argv[g++] = r->list_gpg_path;
+	argv[g++] = r->list_path;
+	argv[g] = NULL;
+	pass = brun_pass_fd(r);
+	if (pass < 0) {
+		brun_fail(r, NULL, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	if (bproc_start(&p, "gpg", (char *const *)(uintptr_t)argv, -1, -1, pass,
+		&pg, desc, sizeof(desc)) != 0) {
+		brun_fail(r, NULL, "%s", desc);
+		goto out;
+	}
+	(void)bproc_wait(&p, pg, r->deadline);
+	bproc_close(&p);
+	if (bproc_exit_code(&p) != 0) {
+		bproc_describe(&p, desc, sizeof(desc));
+		brun_fail(r, bproc_tail(&p), "%s", desc);
+		goto out;
+	}
+	fd = open(r->list_gpg_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		brun_fail(r, NULL, "%s: %s", r->list_gpg_path, strerror(errno));
+		goto out;
+	}
+	if (b2_upload_fd(r->c, r->bucket_id, r->list_object, fd,
+		(size_t)st.st_size, NULL) != 0) {
+		brun_fail(
+		    r, NULL, "%s: %s", r->list_object, b2_client_error(r->c));
+		goto out;
+	}
+	str_copy(r->rec.objects[r->rec.object_count++], r->list_object,
+	    sizeof(r->rec.objects[0]));
+	brun_step_done(
+	    r, "%s, %lld bytes", r->list_object, (long long)st.st_size);
+	rc = 0;
+out:
+	if (pass >= 0)
+		close(pass);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static bool
+dir_has_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	bool found = false;
+
+	if (d == NULL)
+		return false;
+	while (!found && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			found = true;
+	closedir(d);
+	return found;
+}
+
+/* sync/ -> sync.old/ (only when sync/ holds the previous run's files). */
+static int
+step_rotate(struct brun *r)
+{
+	bool has_files;
+
+	brun_step(r, "rotate");
+	if (mkdir_p(r->bc->local_dir, 0700) != 0) {
+		brun_fail(r, NULL, "%s: %s", r->bc->local_dir, strerror(errno));
+		return -1;
+	}
+	has_files = dir_has_entries(r->sync_dir);
+	if (has_files) {
+		if (brun_rm_rf(r->old_dir) != 0 ||
+		    rename(r->sync_dir, r->old_dir) != 0) {
+			brun_fail(r, NULL, "%s -> %s: %s", r->sync_dir,
+			    r->old_dir, strerror(errno));
+			return -1;
+		}
+	}
+	if (mkdir(r->sync_dir, 0700) != 0 && errno != EEXIST) {
+		brun_fail(r, NULL, "%s: %s", r->sync_dir, strerror(errno));
+		return -1;
+	}
+	brun_step_done(r, "%s",
+	    has_files ? "sync/ moved to sync.old/" : "nothing to rotate");
+	return 0;
+}
+
+int
+brun_begin(struct brun *r, struct backup_conf *bc, const char *kind, bool lock,
+    bool pass)
+{
+	char path[PATH_MAX + 32];
+	char err[512];
+
+	memset(r, 0, sizeof(*r));
+	r->bc = bc;
+	r->log_fd = r->lock_fd = -1;
+	r->tty = isatty(STDERR_FILENO) == 1;
+	r->deadline = clock_monotonic_now() + bc->timeout;
+	r->rec.ok = true;
+	r->rec.start = (long long)time(NULL);
+	str_copy(r->rec.kind, kind, sizeof(r->rec.kind));
+	str_copy(r->rec.host, bc->host, sizeof(r->rec.host));
+	if (mkdir_p(bc->state_dir, 0700) != 0) {
+		fprintf(stderr, "osemon: backup: %s: %s\n", bc->state_dir,
+		    strerror(errno));
+		return -1;
+	}
+	r->log_fd =
+	    open(bc->log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (r->log_fd < 0)
+		fprintf(stderr, "osemon: backup: log %s: %s\n", bc->log_file,
+		    strerror(errno));
+	if (lock) {
+		snprintf(path, sizeof(path), "%s/%s", bc->state_dir,
+		    BACKUP_LOCK_NAME);
+		r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (r->lock_fd < 0 ||
+		    flock(r->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+			brun_log(r, "%s: another backup holds %s", kind, path);
+			fprintf(stderr,
+			    "osemon: backup: another backup is "
+			    "running (lock %s)\n",
+			    path);
+			return -1;
+		}
+	}
+	if (pass) {
+		if (secret_read(bc->passphrase_file, r->pass, sizeof(r->pass),
+			err, sizeof(err)) != 0) {
+			brun_step(r, "passphrase");
+			brun_fail(r, NULL, "%s", err);
+			return 0; /* a recorded failure */
+		}
+		r->pass_len = strlen(r->pass);
+		if (brun_gpg_home(r) != 0) {
+			brun_step(r, "passphrase");
+			brun_fail(
+			    r, NULL, "private GNUPGHOME: %s", strerror(errno));
+		}
+	}
+	return 0;
+}
+
+void
+brun_end(struct brun *r, const char *record_path)
+{
+	char err[512];
+
+	r->rec.end = (long long)time(NULL);
+	r->rec.exit_status = r->rec.ok ? 0 : 1;
+	if (record_path != NULL &&
+	    backup_record_write(record_path, &r->rec, err, sizeof(err)) != 0)
+		brun_log(r, "record: %s", err);
+	brun_gpg_cleanup(r);
+	explicit_bzero(r->pass, sizeof(r->pass));
+	b2_client_free(r->c);
+	r->c = NULL;
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+	if (r->log_fd >= 0)
+		close(r->log_fd);
+	r->lock_fd = r->log_fd = -1;
+}
+
+static int
+set_names(struct brun *r, time_t now)
+{
+	struct backup_conf *bc = r->bc;
+	size_t n = sizeof(r->archive_path);
+
+	if (backup_object_base(bc->host, now, r->base, sizeof(r->base)) != 0)
+		return -1;
+	snprintf(r->object, sizeof(r->object), "%s.tar.gpg", r->base);
+	snprintf(
+	    r->list_object, sizeof(r->list_object), "%s.files.gpg", r->base);
+	if ((size_t)snprintf(r->sync_dir, sizeof(r->sync_dir), "%s/sync",
+		bc->local_dir) >= sizeof(r->sync_dir))
+		return -1;
+	snprintf(r->old_dir, sizeof(r->old_dir), "%s/sync.old", bc->local_dir);
+	if ((size_t)snprintf(
+		r->archive_path, n, "%s/%s", r->sync_dir, r->object) >= n)
+		return -1;
+	snprintf(r->list_path, sizeof(r->list_path), "%s/%s.files", r->sync_dir,
+	    r->base);
+	snprintf(r->list_gpg_path, sizeof(r->list_gpg_path), "%s/%s",
+	    r->sync_dir, r->list_object);
+	snprintf(r->dump_path, sizeof(r->dump_path), "%s/%s", r->sync_dir,
+	    BACKUP_DUMP_NAME);
+	return 0;
+}
+
+int
+backup_run(struct backup_conf *bc)
+{
+	struct brun r;
+	struct backup_record prev;
+	char record[PATH_MAX + 32], err[256];
+	bool with_dump = bc->mysql_defaults[0] != '\0';
+	double t0 = clock_monotonic_now();
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+	(void)umask(077); /* the file list and the dump are private */
+	if (brun_begin(&r, bc, "run", true, true) != 0) {
+		brun_end(&r, NULL);
+		return 1;
+	}
+	snprintf(
+	    record, sizeof(record), "%s/%s", bc->state_dir, BACKUP_RECORD_NAME);
+	if (backup_record_read(record, &prev, err, sizeof(err)) == 0) {
+		r.rec.last_success = prev.ok && strcmp(prev.kind, "run") == 0
+		    ? prev.end
+		    : prev.last_success;
+		r.rec.last_success_bytes =
+		    prev.ok ? prev.bytes : prev.last_success_bytes;
+	}
+	brun_log(&r, "run: start on %s, pid %d", bc->host, (int)getpid());
+	if (!r.rec.ok)
+		goto out;
+	if (set_names(&r, (time_t)r.rec.start) != 0) {
+		brun_step(&r, "start");
+		brun_fail(&r, NULL, "local-dir or host name too long");
+		goto out;
+	}
+	if (step_rotate(&r) != 0)
+		goto out;
+	if (with_dump && step_dump(&r) != 0) {
+		(void)unlink(r.dump_path);
+		goto out;
+	}
+	if (step_archive(&r, with_dump) != 0)
+		goto out;
+	if (step_list(&r) != 0)
+		goto out;
+	if (args_int(&bc->opt, "keep-daily") > 0 ||
+	    args_int(&bc->opt, "keep-monthly") > 0) {
+		brun_step(&r, "prune");
+		if (backup_prune_with(&r, false) != 0)
+			brun_log(&r,
+			    "prune: failed (the backup itself is "
+			    "fine)");
+	}
+	if (!args_flag(&bc->opt, "keep-local")) {
+		(void)unlink(r.archive_path);
+		(void)unlink(r.list_gpg_path);
+		brun_log(&r, "keep-local: no, %s removed", r.archive_path);
+	}
+out:
+	if (r.rec.ok) {
+		r.rec.last_success = (long long)time(NULL);
+		r.rec.last_success_bytes = r.rec.bytes;
+	}
+	brun_log(&r, "run: %s in %.2f s%s%s", r.rec.ok ? "success" : "FAILED",
+	    clock_monotonic_now() - t0, r.rec.ok ? "" : " at step ",
+	    r.rec.ok ? "" : r.rec.failed_step);
+	if (!r.rec.ok && !r.tty)
+		fprintf(stderr, "osemon: backup failed at step %s: %s\n",
+		    r.rec.failed_step, r.rec.error);
+	brun_end(&r, record);
+	return r.rec.ok ? 0 : 1;
+}
