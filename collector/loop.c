@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "backup.h"
 #include "forecast.h"
 #include "loop.h"
 #include "passive.h"
@@ -814,6 +815,8 @@ collector_run_conf(
 		collect_done(&co);
 		reap_timeouts(&co, now);
 		now = sched_mono();
+		backup_job_tick(
+		    co.conf->cfg, co.config_path, once, sched_wall());
 
 		if (!stopping) {
 			for (size_t i = 0; i < co.conf->count; i++) {

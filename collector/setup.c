@@ -13,6 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "forecast.h"
 #include "passive.h"
 #include "runtime.h"
@@ -530,6 +531,7 @@ collector_conf_load_text(const char *path, const char *text_in,
 		    g, passive_nagios_options, &na, conf->cfg->name, errs);
 		args_free(&na);
 	}
+	(void)backup_config_check(conf->cfg, errs); /* [backup], [b2] */
 	if (parse_timeout_state(
 		args_string(&conf->global, "timeout-state"), &ts) != 0)
 		cfg_errors_add(errs, conf->cfg->name,
