@@ -19,7 +19,7 @@ Seed file (all optional):
                 "files": [{"name": "daily_x.tar.gpg", "size": 100,
                            "age_hours": 3.5,        # or "uploadTimestamp": ms
                            "action": "upload",      # upload | hide | start
-                           "content": "text"}]}],
+                           "content": "text"}]}],   # or "content_b64"
    "restricted_bucket": "backups"}
 
 Control endpoint (tests only; no auth):
@@ -151,6 +151,8 @@ class State:
             content = f.get("content")
             if content is not None:
                 v.data = content.encode()
+            elif f.get("content_b64") is not None:
+                v.data = base64.b64decode(f["content_b64"])
             else:
                 v.data = None
             v.length = f.get("size", len(v.data) if v.data else 0)
