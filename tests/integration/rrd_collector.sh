@@ -19,6 +19,7 @@ state-dir = state
 [check tree]
 probe = dirsize
 path = $D/tree
+interval = 60
 
 [check slow]
 probe = dirsize
