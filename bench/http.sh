@@ -6,7 +6,9 @@
 # the plugin faces exec'd per check: `osemon check http` against check_curl.
 # The harness nginx serves both on 127.0.0.1 with TLS session caching and
 # tickets off, so every HTTPS check pays a full handshake.  osemon verifies
-# the chain (--ca-file) and host name; check_http verifies neither.
+# the chain (--ca-file) and host name; check_http verifies neither.  The
+# in-process checks keep the check's parsed CA store between runs, as the
+# collector does; "bundle" runs verify against a system-sized CA bundle.
 # Ratios are from this same run.
 # Usage: sh bench/http.sh [--quick]      (needs `make` first)
 set -eu
@@ -56,6 +58,11 @@ ratio() { # label a b
 	    'BEGIN { if (b > 0) printf "ratio %s: %.1fx\n", l, a / b; else printf "ratio %s: n/a\n", l }'
 }
 
+# a CA bundle the size of a real one: Debian's system bundle plus the test CA
+BUNDLE="$T_TMP/bundle.pem"
+cat /etc/ssl/certs/ca-certificates.crt "$NGX_PKI/ca.pem" >"$BUNDLE" 2>/dev/null ||
+    cp "$NGX_PKI/ca.pem" "$BUNDLE"
+NB=$(grep -c 'BEGIN CERTIFICATE' "$BUNDLE")
 H="-H 127.0.0.1 -p $NGX_HTTP"
 S="-H localhost -I 127.0.0.1 -p $NGX_VALID -S"
 echo "http: $N checks each, nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(curl-config --version), $(openssl version | cut -d' ' -f1-2)"
@@ -65,6 +72,8 @@ echo "http: $N checks each, nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(curl-conf
 	run exec-check_http-http exec "$N" "$PLUGINS/check_http" $H
 	run inproc-https inproc "$N" $S --ca-file "$NGX_PKI/ca.pem"
 	run exec-check_http-https exec "$N" "$PLUGINS/check_http" $S --sni
+	run inproc-https-bundle inproc "$N" $S --ca-file "$BUNDLE"
+	run exec-check_curl-https-bundle exec "$N" "$PLUGINS/check_curl" $S -D --ca-cert "$BUNDLE"
 	run exec-osemon-http exec "$N" "$BUILD/osemon" check http $H
 	run exec-osemon-full-http exec "$N" "$BUILD/osemon-full" check http $H
 	run exec-check_curl-http exec "$N" "$PLUGINS/check_curl" $H
@@ -73,6 +82,8 @@ echo "http: $N checks each, nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(curl-conf
 }
 ratio "check_http exec / in-process probe, HTTP" exec-check_http-http inproc-http
 ratio "check_http exec / in-process probe, HTTPS (full handshake)" exec-check_http-https inproc-https
+ratio "check_http exec / in-process probe, HTTPS verified against a $NB-certificate bundle" exec-check_http-https inproc-https-bundle
+ratio "check_curl exec / in-process probe, HTTPS, both verify against the $NB-certificate bundle" exec-check_curl-https-bundle inproc-https-bundle
 ratio "check_curl exec / osemon check http exec, HTTP" exec-check_curl-http exec-osemon-http
 ratio "check_curl exec / osemon-full check http exec, HTTP" exec-check_curl-http exec-osemon-full-http
 ratio "check_curl exec / osemon check http exec, HTTPS (both verify)" exec-check_curl-https exec-osemon-https
