@@ -51,6 +51,25 @@ def q(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("$", "$$") + '"'
 
 
+# Only for a source tree without probes/backup.c.
+BACKUP_FALLBACK = """
+/*
+ * backup: the osemon backup job's last run.  NOTE: written by hand, for
+ * builds whose probes/ has no backup probe (osemon answers UNKNOWN).
+ */
+object CheckCommand "osemon_backup" {
+	import "osemon-command"
+	command = [ "$osemon_binary$", "check", "backup" ]
+	arguments += {
+		"-c" = {
+			value = "$osemon_backup_config$"
+			description = "the collector's config file"
+		}
+	}
+}
+"""
+
+
 def main():
     w = sys.stdout.write
     w("""/*
@@ -75,7 +94,9 @@ template CheckCommand "osemon-command" {
 	}
 }
 """)
+    names = []
     for name, summary, opts in probes():
+        names.append(name)
         w("\n/* %s: %s */\n" % (name, summary))
         w('object CheckCommand "osemon_%s" {\n' % name)
         w('\timport "osemon-command"\n')
@@ -100,23 +121,8 @@ template CheckCommand "osemon-command" {
               '\t\t\tdescription = "the plugin and its arguments (an array)"\n'
               '\t\t}\n')
         w("\t}\n}\n")
-    w("""
-/*
- * backup: the osemon backup job's last run.  NOTE: written by hand, for
- * the backup probe that is not in every osemon build yet; until it is,
- * this command answers UNKNOWN.
- */
-object CheckCommand "osemon_backup" {
-	import "osemon-command"
-	command = [ "$osemon_binary$", "check", "backup" ]
-	arguments += {
-		"-c" = {
-			value = "$osemon_backup_config$"
-			description = "the collector's config file"
-		}
-	}
-}
-""")
+    if "backup" not in names:
+        w(BACKUP_FALLBACK)
 
 
 main()

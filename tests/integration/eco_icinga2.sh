@@ -132,8 +132,9 @@ while [ "$n" -lt 200 ]; do
 done
 expect_eq "$(cut -f1 "$T_TMP/results" | sort -u | wc -l | tr -d ' ')" 18 "icinga2 ran all 18 services"
 
-has_backup=1
-"$OSEMON_FULL" check backup --help >/dev/null 2>&1 || has_backup=0
+# the backup probe may not be in every build yet
+has_backup=0
+"$OSEMON_FULL" --help 2>&1 | sed -n 's/^Probes: //p' | grep -qw backup && has_backup=1
 tab=$(printf '\t')
 bad=""
 while IFS="$tab" read -r svc state output; do
@@ -164,21 +165,24 @@ expect_match "$log" "'--prefix' 'daily_' '--prefix' 'monthly_'" "b2: both prefix
 expect_match "$log" "'check' 'exec' '--' '/usr/lib/nagios/plugins/check_dummy' '1' 'dummy says hi'" "exec: -- then the plugin's words"
 expect_match "$log" "'check' 'dirsize' .*'--timeout' '5'" "osemon_timeout is --timeout"
 
-# Stop icinga2: TERM through timeout; its command listener sits in open()
-# of the FIFO until a writer comes, so open it once for writing.
-umbrella=$(pgrep -P "$T_LAST_PID")
-kill "$T_LAST_PID" 2>/dev/null
-timeout 2 sh -c ': >"$1"' sh "$I/icinga2.cmd" 2>/dev/null
+# Stop icinga2 (not under test): TERM to its worker and umbrella
+# processes, unblock the command listener that sits in open() of the FIFO,
+# then KILL whatever is left.
 # alive PID: running, not a zombie waiting for this shell
 alive() {
 	_s=$(ps -o stat= -p "$1" 2>/dev/null)
 	[ -n "$_s" ] && [ "${_s#Z}" = "$_s" ]
 }
+tree=""
+next=$T_LAST_PID
+while [ -n "$next" ]; do
+	tree="$tree $next"
+	kids=""
+	for p in $next; do kids="$kids $(pgrep -P "$p")"; done
+	next=$(echo $kids)
+done
+for p in $tree; do kill "$p" 2>/dev/null; done
+timeout 2 sh -c ': >"$1"' sh "$I/icinga2.cmd" 2>/dev/null
 n=0
-while alive "$T_LAST_PID" && [ "$n" -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
-if alive "$T_LAST_PID"; then
-	t_fail "icinga2 did not stop on SIGTERM"
-	for p in $umbrella $(pgrep -P "$umbrella"); do kill -9 "$p" 2>/dev/null; done
-else
-	t_pass "icinga2 stopped on SIGTERM"
-fi
+while alive "$T_LAST_PID" && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+for p in $tree; do alive "$p" && kill -9 "$p" 2>/dev/null; done

@@ -96,8 +96,9 @@ used=$(grep -v '^#' "$T_TMP/cmds.tsv" | cut -f2 | sort -u | tr '\n' ' ')
 defined=$(sed -n 's/^#commands //p' "$T_TMP/cmds.tsv")
 expect_eq "$used" "$defined " "every command is used by a service (OSE or local)"
 
-has_backup=1
-"$OSEMON_FULL" check backup --help >/dev/null 2>&1 || has_backup=0
+# the backup probe may not be in every build yet
+has_backup=0
+"$OSEMON_FULL" --help 2>&1 | sed -n 's/^Probes: //p' | grep -qw backup && has_backup=1
 tab=$(printf '\t')
 grep -v '^#' "$T_TMP/cmds.tsv" >"$T_TMP/cmds.run"
 while IFS="$tab" read -r desc cmd line; do
