@@ -888,10 +888,11 @@ collector_run_conf(
 		for (size_t i = 0; i < co.ninflight; i++)
 			if (co.inflight[i]->deadline + ABANDON_GRACE < wake)
 				wake = co.inflight[i]->deadline + ABANDON_GRACE;
-		if (co.dirty_state &&
+		/* --once writes these at the end: no wake-ups for them */
+		if (!once && co.dirty_state &&
 		    co.last_state_write + STATEFILE_MIN_GAP < wake)
 			wake = co.last_state_write + STATEFILE_MIN_GAP;
-		if (co.dirty_status &&
+		if (!once && co.dirty_status &&
 		    co.last_status_write + co.conf->status_interval < wake)
 			wake = co.last_status_write + co.conf->status_interval;
 		ms = (int)((wake - sched_mono()) * 1000.0) + 1;
