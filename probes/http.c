@@ -566,7 +566,8 @@ set_request(CURL *curl, const struct args *a, const struct http_conf *cf,
 		curl_easy_setopt(curl, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V4);
 	if (cf->ipv6)
 		curl_easy_setopt(curl, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V6);
-	if (cf->target.address != NULL && cf->target.host != NULL) {
+	if (cf->target.address != NULL &&
+	    strcmp(cf->target.address, ctx->host) != 0) {
 		const char *addr = cf->target.address;
 		bool v6 = strchr(addr, ':') != NULL && addr[0] != '[';
 
@@ -840,7 +841,7 @@ check_cert_dates_insecure(const struct http_conf *cf,
 
 static void
 check_status(const struct args *a, const struct http_conf *cf, long code,
-    const char *status_line, struct verdict *v)
+    struct verdict *v)
 {
 	size_t i, n = args_list_count(a, "expect");
 	long want;
@@ -870,7 +871,6 @@ check_status(const struct args *a, const struct http_conf *cf, long code,
 		verdict_add(v, STATE_WARNING, REASON_STATUS, "redirect");
 	else if (code >= 300 && cf->redirect == REDIR_CRITICAL)
 		verdict_add(v, STATE_CRITICAL, REASON_STATUS, "redirect");
-	(void)status_line;
 }
 
 static void
@@ -1098,7 +1098,7 @@ http_run(const struct probe_run *run, struct probe_result *res)
 		goto out;
 	}
 
-	check_status(run->args, &cf, code, ctx->status_line, &v);
+	check_status(run->args, &cf, code, &v);
 	check_content(&cf, ctx, &v);
 	if (cf.http2 && hver != CURL_HTTP_VERSION_2_0)
 		verdict_add(&v, STATE_WARNING, REASON_PROTOCOL,

@@ -21,6 +21,15 @@ done
 expect_no_match "$OUT" 'time_tls=' "no time_tls on plain http"
 expect_match "$OUT" "URL: http://127.0.0.1:$NGX_HTTP/" "long output names the URL"
 
+# -I connects to an address while Host stays the name, with -H or -u
+t_run "$OSEMON" check http -H osemon-test.invalid -I 127.0.0.1 -p "$NGX_HTTP" -s 'hello osemon'
+expect_rc 0 "-H NAME -I ADDR: no DNS lookup of NAME"
+t_run "$OSEMON" check http -u "http://osemon-test.invalid:$NGX_HTTP/" -I 127.0.0.1
+expect_rc 0 "-u URL -I ADDR: no DNS lookup of the URL's host"
+t_run "$OSEMON" check http -u "http://osemon-test.invalid:$NGX_HTTP/" -t 5
+expect_rc 2 "without -I the name does not resolve"
+expect_match "$OUT" "^HTTP CRITICAL: Could not resolve host: osemon-test.invalid" "resolve failure message"
+
 # same through -u with a full URL and the light front handing over
 t_run "$OSEMON" check http -u "$B/"
 expect_rc 0 "-u full URL"
