@@ -79,8 +79,8 @@ median(double *v, size_t n)
 
 struct forecast_bin {
 	bool used;
-	double x;	/* days relative to now (<= 0) of the peak */
-	double v;	/* the peak */
+	double x; /* days relative to now (<= 0) of the peak */
+	double v; /* the peak */
 };
 
 void
@@ -181,8 +181,8 @@ forecast_fetch(const char *path, const char *cf, time_t now, double window,
 	int rc = -1;
 
 	rrd_clear_error();
-	if (rrd_fetch_r(path, cf, &start, &end, &step, &ds_cnt, &names,
-		&data) != 0) {
+	if (rrd_fetch_r(
+		path, cf, &start, &end, &step, &ds_cnt, &names, &data) != 0) {
 		snprintf(err, errlen, "%s: %s", path,
 		    rrd_test_error() ? rrd_get_error() : "cannot fetch");
 		rrd_clear_error();
@@ -231,17 +231,16 @@ forecast_rrd_read(const char *rrd_path, time_t now, double window,
 	*n = 0;
 	/* MAX keeps a short peak that a 30 min AVERAGE row would flatten;
 	 * a file made elsewhere may only have AVERAGE. */
-	if (forecast_fetch(rrd_path, "MAX", now, window, out, n, err,
-		errlen) == 0)
+	if (forecast_fetch(rrd_path, "MAX", now, window, out, n, err, errlen) ==
+	    0)
 		return 0;
-	return forecast_fetch(rrd_path, "AVERAGE", now, window, out, n, err,
-	    errlen);
+	return forecast_fetch(
+	    rrd_path, "AVERAGE", now, window, out, n, err, errlen);
 }
 
 void
-forecast_rrd(const char *rrd_path, time_t now, double window,
-    double capacity, double current, struct forecast *out, char *err,
-    size_t errlen)
+forecast_rrd(const char *rrd_path, time_t now, double window, double capacity,
+    double current, struct forecast *out, char *err, size_t errlen)
 {
 	struct forecast_sample *s = NULL, *grown;
 	size_t n = 0;
@@ -249,8 +248,8 @@ forecast_rrd(const char *rrd_path, time_t now, double window,
 
 	if (errlen > 0)
 		err[0] = '\0';
-	read_ok = forecast_rrd_read(rrd_path, now, window, &s, &n, err,
-	    errlen) == 0;
+	read_ok =
+	    forecast_rrd_read(rrd_path, now, window, &s, &n, err, errlen) == 0;
 	if (!isnan(current)) {
 		grown = realloc(s, (n + 1) * sizeof(*s));
 		if (grown != NULL) {
@@ -363,11 +362,11 @@ forecast_one(struct probe_result *res, size_t used_index, size_t mlen,
 		return;
 	if (rrdcached != NULL)
 		(void)rrdc_flush_if_daemon(rrdcached, path);
-	forecast_rrd(path, now, window, capacity, current, &fc, err,
-	    sizeof(err));
+	forecast_rrd(
+	    path, now, window, capacity, current, &fc, err, sizeof(err));
 	days_metric_name(name, sizeof(name), used->name, mlen);
-	m = result_metric(res, name, fc.status == FORECAST_OK ? fc.days : NAN,
-	    "", DS_GAUGE);
+	m = result_metric(
+	    res, name, fc.status == FORECAST_OK ? fc.days : NAN, "", DS_GAUGE);
 	if (m == NULL)
 		return;
 	m->has_min = true;
@@ -420,8 +419,8 @@ out:
 }
 
 void
-forecast_check_result(const struct collector_conf *conf, struct check *c,
-    time_t now)
+forecast_check_result(
+    const struct collector_conf *conf, struct check *c, time_t now)
 {
 	const struct cfg_section *sec;
 	struct cfg_errors errs;
@@ -436,9 +435,10 @@ forecast_check_result(const struct collector_conf *conf, struct check *c,
 	args_init(&fa, forecast_check_options);
 	sec = conf->cfg != NULL ? cfg_find(conf->cfg, "check", c->name) : NULL;
 	if (sec != NULL)
-		(void)cfg_section_pick(sec, forecast_check_options, &fa, "", &errs);
-	forecast_result(c->result, conf->rrd_dir, c->name, conf->rrdcached,
-	    &fa, now);
+		(void)cfg_section_pick(
+		    sec, forecast_check_options, &fa, "", &errs);
+	forecast_result(
+	    c->result, conf->rrd_dir, c->name, conf->rrdcached, &fa, now);
 	args_free(&fa);
 	cfg_errors_free(&errs);
 }

@@ -33,25 +33,25 @@
 #define FORECAST_SUFFIX "_days_until_full"
 
 enum forecast_status {
-	FORECAST_OK = 0,	/* days is the forecast */
-	FORECAST_FLAT,		/* flat or shrinking usage: no forecast */
-	FORECAST_TOO_LITTLE,	/* less than a day of data: no forecast */
-	FORECAST_NO_DATA,	/* RRD missing or unreadable: no forecast */
+	FORECAST_OK = 0, /* days is the forecast */
+	FORECAST_FLAT, /* flat or shrinking usage: no forecast */
+	FORECAST_TOO_LITTLE, /* less than a day of data: no forecast */
+	FORECAST_NO_DATA, /* RRD missing or unreadable: no forecast */
 };
 
 struct forecast_sample {
-	double t;	/* seconds since the epoch */
-	double v;	/* bytes used; NaN is skipped */
+	double t; /* seconds since the epoch */
+	double v; /* bytes used; NaN is skipped */
 };
 
 struct forecast {
 	enum forecast_status status;
-	double days;	/* days until full (0 when already full); NaN
+	double days; /* days until full (0 when already full); NaN
 			 * unless status is FORECAST_OK */
-	double slope;	/* growth of the daily peaks, bytes per day */
-	double level;	/* fitted peak usage now, bytes */
-	size_t points;	/* daily peaks the fit used */
-	double span;	/* seconds between first and last sample */
+	double slope; /* growth of the daily peaks, bytes per day */
+	double level; /* fitted peak usage now, bytes */
+	size_t points; /* daily peaks the fit used */
+	double span; /* seconds between first and last sample */
 };
 
 /*
@@ -92,8 +92,8 @@ extern const struct option_spec forecast_check_options[];
 const struct option_spec *forecast_options_for(const struct probe *p);
 /* Validate the forecast keys of sec (errors into errs, "FILE:LINE: KEY:
  * CAUSE"); 0, or -1 when one was added. */
-int forecast_check_config(const struct cfg_section *sec,
-    const struct probe *p, const char *file, struct cfg_errors *errs);
+int forecast_check_config(const struct cfg_section *sec, const struct probe *p,
+    const char *file, struct cfg_errors *errs);
 
 /*
  * The collector's hook, called with every result of check c before its
@@ -105,8 +105,8 @@ int forecast_check_config(const struct cfg_section *sec,
  */
 struct collector_conf;
 struct check;
-void forecast_check_result(const struct collector_conf *conf,
-    struct check *c, time_t now);
+void forecast_check_result(
+    const struct collector_conf *conf, struct check *c, time_t now);
 
 /*
  * The same for a bare result: rrd_dir/check is where its RRDs live,

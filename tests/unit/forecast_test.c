@@ -32,11 +32,11 @@
 #define NOW ((time_t)(1800000000L - 1800000000L % DAY + 13 * 3600L))
 
 enum series {
-	SERIES_LINEAR,		/* 40 GB + 1 GB/day */
-	SERIES_SAWTOOTH,	/* linear 1 GB/day + a 10 GB backup at night */
-	SERIES_FLAT,		/* 50 GB +- 1 MB noise */
-	SERIES_SHRINKING,	/* 60 GB - 1 GB/day */
-	SERIES_FAST,		/* 90 GB + 4 GB/day: full in 2.5 days */
+	SERIES_LINEAR, /* 40 GB + 1 GB/day */
+	SERIES_SAWTOOTH, /* linear 1 GB/day + a 10 GB backup at night */
+	SERIES_FLAT, /* 50 GB +- 1 MB noise */
+	SERIES_SHRINKING, /* 60 GB - 1 GB/day */
+	SERIES_FAST, /* 90 GB + 4 GB/day: full in 2.5 days */
 };
 
 /* Used bytes at time t (seconds since the epoch). */
@@ -123,8 +123,8 @@ in_gap(const struct gap *gaps, time_t t)
  * except inside gaps.
  */
 static void
-write_series(const char *rrd_dir, const char *check, unsigned step,
-    long span, enum series kind, const struct gap *gaps)
+write_series(const char *rrd_dir, const char *check, unsigned step, long span,
+    enum series kind, const struct gap *gaps)
 {
 	struct rrd_store *st;
 	struct probe_result *res;
@@ -138,8 +138,8 @@ write_series(const char *rrd_dir, const char *check, unsigned step,
 	res = calloc(1, sizeof(*res));
 	assert_non_null(res);
 	result_init(res);
-	m = result_metric(res, "/_used", series_value(kind, first), "B",
-	    DS_GAUGE);
+	m = result_metric(
+	    res, "/_used", series_value(kind, first), "B", DS_GAUGE);
 	assert_non_null(m);
 	m->has_min = m->has_max = true;
 	m->min = 0;
@@ -147,8 +147,7 @@ write_series(const char *rrd_dir, const char *check, unsigned step,
 	st = rrd_store_new(rrd_dir, NULL, err, sizeof(err));
 	assert_non_null(st);
 	assert_int_equal(
-	    rrd_store_update(st, check, step, first, res, err, sizeof(err)),
-	    0);
+	    rrd_store_update(st, check, step, first, res, err, sizeof(err)), 0);
 	rrd_store_free(st);
 	free(res);
 
@@ -170,8 +169,7 @@ write_series(const char *rrd_dir, const char *check, unsigned step,
 	assert_int_equal(
 	    rrd_metric_path(rrd_dir, check, "/_used", path, sizeof(path)), 0);
 	rrd_clear_error();
-	if (n > 0 &&
-	    rrd_update_r(path, NULL, (int)n, cargv) != 0)
+	if (n > 0 && rrd_update_r(path, NULL, (int)n, cargv) != 0)
 		fail_msg("rrd_update_r %s: %s", path, rrd_get_error());
 	for (size_t i = 0; i < n; i++)
 		free(argv[i]);
@@ -243,8 +241,8 @@ test_fit_outlier(void **state)
 
 static const struct gap no_gaps[] = { { 0, 0 } };
 static const struct gap some_gaps[] = {
-	{ 5 * DAY, 3 * DAY },		/* two whole days missing */
-	{ DAY + 6 * 3600, DAY },	/* and six hours */
+	{ 5 * DAY, 3 * DAY }, /* two whole days missing */
+	{ DAY + 6 * 3600, DAY }, /* and six hours */
 	{ 0, 0 },
 };
 /* the night of three days ago lost its samples over the backup */
@@ -272,12 +270,12 @@ static const struct {
 	/* full when a backup peak (base 50 + 10 GB) reaches 80 GB */
 	{ "saw-tooth", SERIES_SAWTOOTH, 300, 7 * DAY, no_gaps, 80 * GB,
 	    FORECAST_OK, 20.0 },
-	{ "saw-tooth 10 days", SERIES_SAWTOOTH, 300, 10 * DAY, no_gaps,
+	{ "saw-tooth 10 days", SERIES_SAWTOOTH, 300, 10 * DAY, no_gaps, 80 * GB,
+	    FORECAST_OK, 20.0 },
+	{ "saw-tooth, one peak missed", SERIES_SAWTOOTH, 300, 7 * DAY, peak_gap,
 	    80 * GB, FORECAST_OK, 20.0 },
-	{ "saw-tooth, one peak missed", SERIES_SAWTOOTH, 300, 7 * DAY,
-	    peak_gap, 80 * GB, FORECAST_OK, 20.0 },
-	{ "gaps", SERIES_LINEAR, 300, 7 * DAY, some_gaps, 100 * GB,
-	    FORECAST_OK, 53.0 },
+	{ "gaps", SERIES_LINEAR, 300, 7 * DAY, some_gaps, 100 * GB, FORECAST_OK,
+	    53.0 },
 	{ "fast", SERIES_FAST, 300, 7 * DAY, no_gaps, 100 * GB, FORECAST_OK,
 	    2.5 },
 	{ "flat", SERIES_FLAT, 300, 7 * DAY, no_gaps, 100 * GB, FORECAST_FLAT,
@@ -333,8 +331,8 @@ test_rrd_missing(void **state)
 	char path[512], err[512];
 
 	snprintf(path, sizeof(path), "%s/none/_used.rrd", f->dir);
-	forecast_rrd(path, NOW, 7 * DAY, 100 * GB, 47 * GB, &fc, err,
-	    sizeof(err));
+	forecast_rrd(
+	    path, NOW, 7 * DAY, 100 * GB, 47 * GB, &fc, err, sizeof(err));
 	assert_int_equal(fc.status, FORECAST_NO_DATA);
 	assert_non_null(strstr(err, "none/_used.rrd"));
 	assert_true(isnan(fc.days));
@@ -445,8 +443,8 @@ test_config(void **state)
 	assert_null(forecast_options_for(&fake_load));
 	assert_null(forecast_options_for(NULL));
 	sec = cfg_find(cfg, "check", "bad");
-	assert_int_equal(forecast_check_config(sec, &fake_disk, "t.conf", &errs),
-	    -1);
+	assert_int_equal(
+	    forecast_check_config(sec, &fake_disk, "t.conf", &errs), -1);
 	assert_int_equal(errs.count, 2);
 	assert_string_equal(errs.msgs[0],
 	    "t.conf:8: forecast-warning: Range format incorrect: 'x'");
@@ -457,8 +455,8 @@ test_config(void **state)
 
 	write_series(f->dir, "d", 300, 7 * DAY, SERIES_LINEAR, no_gaps);
 	sec = cfg_find(cfg, "check", "d");
-	assert_int_equal(forecast_check_config(sec, &fake_disk, "t.conf", &errs),
-	    0);
+	assert_int_equal(
+	    forecast_check_config(sec, &fake_disk, "t.conf", &errs), 0);
 	assert_int_equal(
 	    cfg_section_pick(sec, forecast_check_options, &fa, "t.conf", &errs),
 	    0);
@@ -490,19 +488,18 @@ test_backup_space(void **state)
 	struct fixture *f = *state;
 	char msg[256], path[128];
 
-	assert_int_equal(forecast_backup_space_ok(f->dir, 1, 0.1, msg,
-			     sizeof(msg)),
-	    1);
+	assert_int_equal(
+	    forecast_backup_space_ok(f->dir, 1, 0.1, msg, sizeof(msg)), 1);
 	assert_string_equal(msg, "");
-	assert_int_equal(forecast_backup_space_ok(f->dir, 0, 0.1, msg,
-			     sizeof(msg)),
-	    1);
+	assert_int_equal(
+	    forecast_backup_space_ok(f->dir, 0, 0.1, msg, sizeof(msg)), 1);
 	/* an exabyte does not fit in a test machine's /tmp */
-	assert_int_equal(forecast_backup_space_ok(f->dir,
-			     1000000000000000000LL, 0.1, msg, sizeof(msg)),
+	assert_int_equal(forecast_backup_space_ok(f->dir, 1000000000000000000LL,
+			     0.1, msg, sizeof(msg)),
 	    0);
-	assert_non_null(strstr(msg, "less than the last archive "
-				    "(1000000000000000000 B) plus 10%"));
+	assert_non_null(strstr(msg,
+	    "less than the last archive "
+	    "(1000000000000000000 B) plus 10%"));
 	snprintf(path, sizeof(path), "%s/missing", f->dir);
 	assert_int_equal(
 	    forecast_backup_space_ok(path, 1, 0.1, msg, sizeof(msg)), -1);
@@ -515,14 +512,14 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fit_line),
 		cmocka_unit_test(test_fit_outlier),
-		cmocka_unit_test_setup_teardown(test_rrd_series, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_rrd_missing, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_rrd_series, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_rrd_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_backup_space, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_backup_space, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
