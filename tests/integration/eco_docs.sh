@@ -2,8 +2,9 @@
 # The commands in the ecosystem docs work: every line of every ```sh block
 # of docs/quickstart.md, migrating.md, ose-example.md, troubleshooting.md
 # and nagios-icinga.md runs in a temporary folder (contrib/ and probes/ of
-# the source beside it, `osemon` on the PATH); `osemon check` lines must
-# give a plugin result (exit 0-3 and a status line), the others exit 0.
+# the source beside it, `osemon` on the PATH); a line ending in
+# "# exit N" must exit N, other `osemon check` lines must give a plugin
+# result (exit 0-3 and a status line), the rest exit 0.
 # ```ini blocks starting with "# file: NAME" are written to NAME first.
 . "$SRC/tests/lib.sh"
 
@@ -34,16 +35,20 @@ for page in quickstart migrating ose-example troubleshooting nagios-icinga; do
 		RC=$?
 		OUT=$(cat "$T_TMP/out")
 		ERR=$(cat "$T_TMP/err")
+		# lib.sh prints descriptions with echo: no backslashes in them
+		desc="docs/$page.md:$line: $(printf '%s' "$a" | tr '\\' '/')"
 		case "$a" in
+		*"# exit "[0-9])
+			expect_rc "${a##*# exit }" "$desc" ;;
 		"osemon check "*)
 			case "$RC" in
 			0|1|2|3) expect_match "$(printf '%s\n' "$OUT" | head -n 1)" \
 			    '^[A-Z0-9]+ (OK|WARNING|CRITICAL|UNKNOWN)|^osemon [0-9.]+ \(check ' \
-			    "docs/$page.md:$line: $a" ;;
-			*) t_fail "docs/$page.md:$line: $a: exit $RC: $ERR" ;;
+			    "$desc" ;;
+			*) t_fail "$desc: exit $RC: $ERR" ;;
 			esac ;;
 		*)
-			expect_rc 0 "docs/$page.md:$line: $a" ;;
+			expect_rc 0 "$desc" ;;
 		esac
 	done <"$T_TMP/blocks"
 done
