@@ -15,6 +15,7 @@
 #include <rrd.h>
 #include <rrd_client.h>
 
+#include "forecast.h"
 #include "graph.h"
 #include "html_buf.h"
 #include "rrdstore.h"
@@ -123,6 +124,32 @@ web_state_cell(struct html_buf *b, const struct web_check *c)
 	html_buf_puts(b, "</td>");
 }
 
+/* Disk checks: "; /var full in 53.0 days" for each forecast the message
+ * does not already give (docs/capacity.md). */
+static void
+web_forecast_note(struct html_buf *b, const struct probe_result *r)
+{
+	size_t i, len, sl = strlen(FORECAST_SUFFIX);
+	char mount[METRIC_NAME_MAX + 16], days[32];
+
+	for (i = 0; i < r->metric_count; i++) {
+		const struct metric *m = &r->metrics[i];
+
+		len = strlen(m->name);
+		if (len <= sl || strcmp(m->name + len - sl, FORECAST_SUFFIX) ||
+		    m->unknown || !isfinite(m->value))
+			continue;
+		snprintf(mount, sizeof(mount), "%.*s full in ", (int)(len - sl),
+		    m->name);
+		if (strstr(r->message, mount) != NULL)
+			continue;
+		snprintf(days, sizeof(days), "%.1f days", m->value);
+		html_buf_puts(b, "; ");
+		html_buf_escape(b, mount);
+		html_buf_puts(b, days);
+	}
+}
+
 int
 web_index_html(const struct web_config *cfg, const struct web_check *checks,
     size_t n, time_t now, struct html_buf *b)
@@ -171,8 +198,10 @@ web_index_html(const struct web_config *cfg, const struct web_check *checks,
 		html_buf_puts(b, "</td>");
 		web_state_cell(b, c);
 		html_buf_puts(b, "<td>");
-		if (c->result != NULL)
+		if (c->result != NULL) {
 			html_buf_escape(b, c->result->message);
+			web_forecast_note(b, c->result);
+		}
 		html_buf_printf(b, "</td><td>%s%s</td><td>%s</td></tr>\n", age,
 		    c->last_check > 0 ? " ago" : "", since);
 	}

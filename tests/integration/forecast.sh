@@ -128,6 +128,8 @@ forecast-critical = 1:"
 t_run "$OSEMON" run -c "$D/own/osemon.conf" --once
 expect_rc 0 "forecast-warning = 5: keeps 10 days OK"
 expect_near "$(json_metric "$D/own" "${D}_days_until_full")" 10 0.5 "still reported with own ranges"
+expect_match "$(grep -F 'id="check-disk"' "$D/own/www/index.html")" "inodes [0-9.]+%; $D full in (9\.[5-9]|10\.[0-4]) days</td>" "status page: an OK disk check shows its forecast"
+expect_eq "$(grep -c -F "$D full in" "$D/grow/www/index.html")" 1 "status page: a forecast already in the message is not repeated"
 
 # 4. Flat usage: no forecast (U), state OK.
 make_series "$D/flat" 0 ""
@@ -135,6 +137,7 @@ t_run "$OSEMON" run -c "$D/flat/osemon.conf" --once
 expect_rc 0 "flat usage: OK"
 expect_eq "$(json_metric "$D/flat" "${D}_days_until_full")" null "flat usage: days_until_full is null (U), no number"
 expect_match "$(cat "$D/flat/www/disk/index.html")" "$D: no forecast \(flat\)" "check page says why there is no forecast"
+expect_match "$(grep -F 'id="check-disk"' "$D/flat/www/index.html")" "inodes [0-9.]+%</td>" "status page: no forecast, no note"
 
 # 5. Shrinking usage: no forecast either.
 make_series "$D/shrink" "-$SLOPE" ""
