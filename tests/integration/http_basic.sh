@@ -30,6 +30,14 @@ t_run "$OSEMON" check http -u "http://osemon-test.invalid:$NGX_HTTP/" -t 5
 expect_rc 2 "without -I the name does not resolve"
 expect_match "$OUT" "^HTTP CRITICAL: Could not resolve host: osemon-test.invalid" "resolve failure message"
 
+# -4 / -6: nginx listens on 127.0.0.1 only
+t_run "$OSEMON" check http -H localhost -p "$NGX_HTTP" -4
+expect_rc 0 "-4 reaches the IPv4 listener"
+t_run "$OSEMON" check http -H localhost -p "$NGX_HTTP" -6 -t 5
+expect_rc 2 "-6 does not reach an IPv4-only listener"
+t_run "$OSEMON" check http -H localhost -p "$NGX_HTTP" -4 -6
+expect_rc 3 "-4 with -6 is UNKNOWN"
+
 # same through -u with a full URL and the light front handing over
 t_run "$OSEMON" check http -u "$B/"
 expect_rc 0 "-u full URL"
