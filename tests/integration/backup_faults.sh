@@ -1,0 +1,160 @@
+#!/bin/sh
+# The backup under B2 faults (tests/lib/b2server.py): 503s and expired
+# tokens mid-upload still end in success; a small archive takes the simple
+# upload; B2 failing mid-upload or down from the start fails the run
+# cleanly (large file cancelled, local copy kept, the record says why) and
+# the backup probe goes CRITICAL with the failed step; the collector runs
+# the backup at its schedule as a child, and the failure reaches the
+# sysadmin as exactly one PROBLEM mail.
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/lib/smtpd.sh"
+need gpg tar
+
+cd "$T_TMP" || exit 1
+KEY_ID=0012testkeyid
+printf 'K001testapplicationkey\n' >key
+printf 'faults-pass-%s\n' "$$" >pass
+chmod 600 key pass
+FS=$T_TMP/fs
+mkdir -p "$FS/etc" "$FS/data" "$FS/backups"
+echo 'x = 1' >"$FS/etc/x.conf"
+head -c 1500000 /dev/urandom >"$FS/data/blob.bin"
+
+t_bg $PY "$SRC/tests/lib/b2server.py" --port-file b2.port --key-id $KEY_ID \
+    --key K001testapplicationkey --part-size 400000 --min-part-size 100000 \
+    >b2.log 2>&1
+B2PID=$T_LAST_PID
+wait_file b2.port 10 || { t_fail "b2 server did not start"; exit 0; }
+URL="http://127.0.0.1:$(cat b2.port)"
+ctl() { $PY -c 'import sys,urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1]+"/_control", data=sys.argv[2].encode()), timeout=10).read()' "$URL" "$1"; }
+count() { $PY -c 'import sys,json,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1]+"/_control", timeout=5))["counts"].get(sys.argv[2], 0))' "$URL" "$1"; }
+actions() { $PY -c 'import sys,json,urllib.request
+for v in json.load(urllib.request.urlopen(sys.argv[1]+"/_control", timeout=5))["buckets"]["backups"]:
+    print(v["action"])' "$URL" | sort | uniq -c | tr -s ' ' | tr '\n' ';'; }
+
+SMTP_PORT=$(free_port)
+write_conf() { # PATHS SCHEDULE
+	cat >osemon.conf <<EOF
+[global]
+interval = 1
+retries = 1
+retry-interval = 1
+status-interval = 1
+graph-interval = 3600
+flap-detection = no
+rrd-dir = data/rrd
+graph-dir = data/www
+state-dir = state
+hostname = web1
+group-window = 0
+renotify = 0
+[smtp]
+server = 127.0.0.1:$SMTP_PORT
+starttls = off
+from = osemon@web1.example
+to = ops@example.com
+timeout = 5
+[b2]
+api-url = $URL
+key-id = $KEY_ID
+key-file = key
+bucket = backups
+[backup]
+paths = $1
+passphrase-file = pass
+local-dir = $FS/backups
+schedule = $2
+[check backup]
+probe = backup
+EOF
+}
+write_conf "$FS/etc, $FS/data" "07:20"
+SYNC=$FS/backups/sync
+
+# --- 1. 503s and expired tokens mid-upload: still a success --------------
+ctl '{"op":"fault","call":"b2_upload_part","status":503,"code":"service_unavailable","message":"c001_v0001 too busy","skip":1,"count":2}'
+ctl '{"op":"fault","call":"b2_upload_part","status":401,"code":"expired_auth_token","skip":2,"count":1}'
+ctl '{"op":"fault","call":"b2_get_upload_part_url","status":401,"code":"expired_auth_token","skip":2,"count":1}'
+t_run "$OSEMON" backup run -c osemon.conf
+expect_rc 0 "run succeeds through 503s and expired tokens"
+expect_eq "$(count b2_start_large_file)" 1 "one large file"
+expect_eq "$(count b2_finish_large_file)" 1 "finished once"
+expect_eq "$([ "$(count b2_authorize_account)" -ge 2 ] && echo yes)" yes "re-authorised after the expired account token"
+expect_eq "$([ "$(count b2_get_upload_part_url)" -ge 4 ] && echo yes)" yes "a fresh part URL after each 503/401 ($(count b2_get_upload_part_url))"
+expect_match "$(cat state/backup.json)" '"parts": [4-9]' "record: >= 4 parts"
+t_run "$OSEMON" check backup -c osemon.conf
+expect_rc 0 "backup probe OK after a success"
+expect_match "$OUT" "^BACKUP OK: last run of web1 succeeded" "probe message"
+
+# --- 2. a small archive takes the simple upload ---------------------------
+write_conf "$FS/etc" "07:20"
+ctl '{"op":"reset_counts"}'
+sleep 1
+t_run "$OSEMON" backup run -c osemon.conf
+expect_rc 0 "small run succeeds"
+expect_eq "$(count b2_start_large_file)" 0 "no large file for an archive below one part"
+expect_eq "$(count b2_upload_file)" 2 "archive and file list by b2_upload_file"
+expect_match "$(cat state/backup.json)" '"parts": 0' "record: no parts"
+
+# --- 3. B2 fails mid-upload: cancelled, local copy kept, CRITICAL ---------
+write_conf "$FS/etc, $FS/data" "07:20"
+ctl '{"op":"reset_counts"}'
+ctl '{"op":"fault","call":"b2_upload_part","status":503,"code":"service_unavailable","skip":1,"count":1000}'
+sleep 1
+t_run "$OSEMON" backup run -c osemon.conf
+expect_rc 1 "run fails when B2 stays unavailable"
+expect_match "$ERR" "backup failed at step upload" "stderr names the failed step"
+expect_eq "$(count b2_cancel_large_file)" 1 "the large file is cancelled"
+expect_no_match "$(actions)" "start" "no unfinished large file left in the bucket"
+ARCH=$(ls "$SYNC"/*.tar.gpg 2>/dev/null | head -n 1)
+REC=$(cat state/backup.json)
+expect_match "$REC" "\"bytes\": $(stat -c %s "$ARCH" 2>/dev/null || echo none)," "local copy kept, complete"
+expect_match "$REC" '"failed_step": "upload"' "record: failed step upload"
+expect_match "$REC" '"error": ".*503' "record: says why (503)"
+expect_match "$REC" '"ok": false' "record: not ok"
+t_run "$OSEMON" check backup -c osemon.conf
+expect_rc 2 "backup probe CRITICAL after a failed run"
+expect_match "$OUT" "^BACKUP CRITICAL: last run of web1 FAILED at step upload: " "probe names the failed step"
+expect_match "$OUT" "failed=1" "failed metric"
+expect_match "$(cat "$FS/backups/sync.old/"*.files)" "etc/x.conf" "the previous good copy stays in sync.old/"
+ctl '{"op":"clear"}'
+
+# --- 4. the collector runs it at its schedule; one PROBLEM mail -----------
+mkdir -p mail
+smtpd_start "$SMTP_PORT" "$T_TMP/mail" --no-tls || { t_fail "smtpd did not start"; exit 0; }
+sleep 1
+t_run "$OSEMON" backup run -c osemon.conf
+expect_rc 0 "a good run first (probe OK before the scheduled one)"
+ctl '{"op":"fault","call":"b2_upload_part","status":503,"skip":1,"count":1000}'
+AT=$(date -u -d '+4 seconds' +%H:%M:%S)
+write_conf "$FS/etc, $FS/data" "$AT"
+t_bg "$OSEMON" run -c osemon.conf >daemon.out 2>daemon.err
+DAEMON=$T_LAST_PID
+n=0
+until grep -q '"ok": false' state/backup.json 2>/dev/null || [ $n -ge 150 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+expect_match "$(cat daemon.err)" "backup: started pid [0-9]+" "collector started the backup at $AT"
+expect_match "$(cat state/backup.json)" '"failed_step": "upload"' "the scheduled run failed at upload"
+n=0
+until [ "$(smtpd_count mail)" -ge 1 ] || [ $n -ge 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+sleep 2
+expect_eq "$(smtpd_count mail)" 1 "exactly one alert mail"
+M=$(cat mail/*.eml 2>/dev/null)
+expect_match "$M" "Subject: \\*\\* PROBLEM Service Alert: web1/backup is CRITICAL \\*\\*" "PROBLEM mail for the backup check"
+expect_match "$M" "FAILED at step upload" "mail says which step failed"
+expect_no_match "$M" "faults-pass-$$" "no passphrase in the mail"
+expect_match "$(cat daemon.err)" "backup: failed \\(exit 1\\)" "collector logs the child's failure"
+kill $DAEMON 2>/dev/null
+
+# --- 5. B2 down from the start: the local archive is still made -----------
+kill $B2PID
+sleep 1.2
+t_run "$OSEMON" backup run -c osemon.conf
+expect_rc 1 "run fails with B2 down"
+expect_match "$(cat state/backup.json)" '"failed_step": "upload"' "record: upload step"
+expect_eq "$(ls "$SYNC"/*.tar.gpg 2>/dev/null | wc -l | tr -d ' ')" 1 "the local archive exists anyway"
