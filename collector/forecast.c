@@ -33,7 +33,7 @@
 const struct option_spec forecast_check_options[] = {
 	{ "forecast", 0, OPT_FLAG, NULL, "yes", 0, -1,
 	    "disk checks: report MOUNT_days_until_full (no: off)" },
-	{ "forecast-window", 0, OPT_DOUBLE, "DAYS", "7", 1, 365,
+	{ "forecast-window", 0, OPT_DOUBLE, "DAYS", "7", 2, 365,
 	    "disk checks: days of used-bytes history the trend is fitted "
 	    "on" },
 	{ "forecast-warning", 0, OPT_RANGE, "RANGE", "14:", 0, -1,

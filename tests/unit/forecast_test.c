@@ -434,7 +434,7 @@ test_config(void **state)
 					 "forecast-window = 2\n"
 					 "[check bad]\nprobe = disk\n"
 					 "forecast-warning = x\n"
-					 "forecast-window = 0.5\n"
+					 "forecast-window = 1.5\n"
 					 "[check off]\nprobe = disk\n"
 					 "forecast = no\n",
 			     "t.conf", &cfg, &errs),
