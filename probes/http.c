@@ -190,44 +190,51 @@ verdict_add(struct verdict *v, enum probe_state st, enum probe_reason reason,
 
 /* ---- libcurl callbacks ---- */
 
+/* The status code of a status line "HTTP/x yyy reason", 0 when none. */
+static long
+status_code_of(const char *line)
+{
+	const char *sp = strchr(line, ' ');
+	char num[4];
+	long code;
+
+	if (sp == NULL || strlen(sp + 1) < 3)
+		return 0;
+	memcpy(num, sp + 1, 3);
+	num[3] = '\0';
+	return parse_long(num, 100, 999, &code) == 0 ? code : 0;
+}
+
+/* Copy len bytes of peer text to dst at *dlen, control bytes as '?'. */
+static void
+copy_clean(char *dst, size_t size, size_t *dlen, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && *dlen + 1 < size; i++)
+		dst[(*dlen)++] = (unsigned char)src[i] < 0x20 ? '?' : src[i];
+	dst[*dlen] = '\0';
+}
+
 static size_t
 header_cb(char *buf, size_t size, size_t n, void *ud)
 {
 	struct http_ctx *ctx = ud;
-	size_t len = size * n, l = len;
-	long code;
+	size_t len = size * n, l = len, sl = 0;
 
 	while (l > 0 && (buf[l - 1] == '\n' || buf[l - 1] == '\r' ||
 	    buf[l - 1] == ' '))
 		l--;
 	if (l >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
 		/* a new response (after 1xx or a followed redirect) */
-		size_t c = l < sizeof(ctx->status_line) - 1 ? l :
-		    sizeof(ctx->status_line) - 1;
-		size_t i;
-
-		memcpy(ctx->status_line, buf, c);
-		ctx->status_line[c] = '\0';
-		for (i = 0; i < c; i++)
-			if ((unsigned char)ctx->status_line[i] < 0x20)
-				ctx->status_line[i] = '?';
+		copy_clean(ctx->status_line, sizeof(ctx->status_line), &sl, buf,
+		    l);
+		ctx->cur_status = status_code_of(ctx->status_line);
 		ctx->headers_len = 0;
-		ctx->cur_status = 0;
-		{
-			const char *sp = memchr(ctx->status_line, ' ', c);
-			char num[4];
-
-			if (sp != NULL && strlen(sp + 1) >= 3) {
-				memcpy(num, sp + 1, 3);
-				num[3] = '\0';
-				if (parse_long(num, 100, 999, &code) == 0)
-					ctx->cur_status = code;
-			}
-		}
 	} else if (ctx->cur_status >= 300 && ctx->cur_status < 400 &&
 	    l > 9 && strncasecmp(buf, "location:", 9) == 0) {
 		const char *v = buf + 9;
-		size_t vl = l - 9, i;
+		size_t vl = l - 9;
 
 		while (vl > 0 && (*v == ' ' || *v == '\t')) {
 			v++;
@@ -236,11 +243,8 @@ header_cb(char *buf, size_t size, size_t n, void *ud)
 		str_appendf(ctx->redirects, sizeof(ctx->redirects),
 		    &ctx->redirects_len, "%s%ld -> ",
 		    ctx->redirects_len ? ", " : "", ctx->cur_status);
-		for (i = 0; i < vl && ctx->redirects_len + 1 <
-		    sizeof(ctx->redirects); i++)
-			ctx->redirects[ctx->redirects_len++] =
-			    (unsigned char)v[i] < 0x20 ? '?' : v[i];
-		ctx->redirects[ctx->redirects_len] = '\0';
+		copy_clean(ctx->redirects, sizeof(ctx->redirects),
+		    &ctx->redirects_len, v, vl);
 	}
 	if (ctx->headers != NULL && ctx->headers_len + len < HTTP_HEADERS_CAP) {
 		memcpy(ctx->headers + ctx->headers_len, buf, len);
