@@ -6,11 +6,11 @@
 #include <stddef.h>
 
 struct abuf {
-	char *data;		/* NUL-terminated when not failed */
+	char *data; /* NUL-terminated when not failed */
 	size_t len;
 	size_t cap;
-	size_t limit;		/* 0: 4 MiB */
-	bool failed;		/* allocation failed or limit reached */
+	size_t limit; /* 0: 4 MiB */
+	bool failed; /* allocation failed or limit reached */
 };
 
 void abuf_init(struct abuf *b);

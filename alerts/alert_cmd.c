@@ -34,8 +34,8 @@ struct cli {
 };
 
 static int
-cli_parse(int argc, char **argv, struct cli *cli, bool ack_opts,
-    const char *usage)
+cli_parse(
+    int argc, char **argv, struct cli *cli, bool ack_opts, const char *usage)
 {
 	memset(cli, 0, sizeof(*cli));
 	for (int i = 1; i < argc; i++) {
@@ -45,7 +45,8 @@ cli_parse(int argc, char **argv, struct cli *cli, bool ack_opts,
 		    i + 1 < argc) {
 			cli->config = argv[++i];
 		} else if ((strcmp(a, "-m") == 0 ||
-		    strcmp(a, "--message") == 0) && i + 1 < argc) {
+			       strcmp(a, "--message") == 0) &&
+		    i + 1 < argc) {
 			cli->message = argv[++i];
 		} else if (ack_opts && strcmp(a, "--sticky") == 0) {
 			cli->sticky = true;
@@ -56,14 +57,16 @@ cli_parse(int argc, char **argv, struct cli *cli, bool ack_opts,
 			printf("Usage: osemon %s\n", usage);
 			return 1;
 		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "osemon %s: unknown option or missing "
-			    "value: %s\nUsage: osemon %s\n", argv[0], a, usage);
+			fprintf(stderr,
+			    "osemon %s: unknown option or missing "
+			    "value: %s\nUsage: osemon %s\n",
+			    argv[0], a, usage);
 			return -1;
 		} else if (cli->noperands < 4) {
 			cli->operands[cli->noperands++] = a;
 		} else {
-			fprintf(stderr, "osemon %s: too many operands\n",
-			    argv[0]);
+			fprintf(
+			    stderr, "osemon %s: too many operands\n", argv[0]);
 			return -1;
 		}
 	}
@@ -126,7 +129,8 @@ alert_test(const char *path)
 	struct alerts_conf conf;
 	struct mail_event ev;
 	struct mail_ctx ctx;
-	char spool[PATH_MAX], name[SPOOL_NAME_MAX], err[512], msgid[MAIL_ID_MAX];
+	char spool[PATH_MAX], name[SPOOL_NAME_MAX], err[512],
+	    msgid[MAIL_ID_MAX];
 	char to[4096], details[512];
 	char *mail = NULL;
 	size_t len = 0, tl = 0;
@@ -136,18 +140,22 @@ alert_test(const char *path)
 	if (cli_load("alert", path, &cfg, &conf) != 0)
 		goto out;
 	if (!conf.enabled) {
-		fprintf(stderr, "osemon alert: %s has no [smtp] section: "
-		    "alerts are off\n", cfg->name);
+		fprintf(stderr,
+		    "osemon alert: %s has no [smtp] section: "
+		    "alerts are off\n",
+		    cfg->name);
 		goto out;
 	}
 	printf("config: %s: %zu server(s), starttls %s, %s, %zu "
-	    "recipient(s)\n", cfg->name, conf.smtp.nservers,
-	    conf.smtp.starttls == SMTP_STARTTLS_REQUIRED ? "required" :
-	    conf.smtp.starttls == SMTP_STARTTLS_OPTIONAL ? "optional" : "off",
+	       "recipient(s)\n",
+	    cfg->name, conf.smtp.nservers,
+	    conf.smtp.starttls == SMTP_STARTTLS_REQUIRED       ? "required"
+		: conf.smtp.starttls == SMTP_STARTTLS_OPTIONAL ? "optional"
+							       : "off",
 	    conf.smtp.user[0] != '\0' ? "AUTH" : "no AUTH", conf.nto);
 	if (conf.smtp.user[0] != '\0') {
-		if (secret_check_mode(conf.smtp.password_file, err,
-		    sizeof(err)) != 0) {
+		if (secret_check_mode(
+			conf.smtp.password_file, err, sizeof(err)) != 0) {
 			printf("password-file: FAILED: %s\n", err);
 			goto out;
 		}
@@ -155,15 +163,17 @@ alert_test(const char *path)
 	}
 	to[0] = '\0';
 	for (size_t i = 0; i < conf.nto; i++)
-		str_appendf(to, sizeof(to), &tl, "%s%s", i ? ", " : "",
-		    conf.to[i]);
+		str_appendf(
+		    to, sizeof(to), &tl, "%s%s", i ? ", " : "", conf.to[i]);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = NOTIFY_TEST;
 	str_copy(ev.check, "alert-test", sizeof(ev.check));
 	ev.state = ev.old_state = STATE_OK;
 	ev.since = time(NULL);
-	str_copy(ev.note, "This is a test mail sent by `osemon alert test`: "
-	    "alert mails from this host reach you.", sizeof(ev.note));
+	str_copy(ev.note,
+	    "This is a test mail sent by `osemon alert test`: "
+	    "alert mails from this host reach you.",
+	    sizeof(ev.note));
 	snprintf(details, sizeof(details), "Config: %s\nSpool: %s/spool\n",
 	    cfg->name, conf.state_dir);
 	ev.details = details;
@@ -179,8 +189,8 @@ alert_test(const char *path)
 		fprintf(stderr, "osemon alert: cannot format the test mail\n");
 		goto out;
 	}
-	if (spool_write(spool, mail, len, name, sizeof(name), err,
-	    sizeof(err)) != 0) {
+	if (spool_write(
+		spool, mail, len, name, sizeof(name), err, sizeof(err)) != 0) {
 		printf("spool: FAILED: %s\n", err);
 		goto out;
 	}
@@ -191,11 +201,12 @@ alert_test(const char *path)
 		rc = 0;
 	} else if (r == 2) {
 		printf("result: test mail delivered, but some recipients were "
-		    "refused (see above); it is not retried for them\n");
+		       "refused (see above); it is not retried for them\n");
 		rc = 1;
 	} else {
 		printf("result: test mail NOT delivered; it stays in the spool "
-		    "as %s and the collector retries it\n", name);
+		       "as %s and the collector retries it\n",
+		    name);
 		rc = 1;
 	}
 out:
@@ -246,9 +257,10 @@ alert_flush(const char *path, bool list_only)
 		goto out;
 	}
 	rc = deliver_spool_child(&conf, spool, true, NULL, stdout, "");
-	printf("result: %s\n", rc == 0 ? "spool empty" : rc == 2 ?
-	    "spool empty, some recipients refused" :
-	    "some mails stay spooled");
+	printf("result: %s\n",
+	    rc == 0       ? "spool empty"
+		: rc == 2 ? "spool empty, some recipients refused"
+			  : "some mails stay spooled");
 	rc = rc == 0 ? 0 : 1;
 out:
 	spool_names_free(names, n < 0 ? 0 : n);
@@ -276,8 +288,10 @@ alert_main(int argc, char **argv)
 		return alert_flush(cli.config, false);
 	if (strcmp(cli.operands[0], "list") == 0)
 		return alert_flush(cli.config, true);
-	fprintf(stderr, "osemon alert: unknown subcommand '%s'\nUsage: "
-	    "osemon %s\n", cli.operands[0], usage);
+	fprintf(stderr,
+	    "osemon alert: unknown subcommand '%s'\nUsage: "
+	    "osemon %s\n",
+	    cli.operands[0], usage);
 	return 2;
 }
 
@@ -303,12 +317,15 @@ cli_hand_over(const char *cmd_name, struct alert_cmd *cmd, const char *path)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
 	if (alert_cmd_format(cmd, line, sizeof(line)) != 0) {
-		fprintf(stderr, "osemon %s: check name or text cannot be "
-		    "written (';' in the name, or too long)\n", cmd_name);
+		fprintf(stderr,
+		    "osemon %s: check name or text cannot be "
+		    "written (';' in the name, or too long)\n",
+		    cmd_name);
 		goto out;
 	}
 	if (snprintf(file, sizeof(file), "%s/alerts.cmd", conf.state_dir) >=
-	    (int)sizeof(file) || mkdir_p(conf.state_dir, 0755) != 0) {
+		(int)sizeof(file) ||
+	    mkdir_p(conf.state_dir, 0755) != 0) {
 		fprintf(stderr, "osemon %s: cannot use state-dir %s: %s\n",
 		    cmd_name, conf.state_dir, strerror(errno));
 		goto out;
@@ -363,9 +380,11 @@ ack_main(int argc, char **argv)
 	}
 	str_copy(cmd.check, cli.operands[0], sizeof(cmd.check));
 	str_copy(cmd.text, cli.message, sizeof(cmd.text));
-	if (cli.expire != NULL && (alert_parse_time(cli.expire, now,
-	    &cmd.expire) != 0 || cmd.expire <= now)) {
-		fprintf(stderr, "osemon ack: --expire: '%s' is not a future "
+	if (cli.expire != NULL &&
+	    (alert_parse_time(cli.expire, now, &cmd.expire) != 0 ||
+		cmd.expire <= now)) {
+		fprintf(stderr,
+		    "osemon ack: --expire: '%s' is not a future "
 		    "time (now, +30m, +2h, +1d, EPOCH, 'YYYY-MM-DD HH:MM')\n",
 		    cli.expire);
 		return 2;
@@ -394,21 +413,24 @@ downtime_main(int argc, char **argv)
 	cmd.issued = now;
 	if (strlen(cli.operands[0]) >= sizeof(cmd.check) ||
 	    (cli.message != NULL && strlen(cli.message) >= sizeof(cmd.text))) {
-		fprintf(stderr, "osemon downtime: check name or text too "
+		fprintf(stderr,
+		    "osemon downtime: check name or text too "
 		    "long\n");
 		return 2;
 	}
 	str_copy(cmd.check, cli.operands[0], sizeof(cmd.check));
-	str_copy(cmd.text, cli.message != NULL ? cli.message : "",
-	    sizeof(cmd.text));
+	str_copy(
+	    cmd.text, cli.message != NULL ? cli.message : "", sizeof(cmd.text));
 	if (alert_parse_time(cli.operands[1], now, &cmd.start) != 0 ||
 	    alert_parse_time(cli.operands[2], now, &cmd.end) != 0) {
-		fprintf(stderr, "osemon downtime: START and END are times: "
+		fprintf(stderr,
+		    "osemon downtime: START and END are times: "
 		    "now, +30m, +2h, +1d, EPOCH or 'YYYY-MM-DD HH:MM'\n");
 		return 2;
 	}
 	if (cmd.end <= cmd.start || cmd.end <= now) {
-		fprintf(stderr, "osemon downtime: END must be after START and "
+		fprintf(stderr,
+		    "osemon downtime: END must be after START and "
 		    "in the future\n");
 		return 2;
 	}

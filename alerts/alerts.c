@@ -38,12 +38,12 @@ struct alerts {
 	pid_t child;
 	double child_deadline;
 	time_t next_scan;
-	unsigned long dropped;		/* not yet reported in a mail */
-	time_t *last_check;		/* per conf check: last result seen */
+	unsigned long dropped; /* not yet reported in a mail */
+	time_t *last_check; /* per conf check: last result seen */
 };
 
-static void
-alerts_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void alerts_log(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 static void
 alerts_log(const char *fmt, ...)
@@ -76,15 +76,15 @@ alerts_make_id(void *arg, char *buf, size_t size)
 
 /* To: the [smtp] list plus every event's per-check extra recipients. */
 static void
-alerts_to_list(const struct alerts *al, const struct mail_event *ev,
-    size_t n, char *buf, size_t size)
+alerts_to_list(const struct alerts *al, const struct mail_event *ev, size_t n,
+    char *buf, size_t size)
 {
 	size_t len = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < al->conf.nto; i++)
-		str_appendf(buf, size, &len, "%s%s", len ? ", " : "",
-		    al->conf.to[i]);
+		str_appendf(
+		    buf, size, &len, "%s%s", len ? ", " : "", al->conf.to[i]);
 	for (size_t i = 0; i < n; i++) {
 		const struct alerts_check_conf *cc =
 		    alerts_check_conf(al, ev[i].check);
@@ -98,15 +98,15 @@ alerts_to_list(const struct alerts *al, const struct mail_event *ev,
 			if (p != NULL && (p == buf || p[-1] == ' ') &&
 			    (p[l] == '\0' || p[l] == ','))
 				continue;
-			str_appendf(buf, size, &len, "%s%s", len ? ", " : "",
-			    a);
+			str_appendf(
+			    buf, size, &len, "%s%s", len ? ", " : "", a);
 		}
 	}
 }
 
 static int
-alerts_emit(void *arg, const struct mail_event *ev, size_t n,
-    const char *msgid, unsigned long suppressed)
+alerts_emit(void *arg, const struct mail_event *ev, size_t n, const char *msgid,
+    unsigned long suppressed)
 {
 	struct alerts *al = arg;
 	struct mail_ctx ctx;
@@ -130,7 +130,7 @@ alerts_emit(void *arg, const struct mail_event *ev, size_t n,
 		return -1;
 	}
 	if (spool_write(al->spool_dir, mail, len, name, sizeof(name), err,
-	    sizeof(err)) != 0) {
+		sizeof(err)) != 0) {
 		alerts_log("cannot spool mail '%s': %s", subject, err);
 		free(mail);
 		return -1;
@@ -142,9 +142,10 @@ alerts_emit(void *arg, const struct mail_event *ev, size_t n,
 	if (dropped > 0) {
 		al->dropped += dropped;
 		alerts_log("spool over spool-max %ld: dropped the %lu oldest "
-		    "mails", al->conf.spool_max, dropped);
+			   "mails",
+		    al->conf.spool_max, dropped);
 	}
-	al->next_scan = 0;	/* deliver at the next tick */
+	al->next_scan = 0; /* deliver at the next tick */
 	return 0;
 }
 
@@ -162,7 +163,7 @@ alerts_save(struct alerts *al)
 		return;
 	}
 	if (file_write_atomic(al->state_path, text, strlen(text), 0600, err,
-	    sizeof(err)) != 0)
+		sizeof(err)) != 0)
 		alerts_log("cannot write %s: %s", al->state_path, err);
 	free(text);
 }
@@ -177,8 +178,8 @@ alerts_load(struct alerts *al)
 	if (access(al->state_path, F_OK) != 0)
 		return;
 	if (file_read_capped(al->state_path, 64u << 20, &text, &len) != 0) {
-		alerts_log("cannot read %s: %s", al->state_path,
-		    strerror(errno));
+		alerts_log(
+		    "cannot read %s: %s", al->state_path, strerror(errno));
 		return;
 	}
 	if (notify_load(al->nt, text, err, sizeof(err)) != 0) {
@@ -193,8 +194,8 @@ alerts_load(struct alerts *al)
 }
 
 struct alerts *
-alerts_new(const struct cfg *cfg, const char *state_dir, char *err,
-    size_t errlen)
+alerts_new(
+    const struct cfg *cfg, const char *state_dir, char *err, size_t errlen)
 {
 	struct alerts *al = NULL;
 
@@ -208,13 +209,13 @@ alerts_new(const struct cfg *cfg, const char *state_dir, char *err,
 	if (!al->conf.enabled)
 		return al;
 	if (snprintf(al->spool_dir, sizeof(al->spool_dir), "%s/spool",
-	    al->conf.state_dir) >= (int)sizeof(al->spool_dir) ||
+		al->conf.state_dir) >= (int)sizeof(al->spool_dir) ||
 	    snprintf(al->state_path, sizeof(al->state_path), "%s/alerts.json",
-	    al->conf.state_dir) >= (int)sizeof(al->state_path) ||
+		al->conf.state_dir) >= (int)sizeof(al->state_path) ||
 	    snprintf(al->cmd_path, sizeof(al->cmd_path), "%s/alerts.cmd",
-	    al->conf.state_dir) >= (int)sizeof(al->cmd_path) ||
+		al->conf.state_dir) >= (int)sizeof(al->cmd_path) ||
 	    snprintf(al->cmd_work, sizeof(al->cmd_work), "%s/alerts.cmd.work",
-	    al->conf.state_dir) >= (int)sizeof(al->cmd_work)) {
+		al->conf.state_dir) >= (int)sizeof(al->cmd_work)) {
 		snprintf(err, errlen, "state-dir path too long");
 		goto fail;
 	}
@@ -231,11 +232,11 @@ alerts_new(const struct cfg *cfg, const char *state_dir, char *err,
 	}
 	alerts_load(al);
 	for (size_t i = 0; i < al->conf.nchecks; i++)
-		notify_set_policy(al->nt, al->conf.checks[i].name,
-		    &al->conf.checks[i].pol);
+		notify_set_policy(
+		    al->nt, al->conf.checks[i].name, &al->conf.checks[i].pol);
 	if (al->conf.nchecks > 0) {
-		al->last_check = calloc(al->conf.nchecks,
-		    sizeof(*al->last_check));
+		al->last_check =
+		    calloc(al->conf.nchecks, sizeof(*al->last_check));
 		if (al->last_check == NULL) {
 			snprintf(err, errlen, "out of memory");
 			goto fail;
@@ -250,8 +251,8 @@ fail:
 static char *
 alerts_details(const struct check *check)
 {
-	return check->result != NULL ?
-	    mail_details_from_result(check->result) : NULL;
+	return check->result != NULL ? mail_details_from_result(check->result)
+				     : NULL;
 }
 
 void
@@ -271,29 +272,28 @@ alerts_hard_change(struct alerts *al, const struct check *check,
 		    check->st.last_hard, check->st.attempt,
 		    check->policy.max_attempts, details, when);
 	if (check->events & CHECK_EVENT_FLAP_STOP)
-		notify_flapping(al->nt, check->name, false,
-		    check->st.last_hard, details, when);
+		notify_flapping(al->nt, check->name, false, check->st.last_hard,
+		    details, when);
 	free(details);
 	alerts_save(al);
 }
 
 static void
-alerts_apply_command(struct alerts *al, const struct alert_cmd *cmd,
-    time_t now)
+alerts_apply_command(struct alerts *al, const struct alert_cmd *cmd, time_t now)
 {
 	char err[256];
 
 	if (cmd->type == ALERT_CMD_ACK) {
 		if (notify_ack(al->nt, cmd->check, cmd->sticky, cmd->expire,
-		    cmd->text, now, err, sizeof(err)) != 0)
+			cmd->text, now, err, sizeof(err)) != 0)
 			alerts_log("ack ignored: %s", err);
 		else
 			alerts_log("check %s acknowledged%s: %s", cmd->check,
 			    cmd->sticky ? " (sticky)" : "", cmd->text);
 		return;
 	}
-	if (notify_downtime(al->nt, cmd->check, cmd->start, cmd->end,
-	    cmd->text, now, err, sizeof(err)) != 0)
+	if (notify_downtime(al->nt, cmd->check, cmd->start, cmd->end, cmd->text,
+		now, err, sizeof(err)) != 0)
 		alerts_log("downtime ignored: %s", err);
 	else
 		alerts_log("check %s: downtime %lld..%lld: %s", cmd->check,
@@ -317,17 +317,16 @@ alerts_commands(struct alerts *al, time_t now)
 			return;
 		}
 	}
-	if (file_read_capped(al->cmd_work, ALERT_CMD_FILE_MAX, &text,
-	    &len) != 0) {
-		alerts_log("cannot read %s: %s", al->cmd_work,
-		    strerror(errno));
+	if (file_read_capped(al->cmd_work, ALERT_CMD_FILE_MAX, &text, &len) !=
+	    0) {
+		alerts_log("cannot read %s: %s", al->cmd_work, strerror(errno));
 		(void)unlink(al->cmd_work);
 		return;
 	}
 	for (const char *p = text; p < text + len;) {
 		const char *nl = memchr(p, '\n', (size_t)(text + len - p));
-		size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(text +
-		    len - p);
+		size_t n =
+		    nl != NULL ? (size_t)(nl - p) : (size_t)(text + len - p);
 		struct alert_cmd cmd;
 		char err[256];
 
@@ -335,8 +334,8 @@ alerts_commands(struct alerts *al, time_t now)
 			if (alert_cmd_parse(p, n, &cmd, err, sizeof(err)) == 0)
 				alerts_apply_command(al, &cmd, now);
 			else
-				alerts_log("%s: bad command: %s",
-				    al->cmd_work, err);
+				alerts_log(
+				    "%s: bad command: %s", al->cmd_work, err);
 		}
 		p = nl != NULL ? nl + 1 : text + len;
 	}
@@ -363,7 +362,8 @@ alerts_delivery(struct alerts *al, time_t now)
 			(void)waitpid(al->child, &status, 0);
 			al->child = 0;
 			alerts_log("delivery killed after %.0f s; its mails "
-			    "stay spooled", al->conf.smtp.timeout);
+				   "stay spooled",
+			    al->conf.smtp.timeout);
 		} else {
 			return;
 		}
@@ -382,21 +382,21 @@ alerts_delivery(struct alerts *al, time_t now)
 	spool_names_free(names, n < 0 ? 0 : n);
 	if (!due)
 		return;
-	al->child = deliver_spool_start(&al->conf, al->spool_dir, stderr,
-	    ALERTS_LOG_PREFIX);
+	al->child = deliver_spool_start(
+	    &al->conf, al->spool_dir, stderr, ALERTS_LOG_PREFIX);
 	if (al->child < 0) {
-		alerts_log("cannot fork the delivery child: %s",
-		    strerror(errno));
+		alerts_log(
+		    "cannot fork the delivery child: %s", strerror(errno));
 		al->child = 0;
 		return;
 	}
-	al->child_deadline = clock_monotonic_now() + al->conf.smtp.timeout +
-	    2.0;
+	al->child_deadline =
+	    clock_monotonic_now() + al->conf.smtp.timeout + 2.0;
 }
 
 void
-alerts_tick(struct alerts *al, struct check *const *checks, size_t n,
-    time_t now)
+alerts_tick(
+    struct alerts *al, struct check *const *checks, size_t n, time_t now)
 {
 	if (al == NULL || !al->conf.enabled)
 		return;

@@ -26,8 +26,8 @@
 
 #include "args.h"
 
-struct cfg;		/* collector/config.h */
-struct check;		/* collector/collector.h */
+struct cfg; /* collector/config.h */
+struct check; /* collector/collector.h */
 struct alerts;
 
 /*
@@ -53,8 +53,8 @@ extern const struct option_spec alerts_check_options[];
  * disabled but the handle is valid and every call below is a no-op.
  * Returns NULL with err filled on a configuration or state-dir error.
  */
-struct alerts *alerts_new(const struct cfg *cfg, const char *state_dir,
-    char *err, size_t errlen);
+struct alerts *alerts_new(
+    const struct cfg *cfg, const char *state_dir, char *err, size_t errlen);
 
 /*
  * A check changed HARD state (old_state -> check's current state) at
@@ -71,13 +71,13 @@ void alerts_hard_change(struct alerts *al, const struct check *check,
  * or kill the delivery child and start a new one for due spool files.
  * Never blocks longer than a few milliseconds.
  */
-void alerts_tick(struct alerts *al, struct check *const *checks, size_t n,
-    time_t now);
+void alerts_tick(
+    struct alerts *al, struct check *const *checks, size_t n, time_t now);
 
 /* Commands (src/commands.c table); see alerts/alert_cmd.c. */
-int alert_main(int argc, char **argv);		/* alert test|flush|list */
-int ack_main(int argc, char **argv);		/* ack CHECK ... */
-int downtime_main(int argc, char **argv);	/* downtime CHECK START END */
+int alert_main(int argc, char **argv); /* alert test|flush|list */
+int ack_main(int argc, char **argv); /* ack CHECK ... */
+int downtime_main(int argc, char **argv); /* downtime CHECK START END */
 
 /* Kill an in-flight delivery child (its mails stay spooled) and free. */
 void alerts_free(struct alerts *al);

@@ -28,15 +28,15 @@ alert_cmd_epoch(const char *s, time_t *out)
 {
 	long v;
 
-	if (parse_long(s, 0, 253402300799L, &v) != 0)	/* year 9999 */
+	if (parse_long(s, 0, 253402300799L, &v) != 0) /* year 9999 */
 		return -1;
 	*out = (time_t)v;
 	return 0;
 }
 
 int
-alert_cmd_parse(const char *line, size_t len, struct alert_cmd *cmd,
-    char *err, size_t errlen)
+alert_cmd_parse(const char *line, size_t len, struct alert_cmd *cmd, char *err,
+    size_t errlen)
 {
 	const char *p = line, *end = line + len, *rb;
 	char word[32], a[32], b[32], num[32];
@@ -92,7 +92,8 @@ alert_cmd_parse(const char *line, size_t len, struct alert_cmd *cmd,
 	cmd->text[end - p] = '\0';
 	if (cmd->type == ALERT_CMD_ACK) {
 		if (strcmp(a, "0") != 0 && strcmp(a, "1") != 0) {
-			snprintf(err, errlen, "ACKNOWLEDGE: sticky must be 0 "
+			snprintf(err, errlen,
+			    "ACKNOWLEDGE: sticky must be 0 "
 			    "or 1");
 			return -1;
 		}
@@ -134,8 +135,8 @@ alert_cmd_format(const struct alert_cmd *cmd, char *buf, size_t size)
 		    (long long)cmd->expire, cmd->text);
 	else
 		n = snprintf(buf, size, "[%lld] DOWNTIME;%s;%lld;%lld;%s\n",
-		    (long long)cmd->issued, cmd->check,
-		    (long long)cmd->start, (long long)cmd->end, cmd->text);
+		    (long long)cmd->issued, cmd->check, (long long)cmd->start,
+		    (long long)cmd->end, cmd->text);
 	if (n < 0 || (size_t)n >= size || (size_t)n >= ALERT_CMD_LINE_MAX)
 		return -1;
 	return 0;
@@ -197,8 +198,10 @@ alert_parse_time(const char *text, time_t now, time_t *out)
 		return 0;
 	}
 	static const char *const formats[] = {
-		"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
-		"%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
+		"%Y-%m-%d %H:%M:%S",
+		"%Y-%m-%dT%H:%M:%S",
+		"%Y-%m-%d %H:%M",
+		"%Y-%m-%dT%H:%M",
 	};
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		memset(&tm, 0, sizeof(tm));

@@ -53,8 +53,8 @@ const struct option_spec alerts_smtp_options[] = {
 const struct option_spec alerts_global_options[] = {
 	{ "renotify", 0, OPT_INT, "SECONDS", "7200", 0, 31536000,
 	    "re-notify an open problem every SECONDS of wall time (0: once)" },
-	{ "first-notification-delay", 0, OPT_INT, "SECONDS", "0", 0,
-	    31536000, "hold a new problem's first notification back this "
+	{ "first-notification-delay", 0, OPT_INT, "SECONDS", "0", 0, 31536000,
+	    "hold a new problem's first notification back this "
 	    "long (a problem that recovers meanwhile is never mailed)" },
 	{ "group-window", 0, OPT_INT, "SECONDS", "30", 0, 3600,
 	    "hard changes within this window go out as one mail (0: off)" },
@@ -70,8 +70,8 @@ const struct option_spec alerts_global_options[] = {
 const struct option_spec alerts_check_options[] = {
 	{ "renotify", 0, OPT_INT, "SECONDS", NULL, 0, 31536000,
 	    "this check's re-notification interval (0: once)" },
-	{ "first-notification-delay", 0, OPT_INT, "SECONDS", NULL, 0,
-	    31536000, "this check's first-notification delay" },
+	{ "first-notification-delay", 0, OPT_INT, "SECONDS", NULL, 0, 31536000,
+	    "this check's first-notification delay" },
 	{ "notify-states", 0, OPT_STRING, "LIST", NULL, 0, -1,
 	    "this check's notification filter (see [global])" },
 	{ "to", 0, OPT_LIST, "ADDRESS", NULL, 0, -1,
@@ -86,13 +86,13 @@ conf_errors_text(const struct cfg_errors *errs, char *err, size_t errlen)
 
 	err[0] = '\0';
 	for (size_t i = 0; i < errs->count; i++)
-		str_appendf(err, errlen, &len, "%s%s", i ? "; " : "",
-		    errs->msgs[i]);
+		str_appendf(
+		    err, errlen, &len, "%s%s", i ? "; " : "", errs->msgs[i]);
 }
 
 static int
-conf_add_rcpt(char list[][SMTP_ADDR_MAX], size_t *n, size_t max,
-    const char *addr)
+conf_add_rcpt(
+    char list[][SMTP_ADDR_MAX], size_t *n, size_t max, const char *addr)
 {
 	if (*n >= max || strlen(addr) >= SMTP_ADDR_MAX ||
 	    strchr(addr, '@') == NULL || strpbrk(addr, " <>,\"\r\n\t") != NULL)
@@ -120,8 +120,8 @@ conf_smtp(const struct cfg *cfg, const struct cfg_section *sec,
 	const char *v;
 	size_t n;
 
-	if (cfg_section_to_args(sec, alerts_smtp_options, &a, cfg->name,
-	    errs) != 0)
+	if (cfg_section_to_args(
+		sec, alerts_smtp_options, &a, cfg->name, errs) != 0)
 		goto out;
 	n = args_list_count(&a, "server");
 	if (n == 0)
@@ -156,9 +156,9 @@ conf_smtp(const struct cfg *cfg, const struct cfg_section *sec,
 	v = args_string(&a, "user");
 	str_copy(s->user, v != NULL ? v : "", sizeof(s->user));
 	if (conf_path(cfg, args_string(&a, "password-file"), s->password_file,
-	    sizeof(s->password_file)) != 0 ||
+		sizeof(s->password_file)) != 0 ||
 	    conf_path(cfg, args_string(&a, "ca-file"), s->ca_file,
-	    sizeof(s->ca_file)) != 0)
+		sizeof(s->ca_file)) != 0)
 		cfg_errors_add(errs, cfg->name, sec->line, "path too long");
 	if (s->user[0] != '\0' && s->password_file[0] == '\0')
 		cfg_errors_add(errs, cfg->name, sec->line,
@@ -179,7 +179,7 @@ conf_smtp(const struct cfg *cfg, const struct cfg_section *sec,
 	n = args_list_count(&a, "to");
 	for (size_t i = 0; i < n; i++)
 		if (conf_add_rcpt(conf->to, &conf->nto, SMTP_RCPTS_MAX / 2,
-		    args_list_item(&a, "to", i)) != 0)
+			args_list_item(&a, "to", i)) != 0)
 			cfg_errors_add(errs, cfg->name, sec->line,
 			    "to: bad address or too many ('%s')",
 			    args_list_item(&a, "to", i));
@@ -234,8 +234,8 @@ alerts_conf_read(const struct cfg *cfg, const char *state_dir,
 	g = cfg_find(cfg, "global", NULL);
 	smtp = cfg_find(cfg, "smtp", NULL);
 	if (g != NULL)
-		(void)cfg_section_pick(g, alerts_global_options, &ga, cfg->name,
-		    &errs);
+		(void)cfg_section_pick(
+		    g, alerts_global_options, &ga, cfg->name, &errs);
 	v = cfg_value(g, "hostname");
 	if (v != NULL && v[0] != '\0')
 		str_copy(conf->host, v, sizeof(conf->host));
@@ -249,9 +249,9 @@ alerts_conf_read(const struct cfg *cfg, const char *state_dir,
 	} else {
 		v = cfg_value(g, "state-dir");
 		if (cfg_path(cfg, v != NULL ? v : "state", conf->state_dir,
-		    sizeof(conf->state_dir)) != 0)
-			cfg_errors_add(&errs, cfg->name, 0,
-			    "state-dir: path too long");
+			sizeof(conf->state_dir)) != 0)
+			cfg_errors_add(
+			    &errs, cfg->name, 0, "state-dir: path too long");
 	}
 	conf->group_window = args_int(&ga, "group-window");
 	conf->max_per_hour = args_int(&ga, "max-per-hour");
@@ -288,14 +288,14 @@ alerts_conf_read(const struct cfg *cfg, const char *state_dir,
 		cc = &conf->checks[conf->nchecks++];
 		str_copy(cc->name, sec->label, sizeof(cc->name));
 		cc->pol = conf->defaults;
-		(void)cfg_section_pick(sec, alerts_check_options, &ca,
-		    cfg->name, &errs);
+		(void)cfg_section_pick(
+		    sec, alerts_check_options, &ca, cfg->name, &errs);
 		conf_policy(cfg, sec, &ca, &cc->pol, false);
 		conf_states(cfg, sec, &ca, &cc->pol, false, &errs);
 		n = args_list_count(&ca, "to");
 		for (size_t k = 0; k < n; k++)
 			if (conf_add_rcpt(cc->to, &cc->nto, SMTP_RCPTS_MAX / 2,
-			    args_list_item(&ca, "to", k)) != 0)
+				args_list_item(&ca, "to", k)) != 0)
 				cfg_errors_add(&errs, cfg->name, sec->line,
 				    "to: bad address or too many ('%s')",
 				    args_list_item(&ca, "to", k));
@@ -322,9 +322,8 @@ alerts_conf_free(struct alerts_conf *conf)
 	conf->nchecks = 0;
 }
 
-static void
-deliver_report(FILE *report, const char *prefix, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void deliver_report(FILE *report, const char *prefix, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static void
 deliver_report(FILE *report, const char *prefix, const char *fmt, ...)
@@ -347,15 +346,15 @@ deliver_mark_bad(const char *dir, const char *name)
 	char from[SMTP_PATH_MAX], to[SMTP_PATH_MAX];
 
 	if (snprintf(from, sizeof(from), "%s/%s", dir, name) <
-	    (int)sizeof(from) &&
+		(int)sizeof(from) &&
 	    snprintf(to, sizeof(to), "%s/%s.bad", dir, name) < (int)sizeof(to))
 		(void)rename(from, to);
 }
 
 int
-deliver_spool(const struct alerts_conf *conf, const char *spool_dir,
-    time_t now, bool force, const char *only, double deadline,
-    FILE *report, const char *prefix, struct deliver_stats *stats)
+deliver_spool(const struct alerts_conf *conf, const char *spool_dir, time_t now,
+    bool force, const char *only, double deadline, FILE *report,
+    const char *prefix, struct deliver_stats *stats)
 {
 	static struct smtp_rcpt rcpts[SMTP_RCPTS_MAX];
 	char password[SMTP_PASSWORD_MAX], perr[256];
@@ -395,8 +394,10 @@ deliver_spool(const struct alerts_conf *conf, const char *spool_dir,
 		}
 		snprintf(path, sizeof(path), "%s/%s", spool_dir, names[i]);
 		if (file_read_capped(path, SPOOL_MAIL_MAX, &mail, &len) != 0) {
-			deliver_report(report, prefix, "%s: unreadable, left "
-			    "aside as %s.bad", names[i], names[i]);
+			deliver_report(report, prefix,
+			    "%s: unreadable, left "
+			    "aside as %s.bad",
+			    names[i], names[i]);
 			deliver_mark_bad(spool_dir, names[i]);
 			continue;
 		}
@@ -406,19 +407,22 @@ deliver_spool(const struct alerts_conf *conf, const char *spool_dir,
 				str_copy(rcpts[nr++].addr, meta.rcpts[k],
 				    SMTP_ADDR_MAX);
 		} else {
-			char (*list)[SMTP_ADDR_MAX] = calloc(SMTP_RCPTS_MAX,
-			    SMTP_ADDR_MAX);
+			char(*list)[SMTP_ADDR_MAX] =
+			    calloc(SMTP_RCPTS_MAX, SMTP_ADDR_MAX);
 			int got = list != NULL ? spool_rcpts_from_mail(mail,
-			    len, list, SMTP_RCPTS_MAX) : -1;
+						     len, list, SMTP_RCPTS_MAX)
+					       : -1;
 
 			for (int k = 0; k < got; k++)
-				str_copy(rcpts[nr++].addr, list[k],
-				    SMTP_ADDR_MAX);
+				str_copy(
+				    rcpts[nr++].addr, list[k], SMTP_ADDR_MAX);
 			free(list);
 		}
 		if (nr == 0) {
-			deliver_report(report, prefix, "%s: no recipient, left "
-			    "aside as %s.bad", names[i], names[i]);
+			deliver_report(report, prefix,
+			    "%s: no recipient, left "
+			    "aside as %s.bad",
+			    names[i], names[i]);
 			deliver_mark_bad(spool_dir, names[i]);
 			free(mail);
 			continue;
@@ -426,7 +430,7 @@ deliver_spool(const struct alerts_conf *conf, const char *spool_dir,
 		if (conf->smtp.user[0] != '\0' && !have_password &&
 		    !password_failed) {
 			if (secret_read(conf->smtp.password_file, password,
-			    sizeof(password), perr, sizeof(perr)) == 0)
+				sizeof(password), perr, sizeof(perr)) == 0)
 				have_password = true;
 			else
 				password_failed = true;
@@ -434,8 +438,9 @@ deliver_spool(const struct alerts_conf *conf, const char *spool_dir,
 		/* Pessimistic bookkeeping first: a kill at the deadline still
 		 * leaves the backoff in place. */
 		meta.attempts++;
-		meta.next_try = now + spool_backoff(meta.attempts,
-		    conf->retry_min, conf->retry_max);
+		meta.next_try = now +
+		    spool_backoff(
+			meta.attempts, conf->retry_min, conf->retry_max);
 		meta.nrcpts = 0;
 		for (size_t k = 0; k < nr; k++)
 			str_copy(meta.rcpts[meta.nrcpts++], rcpts[k].addr,
@@ -444,29 +449,36 @@ deliver_spool(const struct alerts_conf *conf, const char *spool_dir,
 			snprintf(meta.error, sizeof(meta.error),
 			    "password-file: %s", perr);
 			(void)spool_meta_write(spool_dir, names[i], &meta);
-			deliver_report(report, prefix, "auth: FAILED: cannot "
-			    "read password-file: %s", perr);
-			deliver_report(report, prefix, "%s: kept in spool, "
-			    "retry in %llds", names[i],
-			    (long long)(meta.next_try - now));
+			deliver_report(report, prefix,
+			    "auth: FAILED: cannot "
+			    "read password-file: %s",
+			    perr);
+			deliver_report(report, prefix,
+			    "%s: kept in spool, "
+			    "retry in %llds",
+			    names[i], (long long)(meta.next_try - now));
 			stats->pending++;
 			rc = 1;
 			free(mail);
 			continue;
 		}
 		(void)spool_meta_write(spool_dir, names[i], &meta);
-		deliver_report(report, prefix, "%s: delivering to %zu "
-		    "recipient(s), attempt %u", names[i], nr, meta.attempts);
+		deliver_report(report, prefix,
+		    "%s: delivering to %zu "
+		    "recipient(s), attempt %u",
+		    names[i], nr, meta.attempts);
 		if (smtp_send(&conf->smtp, have_password ? password : NULL,
-		    mail, len, rcpts, nr, deadline, report, prefix,
-		    &out) == 0) {
+			mail, len, rcpts, nr, deadline, report, prefix,
+			&out) == 0) {
 			spool_remove(spool_dir, names[i]);
 			stats->delivered++;
 			for (size_t k = 0; k < nr; k++)
 				if (rcpts[k].result == SMTP_RCPT_REFUSED)
 					stats->refused++;
-			deliver_report(report, prefix, "%s: delivered via %s, "
-			    "removed from spool", names[i], out.server);
+			deliver_report(report, prefix,
+			    "%s: delivered via %s, "
+			    "removed from spool",
+			    names[i], out.server);
 		} else {
 			meta.nrcpts = 0;
 			for (size_t k = 0; k < nr; k++) {
@@ -480,9 +492,11 @@ deliver_spool(const struct alerts_conf *conf, const char *spool_dir,
 			(void)spool_meta_write(spool_dir, names[i], &meta);
 			stats->pending++;
 			rc = 1;
-			deliver_report(report, prefix, "%s: NOT delivered: %s; "
-			    "kept in spool, retry in %llds", names[i],
-			    out.error, (long long)(meta.next_try - now));
+			deliver_report(report, prefix,
+			    "%s: NOT delivered: %s; "
+			    "kept in spool, retry in %llds",
+			    names[i], out.error,
+			    (long long)(meta.next_try - now));
 		}
 		free(mail);
 	}
@@ -550,7 +564,8 @@ deliver_spool_child(const struct alerts_conf *conf, const char *spool_dir,
 		if (deadline_left(deadline) <= 0) {
 			kill(pid, SIGKILL);
 			(void)waitpid(pid, &status, 0);
-			deliver_report(report, prefix, "timeout: delivery "
+			deliver_report(report, prefix,
+			    "timeout: delivery "
 			    "killed after %.0f s (mail stays spooled)",
 			    conf->smtp.timeout);
 			return -1;

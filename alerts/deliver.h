@@ -20,12 +20,12 @@ struct cfg;
 struct alerts_check_conf {
 	char name[MAIL_CHECK_MAX];
 	struct notify_policy pol;
-	char to[SMTP_RCPTS_MAX / 2][SMTP_ADDR_MAX];	/* extra recipients */
+	char to[SMTP_RCPTS_MAX / 2][SMTP_ADDR_MAX]; /* extra recipients */
 	size_t nto;
 };
 
 struct alerts_conf {
-	bool enabled;			/* an [smtp] section exists */
+	bool enabled; /* an [smtp] section exists */
 	struct smtp_conf smtp;
 	char to[SMTP_RCPTS_MAX / 2][SMTP_ADDR_MAX];
 	size_t nto;
@@ -51,10 +51,10 @@ int alerts_conf_read(const struct cfg *cfg, const char *state_dir,
 void alerts_conf_free(struct alerts_conf *conf);
 
 struct deliver_stats {
-	unsigned delivered;	/* files whose every recipient is done */
-	unsigned pending;	/* files left for a later try */
-	unsigned refused;	/* recipients refused for good */
-	unsigned skipped;	/* not due yet */
+	unsigned delivered; /* files whose every recipient is done */
+	unsigned pending; /* files left for a later try */
+	unsigned refused; /* recipients refused for good */
+	unsigned skipped; /* not due yet */
 };
 
 /*
@@ -66,8 +66,8 @@ struct deliver_stats {
  * good, -1 when the spool cannot be read.
  */
 int deliver_spool(const struct alerts_conf *conf, const char *spool_dir,
-    time_t now, bool force, const char *only, double deadline,
-    FILE *report, const char *prefix, struct deliver_stats *stats);
+    time_t now, bool force, const char *only, double deadline, FILE *report,
+    const char *prefix, struct deliver_stats *stats);
 
 /*
  * Run deliver_spool in a forked child (libesmtp can block in connect) and
@@ -78,7 +78,7 @@ int deliver_spool_child(const struct alerts_conf *conf, const char *spool_dir,
     bool force, const char *only, FILE *report, const char *prefix);
 
 /* Start deliver_spool in a child without waiting; its pid or -1. */
-pid_t deliver_spool_start(const struct alerts_conf *conf,
-    const char *spool_dir, FILE *report, const char *prefix);
+pid_t deliver_spool_start(const struct alerts_conf *conf, const char *spool_dir,
+    FILE *report, const char *prefix);
 
 #endif

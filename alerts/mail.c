@@ -15,11 +15,27 @@
 #include "util.h"
 
 static const char *const mail_days[] = {
-	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
+	"Sun",
+	"Mon",
+	"Tue",
+	"Wed",
+	"Thu",
+	"Fri",
+	"Sat",
 };
 static const char *const mail_months[] = {
-	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+	"Jan",
+	"Feb",
+	"Mar",
+	"Apr",
+	"May",
+	"Jun",
+	"Jul",
+	"Aug",
+	"Sep",
+	"Oct",
+	"Nov",
+	"Dec",
 };
 
 const char *
@@ -92,8 +108,8 @@ mail_date(time_t t, char *buf, size_t size)
 	}
 	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02d %c%02ld%02ld",
 	    mail_days[tm.tm_wday % 7], tm.tm_mday, mail_months[tm.tm_mon % 12],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign,
-	    off / 60, off % 60);
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 60,
+	    off % 60);
 }
 
 /* "2026-11-26 18:50:04 +0000" for bodies. */
@@ -118,8 +134,8 @@ mail_message_id(const char *host, char *buf, size_t size)
 
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
 		rnd = (uint64_t)clock_monotonic_now() * 1000003u;
-	mail_clean(h, host != NULL && host[0] != '\0' ? host : "localhost",
-	    sizeof(h));
+	mail_clean(
+	    h, host != NULL && host[0] != '\0' ? host : "localhost", sizeof(h));
 	for (size_t i = 0; h[i] != '\0'; i++)
 		if (h[i] == ' ' || h[i] == '<' || h[i] == '>' || h[i] == '@')
 			h[i] = '-';
@@ -139,8 +155,8 @@ mail_worst(const struct mail_event *ev, size_t n)
 }
 
 void
-mail_subject(const struct mail_ctx *ctx, const struct mail_event *ev,
-    size_t n, char *buf, size_t size)
+mail_subject(const struct mail_ctx *ctx, const struct mail_event *ev, size_t n,
+    char *buf, size_t size)
 {
 	char host[128], check[MAIL_CHECK_MAX], list[512];
 	const char *type;
@@ -166,8 +182,8 @@ mail_subject(const struct mail_ctx *ctx, const struct mail_event *ev,
 		if (!ev[i].reminder)
 			reminders = false;
 		mail_clean(check, ev[i].check, sizeof(check));
-		str_appendf(list, sizeof(list), &ll, "%s%s", i ? ", " : "",
-		    check);
+		str_appendf(
+		    list, sizeof(list), &ll, "%s%s", i ? ", " : "", check);
 	}
 	type = same ? notify_type_name(ev[0].type) : "ALERTS";
 	buf[0] = '\0';
@@ -176,8 +192,9 @@ mail_subject(const struct mail_ctx *ctx, const struct mail_event *ev,
 		    "** %s: %s %zu problems still open, worst %s (%s) **", type,
 		    host, n, state_name(mail_worst(ev, n)), list);
 	else if (same)
-		str_appendf(buf, size, &len, "** %s: %s %zu services %s (%s) **",
-		    type, host, n, state_name(mail_worst(ev, n)), list);
+		str_appendf(buf, size, &len,
+		    "** %s: %s %zu services %s (%s) **", type, host, n,
+		    state_name(mail_worst(ev, n)), list);
 	else
 		str_appendf(buf, size, &len,
 		    "** %s: %s %zu changes, worst %s (%s) **", type, host, n,
@@ -229,11 +246,11 @@ mail_metric_line(struct abuf *b, const struct metric *m)
 	line[0] = '\0';
 	str_appendf(line, sizeof(line), &len, "%s = %s%s", m->name, v, m->unit);
 	if (m->warn.set)
-		str_appendf(line, sizeof(line), &len, "  warning %s",
-		    m->warn.text);
+		str_appendf(
+		    line, sizeof(line), &len, "  warning %s", m->warn.text);
 	if (m->crit.set)
-		str_appendf(line, sizeof(line), &len, "  critical %s",
-		    m->crit.text);
+		str_appendf(
+		    line, sizeof(line), &len, "  critical %s", m->crit.text);
 	if (!m->unknown && range_alerts(&m->crit, m->value))
 		str_appendf(line, sizeof(line), &len,
 		    "  <- CRITICAL threshold %s crossed", m->crit.text);
@@ -263,8 +280,8 @@ mail_details_from_result(const struct probe_result *res)
 
 		abuf_init(&m);
 		m.limit = MAIL_DETAILS_MAX;
-		for (size_t i = 0; i < res->metric_count &&
-		    i < PROBE_METRICS_MAX; i++)
+		for (size_t i = 0;
+		     i < res->metric_count && i < PROBE_METRICS_MAX; i++)
 			mail_metric_line(&m, &res->metrics[i]);
 		text = abuf_take(&m, NULL);
 		if (text != NULL) {
@@ -280,15 +297,15 @@ mail_details_from_result(const struct probe_result *res)
 		/* Over the cap: keep what fits rather than nothing. */
 		abuf_free(&b);
 		abuf_init(&b);
-		abuf_addf(&b, "Message: %s\n(details too long, cut)\n",
-		    res->message);
+		abuf_addf(
+		    &b, "Message: %s\n(details too long, cut)\n", res->message);
 	}
 	return abuf_take(&b, NULL);
 }
 
 static void
-mail_event_body(struct abuf *b, const struct mail_ctx *ctx,
-    const struct mail_event *ev)
+mail_event_body(
+    struct abuf *b, const struct mail_ctx *ctx, const struct mail_event *ev)
 {
 	char since[64], check[MAIL_CHECK_MAX], host[128];
 
@@ -327,13 +344,13 @@ mail_event_body(struct abuf *b, const struct mail_ctx *ctx,
 		mail_body_text(b, "", ev->details);
 	}
 	if (ev->type == NOTIFY_PROBLEM)
-		abuf_addf(b, "\r\nAcknowledge:    osemon ack %s -m TEXT\r\n",
-		    check);
+		abuf_addf(
+		    b, "\r\nAcknowledge:    osemon ack %s -m TEXT\r\n", check);
 }
 
 int
-mail_format(const struct mail_ctx *ctx, const struct mail_event *ev,
-    size_t n, const char *msgid, char **out, size_t *outlen)
+mail_format(const struct mail_ctx *ctx, const struct mail_event *ev, size_t n,
+    const char *msgid, char **out, size_t *outlen)
 {
 	struct abuf b;
 	char date[64], subject[1024], from[256], to[1024], host[128];
@@ -388,15 +405,19 @@ mail_format(const struct mail_ctx *ctx, const struct mail_event *ev,
 	abuf_addf(&b, "X-Mailer: osemon %s\r\n", OSEMON_VERSION);
 	abuf_adds(&b, "\r\n");
 	if (ctx->dropped > 0)
-		abuf_addf(&b, "NOTE: %lu older spooled mails were dropped "
-		    "(spool limit).\r\n\r\n", ctx->dropped);
+		abuf_addf(&b,
+		    "NOTE: %lu older spooled mails were dropped "
+		    "(spool limit).\r\n\r\n",
+		    ctx->dropped);
 	if (ctx->suppressed > 0)
-		abuf_addf(&b, "NOTE: %lu further notifications suppressed "
+		abuf_addf(&b,
+		    "NOTE: %lu further notifications suppressed "
 		    "(max-per-hour cap) since the last mail.\r\n\r\n",
 		    ctx->suppressed);
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
-			abuf_adds(&b, "\r\n----------------------------------------"
+			abuf_adds(&b,
+			    "\r\n----------------------------------------"
 			    "--------------------------------\r\n\r\n");
 		mail_event_body(&b, ctx, &ev[i]);
 	}

@@ -24,7 +24,7 @@ enum notify_type {
 #define MAIL_CHECK_MAX 128
 #define MAIL_NOTE_MAX 300
 #define MAIL_DETAILS_MAX 16384
-#define MAIL_LINE_MAX 900	/* body lines are wrapped below RFC 5322's 998 */
+#define MAIL_LINE_MAX 900 /* body lines are wrapped below RFC 5322's 998 */
 
 /* One notification about one check. */
 struct mail_event {
@@ -32,24 +32,24 @@ struct mail_event {
 	char check[MAIL_CHECK_MAX];
 	enum probe_state state;
 	enum probe_state old_state;
-	time_t since;			/* event time (the hard change) */
-	int attempt, max_attempts;	/* 0 when unknown */
-	unsigned number;		/* notification number of this problem */
-	bool reminder;			/* a re-notification of an open problem */
-	char note[MAIL_NOTE_MAX];	/* e.g. "still open after downtime" */
-	char first_id[MAIL_ID_MAX];	/* Message-ID of the problem's first mail */
-	char *details;			/* owned; may be NULL */
+	time_t since; /* event time (the hard change) */
+	int attempt, max_attempts; /* 0 when unknown */
+	unsigned number; /* notification number of this problem */
+	bool reminder; /* a re-notification of an open problem */
+	char note[MAIL_NOTE_MAX]; /* e.g. "still open after downtime" */
+	char first_id[MAIL_ID_MAX]; /* Message-ID of the problem's first mail */
+	char *details; /* owned; may be NULL */
 };
 
 /* What the whole mail shares. */
 struct mail_ctx {
-	const char *host;		/* monitored host name */
-	const char *from;		/* From: address */
-	const char *to;			/* To: "a@x, b@y" */
-	const char *graph_url;		/* base URL of the graphs, or NULL */
-	time_t now;			/* Date: */
-	unsigned long suppressed;	/* notifications held back by the cap */
-	unsigned long dropped;		/* spooled mails dropped over the limit */
+	const char *host; /* monitored host name */
+	const char *from; /* From: address */
+	const char *to; /* To: "a@x, b@y" */
+	const char *graph_url; /* base URL of the graphs, or NULL */
+	time_t now; /* Date: */
+	unsigned long suppressed; /* notifications held back by the cap */
+	unsigned long dropped; /* spooled mails dropped over the limit */
 };
 
 const char *notify_type_name(enum notify_type type);

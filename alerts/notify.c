@@ -23,13 +23,13 @@ struct notify {
 	struct notify_check *checks;
 	size_t count, cap;
 
-	struct mail_event *queue;	/* changes waiting for the window */
+	struct mail_event *queue; /* changes waiting for the window */
 	size_t qlen, qcap;
 	time_t qfirst;
 
-	time_t *sent;			/* mail times within the last hour */
+	time_t *sent; /* mail times within the last hour */
 	size_t sent_len, sent_cap;
-	unsigned long suppressed;	/* held back since the last mail */
+	unsigned long suppressed; /* held back since the last mail */
 	bool dirty;
 };
 
@@ -111,8 +111,8 @@ notify_get(const struct notify *nt, const char *check)
 }
 
 void
-notify_set_policy(struct notify *nt, const char *check,
-    const struct notify_policy *pol)
+notify_set_policy(
+    struct notify *nt, const char *check, const struct notify_policy *pol)
 {
 	struct notify_check *c = notify_find_or_add(nt, check);
 
@@ -135,8 +135,7 @@ notify_set_details(struct notify_check *c, const char *details)
 }
 
 void
-notify_update_details(struct notify *nt, const char *check,
-    const char *details)
+notify_update_details(struct notify *nt, const char *check, const char *details)
 {
 	struct notify_check *c = notify_find(nt, check);
 
@@ -335,8 +334,8 @@ notify_send(struct notify *nt, struct mail_event *ev, size_t n, time_t now)
 		if (c->state != STATE_OK) {
 			c->problem_notified = true;
 			if (c->first_id[0] == '\0')
-				str_copy(c->first_id, msgid,
-				    sizeof(c->first_id));
+				str_copy(
+				    c->first_id, msgid, sizeof(c->first_id));
 		}
 	}
 }
@@ -365,8 +364,8 @@ notify_flush_queue(struct notify *nt, time_t now)
 
 /* After a silence (downtime, flapping) ends: say where things stand. */
 static void
-notify_announce(struct notify *nt, struct notify_check *c, const char *note,
-    time_t now)
+notify_announce(
+    struct notify *nt, struct notify_check *c, const char *note, time_t now)
 {
 	if (c->state != STATE_OK) {
 		if (notify_allowed(c, c->state) && !c->ack.active)
@@ -419,7 +418,7 @@ notify_hard_change(struct notify *nt, const char *check,
 	if (!c->problem_notified)
 		goto out;
 	if (notify_silenced(c, when))
-		goto out;	/* announced when the silence ends */
+		goto out; /* announced when the silence ends */
 	if (notify_allowed(c, STATE_OK))
 		notify_enqueue(nt, c, NOTIFY_RECOVERY, NULL, when);
 	notify_reset_problem(c);
@@ -458,8 +457,8 @@ notify_flapping(struct notify *nt, const char *check, bool start,
 }
 
 int
-notify_ack(struct notify *nt, const char *check, bool sticky,
-    time_t expire, const char *text, time_t now, char *err, size_t errlen)
+notify_ack(struct notify *nt, const char *check, bool sticky, time_t expire,
+    const char *text, time_t now, char *err, size_t errlen)
 {
 	struct notify_check *c = notify_find(nt, check);
 
@@ -468,8 +467,8 @@ notify_ack(struct notify *nt, const char *check, bool sticky,
 		return -1;
 	}
 	if (c->state == STATE_OK) {
-		snprintf(err, errlen, "check '%s' is OK: nothing to acknowledge",
-		    check);
+		snprintf(err, errlen,
+		    "check '%s' is OK: nothing to acknowledge", check);
 		return -1;
 	}
 	if (expire != 0 && expire <= now) {
@@ -485,8 +484,8 @@ notify_ack(struct notify *nt, const char *check, bool sticky,
 }
 
 int
-notify_downtime(struct notify *nt, const char *check, time_t start,
-    time_t end, const char *text, time_t now, char *err, size_t errlen)
+notify_downtime(struct notify *nt, const char *check, time_t start, time_t end,
+    const char *text, time_t now, char *err, size_t errlen)
 {
 	struct notify_check *c = notify_find_or_add(nt, check);
 	struct notify_downtime *d;
@@ -496,8 +495,10 @@ notify_downtime(struct notify *nt, const char *check, time_t start,
 		return -1;
 	}
 	if (end <= start || end <= now) {
-		snprintf(err, errlen, "downtime for '%s' ends before it starts "
-		    "or is over", check);
+		snprintf(err, errlen,
+		    "downtime for '%s' ends before it starts "
+		    "or is over",
+		    check);
 		return -1;
 	}
 	if (c->dt_count == NOTIFY_DOWNTIMES_MAX) {
@@ -542,8 +543,8 @@ notify_tick(struct notify *nt, time_t now)
 			c->in_downtime = in;
 			nt->dirty = true;
 			if (!in && !c->flapping)
-				notify_announce(nt, c,
-				    "still open after downtime", now);
+				notify_announce(
+				    nt, c, "still open after downtime", now);
 		}
 		if (c->first_due != 0 && now >= c->first_due) {
 			c->first_due = 0;
@@ -551,8 +552,8 @@ notify_tick(struct notify *nt, time_t now)
 			if (c->state != STATE_OK && !c->problem_notified &&
 			    !notify_silenced(c, now) &&
 			    notify_allowed(c, c->state))
-				notify_enqueue(nt, c, NOTIFY_PROBLEM, NULL,
-				    now);
+				notify_enqueue(
+				    nt, c, NOTIFY_PROBLEM, NULL, now);
 		}
 		if (rem != NULL && c->problem_notified &&
 		    c->state != STATE_OK && c->pol.renotify > 0 &&
@@ -572,7 +573,7 @@ notify_tick(struct notify *nt, time_t now)
 	free(rem);
 	if (nt->qlen > 0 &&
 	    (nt->group_window <= 0 || now >= nt->qfirst + nt->group_window ||
-	    now < nt->qfirst))
+		now < nt->qfirst))
 		notify_flush_queue(nt, now);
 }
 
@@ -601,13 +602,19 @@ notify_parse_states(const char *text, unsigned *out)
 		const char *word;
 		unsigned bit;
 	} words[] = {
-		{ "w", NOTIFY_ON_WARNING }, { "warning", NOTIFY_ON_WARNING },
-		{ "c", NOTIFY_ON_CRITICAL }, { "critical", NOTIFY_ON_CRITICAL },
-		{ "u", NOTIFY_ON_UNKNOWN }, { "unknown", NOTIFY_ON_UNKNOWN },
-		{ "r", NOTIFY_ON_RECOVERY }, { "recovery", NOTIFY_ON_RECOVERY },
+		{ "w", NOTIFY_ON_WARNING },
+		{ "warning", NOTIFY_ON_WARNING },
+		{ "c", NOTIFY_ON_CRITICAL },
+		{ "critical", NOTIFY_ON_CRITICAL },
+		{ "u", NOTIFY_ON_UNKNOWN },
+		{ "unknown", NOTIFY_ON_UNKNOWN },
+		{ "r", NOTIFY_ON_RECOVERY },
+		{ "recovery", NOTIFY_ON_RECOVERY },
 		{ "ok", NOTIFY_ON_RECOVERY },
-		{ "f", NOTIFY_ON_FLAPPING }, { "flapping", NOTIFY_ON_FLAPPING },
-		{ "all", NOTIFY_ON_ALL }, { "none", 0 },
+		{ "f", NOTIFY_ON_FLAPPING },
+		{ "flapping", NOTIFY_ON_FLAPPING },
+		{ "all", NOTIFY_ON_ALL },
+		{ "none", 0 },
 	};
 	unsigned mask = 0;
 	const char *p = text;
@@ -627,7 +634,8 @@ notify_parse_states(const char *text, unsigned *out)
 		for (k = 0; k < n; k++) {
 			char ch = p[k];
 
-			word[k] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+			word[k] =
+			    (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
 		}
 		word[n] = '\0';
 		for (k = 0; k < sizeof(words) / sizeof(words[0]); k++)
@@ -649,13 +657,12 @@ static json_t *
 notify_event_json(const struct mail_event *ev)
 {
 	return json_pack("{s:i, s:s, s:i, s:i, s:I, s:i, s:i, s:i, s:b, s:s, "
-	    "s:s, s:s*}",
+			 "s:s, s:s*}",
 	    "type", (int)ev->type, "check", ev->check, "state", (int)ev->state,
 	    "old_state", (int)ev->old_state, "since", (json_int_t)ev->since,
-	    "attempt", ev->attempt, "max_attempts", ev->max_attempts,
-	    "number", (int)ev->number, "reminder", ev->reminder,
-	    "note", ev->note, "first_id", ev->first_id,
-	    "details", ev->details);
+	    "attempt", ev->attempt, "max_attempts", ev->max_attempts, "number",
+	    (int)ev->number, "reminder", ev->reminder, "note", ev->note,
+	    "first_id", ev->first_id, "details", ev->details);
 }
 
 char *
@@ -688,28 +695,28 @@ notify_save(struct notify *nt)
 
 		dts = json_array();
 		for (size_t k = 0; dts != NULL && k < c->dt_count; k++)
-			json_array_append_new(dts, json_pack("{s:I, s:I, s:s}",
-			    "start", (json_int_t)c->dt[k].start,
-			    "end", (json_int_t)c->dt[k].end,
-			    "text", c->dt[k].text));
+			json_array_append_new(dts,
+			    json_pack("{s:I, s:I, s:s}", "start",
+				(json_int_t)c->dt[k].start, "end",
+				(json_int_t)c->dt[k].end, "text",
+				c->dt[k].text));
 		o = json_pack("{s:i, s:i, s:I, s:i, s:i, s:b, s:i, s:I, s:I, "
-		    "s:s, s:b, s:b, s:o, s:s*}",
-		    "state", (int)c->state, "prev", (int)c->prev,
-		    "since", (json_int_t)c->since, "attempt", c->attempt,
-		    "max_attempts", c->max_attempts,
-		    "problem_notified", c->problem_notified,
-		    "number", (int)c->number,
-		    "last_notification", (json_int_t)c->last_notification,
-		    "first_due", (json_int_t)c->first_due,
-		    "first_id", c->first_id, "in_downtime", c->in_downtime,
-		    "flapping", c->flapping,
-		    "downtimes", dts != NULL ? dts : json_array(),
-		    "details", c->details);
+			      "s:s, s:b, s:b, s:o, s:s*}",
+		    "state", (int)c->state, "prev", (int)c->prev, "since",
+		    (json_int_t)c->since, "attempt", c->attempt, "max_attempts",
+		    c->max_attempts, "problem_notified", c->problem_notified,
+		    "number", (int)c->number, "last_notification",
+		    (json_int_t)c->last_notification, "first_due",
+		    (json_int_t)c->first_due, "first_id", c->first_id,
+		    "in_downtime", c->in_downtime, "flapping", c->flapping,
+		    "downtimes", dts != NULL ? dts : json_array(), "details",
+		    c->details);
 		if (o != NULL && c->ack.active)
-			json_object_set_new(o, "ack", json_pack(
-			    "{s:b, s:I, s:s}", "sticky", c->ack.sticky,
-			    "expire", (json_int_t)c->ack.expire,
-			    "text", c->ack.text));
+			json_object_set_new(o, "ack",
+			    json_pack("{s:b, s:I, s:s}", "sticky",
+				c->ack.sticky, "expire",
+				(json_int_t)c->ack.expire, "text",
+				c->ack.text));
 		if (o != NULL)
 			json_object_set_new(checks, c->name, o);
 	}
@@ -736,12 +743,13 @@ notify_event_load(json_t *o, struct mail_event *ev)
 	json_t *jd = NULL;
 
 	memset(ev, 0, sizeof(*ev));
-	if (json_unpack(o, "{s:I, s:s, s:I, s:I, s:I, "
-	    "s?i, s?i, s?I, s?b, s?s, s?s, s?o}",
-	    "type", &type, "check", &check, "state", &state, "old_state", &old,
-	    "since", &since, "attempt", &attempt, "max_attempts", &max,
-	    "number", &number, "reminder", &reminder, "note", &note,
-	    "first_id", &first, "details", &jd) != 0)
+	if (json_unpack(o,
+		"{s:I, s:s, s:I, s:I, s:I, "
+		"s?i, s?i, s?I, s?b, s?s, s?s, s?o}",
+		"type", &type, "check", &check, "state", &state, "old_state",
+		&old, "since", &since, "attempt", &attempt, "max_attempts",
+		&max, "number", &number, "reminder", &reminder, "note", &note,
+		"first_id", &first, "details", &jd) != 0)
 		return -1;
 	if (json_is_string(jd))
 		details = json_string_value(jd);
@@ -776,14 +784,14 @@ notify_check_load(struct notify *nt, const char *name, json_t *o)
 	size_t k;
 	json_t *d;
 
-	if (json_unpack(o, "{s:I, s?I, s?I, s?i, s?i, "
-	    "s?b, s?I, s?I, s?I, s?s, s?b, s?b, s?o, s?o, s?o}",
-	    "state", &state, "prev", &prev, "since", &since,
-	    "attempt", &attempt, "max_attempts", &max,
-	    "problem_notified", &notified, "number", &number,
-	    "last_notification", &last, "first_due", &due,
-	    "first_id", &first, "in_downtime", &indt, "flapping", &flap,
-	    "downtimes", &dts, "details", &jd, "ack", &ack) != 0)
+	if (json_unpack(o,
+		"{s:I, s?I, s?I, s?i, s?i, "
+		"s?b, s?I, s?I, s?I, s?s, s?b, s?b, s?o, s?o, s?o}",
+		"state", &state, "prev", &prev, "since", &since, "attempt",
+		&attempt, "max_attempts", &max, "problem_notified", &notified,
+		"number", &number, "last_notification", &last, "first_due",
+		&due, "first_id", &first, "in_downtime", &indt, "flapping",
+		&flap, "downtimes", &dts, "details", &jd, "ack", &ack) != 0)
 		return -1;
 	if (json_is_string(jd))
 		details = json_string_value(jd);
@@ -807,14 +815,15 @@ notify_check_load(struct notify *nt, const char *name, json_t *o)
 	notify_set_details(c, details);
 	c->dt_count = 0;
 	if (json_is_array(dts))
-		json_array_foreach(dts, k, d) {
+		json_array_foreach(dts, k, d)
+		{
 			json_int_t s = 0, e = 0;
 			const char *t = "";
 
 			if (c->dt_count == NOTIFY_DOWNTIMES_MAX)
 				break;
 			if (json_unpack(d, "{s:I, s:I, s?s}", "start", &s,
-			    "end", &e, "text", &t) != 0)
+				"end", &e, "text", &t) != 0)
 				continue;
 			c->dt[c->dt_count].start = (time_t)s;
 			c->dt[c->dt_count].end = (time_t)e;
@@ -829,7 +838,7 @@ notify_check_load(struct notify *nt, const char *name, json_t *o)
 		const char *t = "";
 
 		if (json_unpack(ack, "{s?b, s?I, s?s}", "sticky", &sticky,
-		    "expire", &expire, "text", &t) == 0) {
+			"expire", &expire, "text", &t) == 0) {
 			c->ack.active = true;
 			c->ack.sticky = sticky != 0;
 			c->ack.expire = (time_t)expire;
@@ -859,28 +868,33 @@ notify_load(struct notify *nt, const char *text, char *err, size_t errlen)
 		nt->suppressed = (unsigned long)json_integer_value(v);
 	checks = json_object_get(root, "checks");
 	if (json_is_object(checks))
-		json_object_foreach(checks, name, v)
-			if (notify_check_load(nt, name, v) != 0) {
-				snprintf(err, errlen, "alerts state: bad record "
-				    "for check '%s'", name);
-				goto out;
-			}
+		json_object_foreach(
+		    checks, name, v) if (notify_check_load(nt, name, v) != 0)
+		{
+			snprintf(err, errlen,
+			    "alerts state: bad record "
+			    "for check '%s'",
+			    name);
+			goto out;
+		}
 	sent = json_object_get(root, "sent");
 	if (json_is_array(sent))
-		json_array_foreach(sent, i, v)
-			if (json_is_integer(v) && nt->sent_len < NOTIFY_CAP_MAX)
-				notify_record_sent(nt,
-				    (time_t)json_integer_value(v));
+		json_array_foreach(sent, i,
+		    v) if (json_is_integer(v) && nt->sent_len < NOTIFY_CAP_MAX)
+		    notify_record_sent(nt, (time_t)json_integer_value(v));
 	queue = json_object_get(root, "queue");
 	if (json_is_array(queue))
-		json_array_foreach(queue, i, v) {
+		json_array_foreach(queue, i, v)
+		{
 			struct mail_event ev;
 			struct notify_check *c;
 
 			if (notify_event_load(v, &ev) != 0) {
 				mail_event_clear(&ev);
-				snprintf(err, errlen, "alerts state: bad queued "
-				    "event %zu", i);
+				snprintf(err, errlen,
+				    "alerts state: bad queued "
+				    "event %zu",
+				    i);
 				goto out;
 			}
 			c = notify_find_or_add(nt, ev.check);
@@ -889,7 +903,8 @@ notify_load(struct notify *nt, const char *text, char *err, size_t errlen)
 				 * bookkeeping, then restore the saved copy. */
 				notify_enqueue(nt, c, ev.type, NULL, 0);
 				if (nt->qlen > 0) {
-					mail_event_clear(&nt->queue[nt->qlen - 1]);
+					mail_event_clear(
+					    &nt->queue[nt->qlen - 1]);
 					nt->queue[nt->qlen - 1] = ev;
 					ev.details = NULL;
 				}

@@ -29,12 +29,12 @@
 #include "probe.h"
 
 /* notify-states filter bits. */
-#define NOTIFY_ON_WARNING	(1u << 0)
-#define NOTIFY_ON_CRITICAL	(1u << 1)
-#define NOTIFY_ON_UNKNOWN	(1u << 2)
-#define NOTIFY_ON_RECOVERY	(1u << 3)
-#define NOTIFY_ON_FLAPPING	(1u << 4)
-#define NOTIFY_ON_ALL		0x1fu
+#define NOTIFY_ON_WARNING (1u << 0)
+#define NOTIFY_ON_CRITICAL (1u << 1)
+#define NOTIFY_ON_UNKNOWN (1u << 2)
+#define NOTIFY_ON_RECOVERY (1u << 3)
+#define NOTIFY_ON_FLAPPING (1u << 4)
+#define NOTIFY_ON_ALL 0x1fu
 
 #define NOTIFY_DOWNTIMES_MAX 8
 #define NOTIFY_TEXT_MAX 256
@@ -42,15 +42,15 @@
 #define NOTIFY_CAP_MAX 10000
 
 struct notify_policy {
-	long renotify;			/* seconds; 0 = notify once */
-	long first_delay;		/* seconds */
-	unsigned states;		/* NOTIFY_ON_* */
+	long renotify; /* seconds; 0 = notify once */
+	long first_delay; /* seconds */
+	unsigned states; /* NOTIFY_ON_* */
 };
 
 struct notify_ack {
 	bool active;
 	bool sticky;
-	time_t expire;			/* 0: never */
+	time_t expire; /* 0: never */
 	char text[NOTIFY_TEXT_MAX];
 };
 
@@ -62,28 +62,28 @@ struct notify_downtime {
 struct notify_check {
 	char name[MAIL_CHECK_MAX];
 	struct notify_policy pol;
-	enum probe_state state;		/* last hard state */
-	enum probe_state prev;		/* hard state before it */
-	time_t since;			/* time of the last hard change */
+	enum probe_state state; /* last hard state */
+	enum probe_state prev; /* hard state before it */
+	time_t since; /* time of the last hard change */
 	int attempt, max_attempts;
-	bool problem_notified;		/* a PROBLEM mail went out */
-	unsigned number;		/* notifications of this problem */
+	bool problem_notified; /* a PROBLEM mail went out */
+	unsigned number; /* notifications of this problem */
 	time_t last_notification;
-	time_t first_due;		/* delayed first PROBLEM, 0 none */
-	char first_id[MAIL_ID_MAX];	/* first PROBLEM mail of this problem */
+	time_t first_due; /* delayed first PROBLEM, 0 none */
+	char first_id[MAIL_ID_MAX]; /* first PROBLEM mail of this problem */
 	struct notify_ack ack;
 	struct notify_downtime dt[NOTIFY_DOWNTIMES_MAX];
 	size_t dt_count;
-	bool in_downtime;		/* as of the last tick */
+	bool in_downtime; /* as of the last tick */
 	bool flapping;
-	char *details;			/* last details text, owned */
+	char *details; /* last details text, owned */
 };
 
 struct notify;
 
 /* Called for every mail; ev[0..n) are borrowed.  Return 0 when spooled. */
-typedef int (*notify_emit_fn)(void *arg, const struct mail_event *ev,
-    size_t n, const char *msgid, unsigned long suppressed);
+typedef int (*notify_emit_fn)(void *arg, const struct mail_event *ev, size_t n,
+    const char *msgid, unsigned long suppressed);
 /* Fills a fresh Message-ID. */
 typedef void (*notify_id_fn)(void *arg, char *buf, size_t size);
 
@@ -93,10 +93,10 @@ struct notify *notify_new(long group_window, long max_per_hour,
 void notify_free(struct notify *nt);
 
 /* Per-check policy (creates the check's record when missing). */
-void notify_set_policy(struct notify *nt, const char *check,
-    const struct notify_policy *pol);
-const struct notify_check *notify_get(const struct notify *nt,
-    const char *check);
+void notify_set_policy(
+    struct notify *nt, const char *check, const struct notify_policy *pol);
+const struct notify_check *notify_get(
+    const struct notify *nt, const char *check);
 
 /* A HARD change of check to state at when; details is copied (may be NULL). */
 void notify_hard_change(struct notify *nt, const char *check,
@@ -106,12 +106,12 @@ void notify_hard_change(struct notify *nt, const char *check,
 void notify_flapping(struct notify *nt, const char *check, bool start,
     enum probe_state state, const char *details, time_t when);
 /* Latest details of a check (for reminders), without a state change. */
-void notify_update_details(struct notify *nt, const char *check,
-    const char *details);
+void notify_update_details(
+    struct notify *nt, const char *check, const char *details);
 
 /* Returns 0, or -1 with err ("check is OK", "unknown check"...). */
-int notify_ack(struct notify *nt, const char *check, bool sticky,
-    time_t expire, const char *text, time_t now, char *err, size_t errlen);
+int notify_ack(struct notify *nt, const char *check, bool sticky, time_t expire,
+    const char *text, time_t now, char *err, size_t errlen);
 int notify_downtime(struct notify *nt, const char *check, time_t start,
     time_t end, const char *text, time_t now, char *err, size_t errlen);
 
@@ -124,8 +124,7 @@ bool notify_dirty(const struct notify *nt);
 /* JSON text of the whole state (malloc'd), or NULL. */
 char *notify_save(struct notify *nt);
 /* Restore from notify_save's text; unknown checks are kept. 0 or -1. */
-int notify_load(struct notify *nt, const char *text, char *err,
-    size_t errlen);
+int notify_load(struct notify *nt, const char *text, char *err, size_t errlen);
 
 /* Counters for tests and logs. */
 unsigned long notify_suppressed(const struct notify *nt);

@@ -24,7 +24,7 @@
 struct smtp_state {
 	const struct smtp_conf *conf;
 	const char *password;
-	char user[SMTP_ADDR_MAX];	/* auth-client wants char * */
+	char user[SMTP_ADDR_MAX]; /* auth-client wants char * */
 	char *pass;
 	const char *msg;
 	size_t msg_len, msg_pos;
@@ -38,8 +38,7 @@ struct smtp_state {
 	char last_reply[200];
 };
 
-static void
-smtp_report(struct smtp_state *st, const char *fmt, ...)
+static void smtp_report(struct smtp_state *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -57,8 +56,7 @@ smtp_report(struct smtp_state *st, const char *fmt, ...)
 	fflush(st->report);
 }
 
-static void
-smtp_set_error(struct smtp_outcome *out, const char *fmt, ...)
+static void smtp_set_error(struct smtp_outcome *out, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -139,8 +137,8 @@ smtp_monitor(const char *buf, int buflen, int writing, void *arg)
 		smtp_report(st, "auth: ok (user %s)", st->conf->user);
 	} else if (buf[0] == '5' || buf[0] == '4') {
 		st->auth_failed = true;
-		smtp_reply_copy(st->auth_reply, sizeof(st->auth_reply), buf,
-		    buflen);
+		smtp_reply_copy(
+		    st->auth_reply, sizeof(st->auth_reply), buf, buflen);
 		smtp_report(st, "auth: FAILED for user %s: %s", st->conf->user,
 		    st->auth_reply);
 	}
@@ -216,12 +214,13 @@ smtp_verify_cb(int preverify, X509_STORE_CTX *x)
 
 	if (preverify)
 		return preverify;
-	ssl = X509_STORE_CTX_get_ex_data(x,
-	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	ssl =
+	    X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
 	st = ssl != NULL ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
 	if (st != NULL && st->verify_error[0] == '\0')
-		str_copy(st->verify_error, X509_verify_cert_error_string(
-		    X509_STORE_CTX_get_error(x)), sizeof(st->verify_error));
+		str_copy(st->verify_error,
+		    X509_verify_cert_error_string(X509_STORE_CTX_get_error(x)),
+		    sizeof(st->verify_error));
 	return 0;
 }
 
@@ -247,9 +246,10 @@ smtp_tls_ctx(struct smtp_state *st, const char *host)
 	 */
 	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
 	if (st->conf->ca_file[0] != '\0') {
-		if (SSL_CTX_load_verify_locations(ctx, st->conf->ca_file,
-		    NULL) != 1) {
-			smtp_set_error(st->out, "cannot load ca-file %s", st->conf->ca_file);
+		if (SSL_CTX_load_verify_locations(
+			ctx, st->conf->ca_file, NULL) != 1) {
+			smtp_set_error(st->out, "cannot load ca-file %s",
+			    st->conf->ca_file);
 			goto fail;
 		}
 	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
@@ -260,8 +260,8 @@ smtp_tls_ctx(struct smtp_state *st, const char *host)
 	param = SSL_CTX_get0_param(ctx);
 	ip = inet_pton(AF_INET, host, addr) == 1 ||
 	    inet_pton(AF_INET6, host, addr) == 1;
-	if ((ip ? X509_VERIFY_PARAM_set1_ip_asc(param, host) :
-	    X509_VERIFY_PARAM_set1_host(param, host, 0)) != 1)
+	if ((ip ? X509_VERIFY_PARAM_set1_ip_asc(param, host)
+		: X509_VERIFY_PARAM_set1_host(param, host, 0)) != 1)
 		goto fail;
 	SSL_CTX_set_app_data(ctx, st);
 	return ctx;
@@ -273,8 +273,7 @@ fail:
 }
 
 static int
-smtp_interact(auth_client_request_t req, char **result, int fields,
-    void *arg)
+smtp_interact(auth_client_request_t req, char **result, int fields, void *arg)
 {
 	struct smtp_state *st = arg;
 
@@ -316,8 +315,11 @@ static void
 smtp_set_timeouts(smtp_session_t s, double deadline)
 {
 	static const int which[] = {
-		Timeout_GREETING, Timeout_ENVELOPE, Timeout_DATA,
-		Timeout_TRANSFER, Timeout_DATA2,
+		Timeout_GREETING,
+		Timeout_ENVELOPE,
+		Timeout_DATA,
+		Timeout_TRANSFER,
+		Timeout_DATA2,
 	};
 	long left = (long)deadline_left(deadline);
 
@@ -373,8 +375,9 @@ smtp_try_server(struct smtp_state *st, const char *server,
 			goto out;
 		smtp_starttls_set_ctx(session, ctx);
 		smtp_starttls_enable(session,
-		    conf->starttls == SMTP_STARTTLS_REQUIRED ?
-		    Starttls_REQUIRED : Starttls_ENABLED);
+		    conf->starttls == SMTP_STARTTLS_REQUIRED
+			? Starttls_REQUIRED
+			: Starttls_ENABLED);
 	} else {
 		smtp_starttls_enable(session, Starttls_DISABLED);
 	}
@@ -405,19 +408,23 @@ smtp_try_server(struct smtp_state *st, const char *server,
 	}
 	if (conf->starttls == SMTP_STARTTLS_REQUIRED && !st->out->tls) {
 		smtp_set_error(st->out, "%s: STARTTLS failed: %s", server,
-		    st->verify_error[0] != '\0' ? st->verify_error :
-		    "TLS handshake failed");
+		    st->verify_error[0] != '\0' ? st->verify_error
+						: "TLS handshake failed");
 		smtp_report(st, "starttls: FAILED: %s (mail not sent)",
-		    st->verify_error[0] != '\0' ? st->verify_error :
-		    "TLS handshake failed");
+		    st->verify_error[0] != '\0' ? st->verify_error
+						: "TLS handshake failed");
 		goto out;
 	}
 	if (st->out->auth_tried && !st->out->auth_ok) {
-		smtp_set_error(st->out, "%s: authentication failed for user %s: %s", server,
-		    conf->user, st->auth_reply[0] != '\0' ? st->auth_reply :
-		    "server offered no usable AUTH mechanism");
+		smtp_set_error(st->out,
+		    "%s: authentication failed for user %s: %s", server,
+		    conf->user,
+		    st->auth_reply[0] != '\0'
+			? st->auth_reply
+			: "server offered no usable AUTH mechanism");
 		if (!st->auth_failed)
-			smtp_report(st, "auth: FAILED: no usable AUTH "
+			smtp_report(st,
+			    "auth: FAILED: no usable AUTH "
 			    "mechanism offered");
 		goto out;
 	}
@@ -445,24 +452,27 @@ smtp_try_server(struct smtp_state *st, const char *server,
 			smtp_report(st, "recipient %s: REFUSED (%d %s)",
 			    rcpts[i].addr, rcpts[i].code, rcpts[i].text);
 		} else {
-			smtp_report(st, "recipient %s: not accepted yet (%d %s)",
+			smtp_report(st,
+			    "recipient %s: not accepted yet (%d %s)",
 			    rcpts[i].addr, rcpts[i].code, rcpts[i].text);
 		}
 	}
 	if (st->out->message_code >= 200 && st->out->message_code < 300) {
-		smtp_report(st, "message: accepted (%d)",
-		    st->out->message_code);
+		smtp_report(
+		    st, "message: accepted (%d)", st->out->message_code);
 		rc = 0;
 	} else {
 		const smtp_status_t *rp = smtp_reverse_path_status(message);
 
 		smtp_set_error(st->out, "%s: message not accepted: %s", server,
-		    !started ? smtp_strerror(smtp_errno(), ebuf, sizeof(ebuf)) :
-		    rp != NULL && rp->code >= 400 && rp->text != NULL ?
-		    rp->text : st->last_reply);
+		    !started ? smtp_strerror(smtp_errno(), ebuf, sizeof(ebuf))
+			: rp != NULL && rp->code >= 400 && rp->text != NULL
+			? rp->text
+			: st->last_reply);
 		for (size_t i = strlen(st->out->error); i > 0 &&
-		    (st->out->error[i - 1] == '\n' ||
-		    st->out->error[i - 1] == '\r'); i--)
+		     (st->out->error[i - 1] == '\n' ||
+			 st->out->error[i - 1] == '\r');
+		     i--)
 			st->out->error[i - 1] = '\0';
 		smtp_report(st, "message: NOT accepted (%s)", st->out->error);
 		/* Every recipient refused for good: the verdict is final. */
@@ -481,10 +491,9 @@ out:
 }
 
 int
-smtp_send(const struct smtp_conf *conf, const char *password,
-    const char *msg, size_t len, struct smtp_rcpt *rcpts, size_t n,
-    double deadline, FILE *report, const char *prefix,
-    struct smtp_outcome *out)
+smtp_send(const struct smtp_conf *conf, const char *password, const char *msg,
+    size_t len, struct smtp_rcpt *rcpts, size_t n, double deadline,
+    FILE *report, const char *prefix, struct smtp_outcome *out)
 {
 	struct smtp_state st;
 	char pass[SMTP_PASSWORD_MAX];
@@ -520,8 +529,8 @@ smtp_send(const struct smtp_conf *conf, const char *password,
 			    sizeof(out->error));
 			break;
 		}
-		if (smtp_try_server(&st, conf->servers[i], rcpts, n,
-		    deadline) == 0)
+		if (smtp_try_server(
+			&st, conf->servers[i], rcpts, n, deadline) == 0)
 			break;
 		/* Recipients accepted by this server stay accepted; the next
 		 * server gets only the pending ones. */

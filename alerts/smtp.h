@@ -25,21 +25,21 @@ enum smtp_starttls {
 };
 
 struct smtp_conf {
-	char servers[SMTP_SERVERS_MAX][SMTP_ADDR_MAX];	/* "host:port" */
+	char servers[SMTP_SERVERS_MAX][SMTP_ADDR_MAX]; /* "host:port" */
 	size_t nservers;
 	enum smtp_starttls starttls;
-	char user[SMTP_ADDR_MAX];		/* "" : no AUTH */
+	char user[SMTP_ADDR_MAX]; /* "" : no AUTH */
 	char password_file[SMTP_PATH_MAX];
-	char ca_file[SMTP_PATH_MAX];		/* "" : system store */
+	char ca_file[SMTP_PATH_MAX]; /* "" : system store */
 	char from[SMTP_ADDR_MAX];
-	char helo[SMTP_ADDR_MAX];		/* "" : libesmtp's default */
-	double timeout;				/* seconds per delivery run */
+	char helo[SMTP_ADDR_MAX]; /* "" : libesmtp's default */
+	double timeout; /* seconds per delivery run */
 };
 
 enum smtp_rcpt_result {
-	SMTP_RCPT_PENDING = 0,	/* not accepted yet: retry later */
-	SMTP_RCPT_ACCEPTED,	/* the server took the mail for it */
-	SMTP_RCPT_REFUSED,	/* permanent 5xx: reported, not retried */
+	SMTP_RCPT_PENDING = 0, /* not accepted yet: retry later */
+	SMTP_RCPT_ACCEPTED, /* the server took the mail for it */
+	SMTP_RCPT_REFUSED, /* permanent 5xx: reported, not retried */
 };
 
 struct smtp_rcpt {
@@ -50,13 +50,13 @@ struct smtp_rcpt {
 };
 
 struct smtp_outcome {
-	char server[SMTP_ADDR_MAX];	/* the server last tried */
+	char server[SMTP_ADDR_MAX]; /* the server last tried */
 	bool connected;
 	bool tls;
 	bool auth_tried;
 	bool auth_ok;
-	int message_code;		/* DATA's final reply, 0 when none */
-	char error[512];		/* why it did not go, "" when it did */
+	int message_code; /* DATA's final reply, 0 when none */
+	char error[512]; /* why it did not go, "" when it did */
 };
 
 /* Parse "host:port" (default port 587; "[v6]:port" allowed) into host. */

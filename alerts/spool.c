@@ -39,8 +39,8 @@ spool_write(const char *dir, const char *data, size_t len, char *name,
 		return -1;
 	}
 	if (mkdir_p(dir, 0700) != 0) {
-		snprintf(err, errlen, "cannot create %s: %s", dir,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	return file_write_atomic(path, data, len, 0600, err, errlen);
@@ -197,8 +197,8 @@ spool_meta_parse(const char *text, size_t len, struct spool_meta *m)
 				return -1;
 			m->has_rcpts = true;
 			if (m->nrcpts < SMTP_RCPTS_MAX)
-				str_copy(m->rcpts[m->nrcpts++], val,
-				    SMTP_ADDR_MAX);
+				str_copy(
+				    m->rcpts[m->nrcpts++], val, SMTP_ADDR_MAX);
 		}
 	}
 	return 0;
@@ -225,8 +225,7 @@ spool_meta_read(const char *dir, const char *name, struct spool_meta *m)
 }
 
 int
-spool_meta_write(const char *dir, const char *name,
-    const struct spool_meta *m)
+spool_meta_write(const char *dir, const char *name, const struct spool_meta *m)
 {
 	char path[SMTP_PATH_MAX], err[256], errline[256];
 	struct abuf b;
@@ -274,7 +273,7 @@ spool_split_addrs(const char *v, size_t vlen, char rcpts[][SMTP_ADDR_MAX],
 		}
 		s = start;
 		e = i;
-		i++;	/* skip ',' */
+		i++; /* skip ',' */
 		lt = memchr(v + s, '<', e - s);
 		if (lt != NULL) {
 			gt = memchr(lt, '>', (size_t)(v + e - lt));
@@ -298,8 +297,8 @@ spool_split_addrs(const char *v, size_t vlen, char rcpts[][SMTP_ADDR_MAX],
 }
 
 int
-spool_rcpts_from_mail(const char *data, size_t len,
-    char rcpts[][SMTP_ADDR_MAX], size_t max)
+spool_rcpts_from_mail(
+    const char *data, size_t len, char rcpts[][SMTP_ADDR_MAX], size_t max)
 {
 	const char *p = data, *end = data + len;
 	struct abuf val;
@@ -323,14 +322,16 @@ spool_rcpts_from_mail(const char *data, size_t len,
 				abuf_add(&val, p, n);
 		} else {
 			if (in_list) {
-				spool_split_addrs(val.data != NULL ? val.data :
-				    "", val.len, rcpts, max, &count);
+				spool_split_addrs(
+				    val.data != NULL ? val.data : "", val.len,
+				    rcpts, max, &count);
 				abuf_free(&val);
 				abuf_init(&val);
 				val.limit = 65536;
 			}
-			in_list = (n >= 3 && (strncasecmp(p, "To:", 3) == 0 ||
-			    strncasecmp(p, "Cc:", 3) == 0));
+			in_list = (n >= 3 &&
+			    (strncasecmp(p, "To:", 3) == 0 ||
+				strncasecmp(p, "Cc:", 3) == 0));
 			if (in_list)
 				abuf_add(&val, p + 3, n - 3);
 		}

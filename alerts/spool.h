@@ -25,7 +25,7 @@
 #include "smtp.h"
 
 #define SPOOL_NAME_MAX 96
-#define SPOOL_MAIL_MAX (1u << 20)	/* bigger files are not ours */
+#define SPOOL_MAIL_MAX (1u << 20) /* bigger files are not ours */
 #define SPOOL_META_MAX 32768
 
 struct spool_meta {
@@ -34,7 +34,7 @@ struct spool_meta {
 	char error[256];
 	char rcpts[SMTP_RCPTS_MAX][SMTP_ADDR_MAX];
 	size_t nrcpts;
-	bool has_rcpts;		/* a rcpt line was present */
+	bool has_rcpts; /* a rcpt line was present */
 };
 
 /* Write a new spool file; its name (without folder) goes into name. */
@@ -54,8 +54,8 @@ unsigned long spool_enforce_limit(const char *dir, long max);
 int spool_meta_parse(const char *text, size_t len, struct spool_meta *m);
 /* Read NAME.meta; a missing file gives a zeroed meta and 0. */
 int spool_meta_read(const char *dir, const char *name, struct spool_meta *m);
-int spool_meta_write(const char *dir, const char *name,
-    const struct spool_meta *m);
+int spool_meta_write(
+    const char *dir, const char *name, const struct spool_meta *m);
 
 /*
  * The envelope recipients from a mail's To: and Cc: headers (folded lines
@@ -63,8 +63,8 @@ int spool_meta_write(const char *dir, const char *name,
  * many were stored in rcpts (at most max), -1 when the header block is
  * malformed (no blank line, no recipient).  Bounded and fuzzed.
  */
-int spool_rcpts_from_mail(const char *data, size_t len,
-    char rcpts[][SMTP_ADDR_MAX], size_t max);
+int spool_rcpts_from_mail(
+    const char *data, size_t len, char rcpts[][SMTP_ADDR_MAX], size_t max);
 
 /* Backoff after `attempts` failures: min * 2^(attempts-1), capped. */
 long spool_backoff(unsigned attempts, long min, long max);

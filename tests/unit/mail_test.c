@@ -68,7 +68,8 @@ test_subject_single(void **unused)
 		{ NOTIFY_RECOVERY, STATE_OK,
 		    "** RECOVERY Service Alert: web1/https is OK **" },
 		{ NOTIFY_FLAPPINGSTART, STATE_CRITICAL,
-		    "** FLAPPINGSTART Service Alert: web1/https is CRITICAL **" },
+		    "** FLAPPINGSTART Service Alert: web1/https is CRITICAL "
+		    "**" },
 		{ NOTIFY_FLAPPINGSTOP, STATE_OK,
 		    "** FLAPPINGSTOP Service Alert: web1/https is OK **" },
 	};
@@ -77,8 +78,8 @@ test_subject_single(void **unused)
 
 	(void)unused;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct mail_event e = event_for(cases[i].type, "https",
-		    cases[i].state, STATE_OK);
+		struct mail_event e =
+		    event_for(cases[i].type, "https", cases[i].state, STATE_OK);
 
 		mail_subject(&c, &e, 1, buf, sizeof(buf));
 		assert_string_equal(buf, cases[i].want);
@@ -97,16 +98,16 @@ test_subject_group(void **unused)
 	e[1] = event_for(NOTIFY_PROBLEM, "b", STATE_CRITICAL, STATE_OK);
 	e[2] = event_for(NOTIFY_PROBLEM, "c", STATE_UNKNOWN, STATE_OK);
 	mail_subject(&c, e, 3, buf, sizeof(buf));
-	assert_string_equal(buf,
-	    "** PROBLEM: web1 3 services CRITICAL (a, b, c) **");
+	assert_string_equal(
+	    buf, "** PROBLEM: web1 3 services CRITICAL (a, b, c) **");
 	e[1].type = NOTIFY_RECOVERY;
 	e[1].state = STATE_OK;
 	mail_subject(&c, e, 3, buf, sizeof(buf));
-	assert_string_equal(buf,
-	    "** ALERTS: web1 3 changes, worst UNKNOWN (a, b, c) **");
+	assert_string_equal(
+	    buf, "** ALERTS: web1 3 changes, worst UNKNOWN (a, b, c) **");
 	e[0].reminder = e[2].reminder = true;
-	mail_subject(&c, (struct mail_event[]){ e[0], e[2] }, 2, buf,
-	    sizeof(buf));
+	mail_subject(
+	    &c, (struct mail_event[]){ e[0], e[2] }, 2, buf, sizeof(buf));
 	assert_string_equal(buf,
 	    "** PROBLEM: web1 2 problems still open, worst UNKNOWN (a, c) **");
 }
@@ -116,18 +117,18 @@ static void
 test_header_injection(void **unused)
 {
 	struct mail_ctx c = ctx_for();
-	struct mail_event e = event_for(NOTIFY_PROBLEM, "x\r\nBcc: evil@x",
-	    STATE_CRITICAL, STATE_OK);
+	struct mail_event e = event_for(
+	    NOTIFY_PROBLEM, "x\r\nBcc: evil@x", STATE_CRITICAL, STATE_OK);
 	char *mail = NULL;
 	size_t len = 0;
 
 	(void)unused;
 	c.host = "h\nX-Evil: 1";
-	assert_int_equal(mail_format(&c, &e, 1, "<id@web1>", &mail, &len),
-	    0);
+	assert_int_equal(mail_format(&c, &e, 1, "<id@web1>", &mail, &len), 0);
 	assert_null(strstr(mail, "\nBcc:"));
 	assert_null(strstr(mail, "\nX-Evil:"));
-	assert_non_null(strstr(mail, "Subject: ** PROBLEM Service Alert: "
+	assert_non_null(strstr(mail,
+	    "Subject: ** PROBLEM Service Alert: "
 	    "h X-Evil: 1/x  Bcc: evil@x is CRITICAL **\r\n"));
 	free(mail);
 }
@@ -137,13 +138,14 @@ header_value(const char *mail, const char *name, char *buf, size_t size)
 {
 	size_t n = strlen(name);
 
-	for (const char *p = mail; *p != '\0' && !(p[0] == '\r' &&
-	    p[1] == '\n');) {
+	for (const char *p = mail;
+	     *p != '\0' && !(p[0] == '\r' && p[1] == '\n');) {
 		const char *eol = strstr(p, "\r\n");
 
 		if (eol == NULL)
 			break;
-		if (strncmp(p, name, n) == 0 && p[n] == ':' && p[n + 1] == ' ') {
+		if (strncmp(p, name, n) == 0 && p[n] == ':' &&
+		    p[n + 1] == ' ') {
 			size_t l = (size_t)(eol - p) - n - 2;
 
 			if (l >= size)
@@ -161,8 +163,8 @@ static void
 test_format_headers_and_threading(void **unused)
 {
 	struct mail_ctx c = ctx_for();
-	struct mail_event e = event_for(NOTIFY_RECOVERY, "https", STATE_OK,
-	    STATE_CRITICAL);
+	struct mail_event e =
+	    event_for(NOTIFY_RECOVERY, "https", STATE_OK, STATE_CRITICAL);
 	char *mail = NULL, v[256];
 	size_t len = 0;
 	const char *body;
@@ -171,37 +173,41 @@ test_format_headers_and_threading(void **unused)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	str_copy(e.first_id, "<first@web1>", sizeof(e.first_id));
-	assert_int_equal(mail_format(&c, &e, 1, "<second@web1>", &mail, &len),
-	    0);
+	assert_int_equal(
+	    mail_format(&c, &e, 1, "<second@web1>", &mail, &len), 0);
 	assert_int_equal(strlen(mail), len);
 	assert_string_equal(header_value(mail, "Date", v, sizeof(v)),
 	    "Fri, 15 Jan 2027 08:00:00 +0000");
-	assert_string_equal(header_value(mail, "From", v, sizeof(v)),
-	    "osemon@web1.example");
-	assert_string_equal(header_value(mail, "To", v, sizeof(v)),
-	    "ops@example.com");
-	assert_string_equal(header_value(mail, "Message-ID", v, sizeof(v)),
-	    "<second@web1>");
-	assert_string_equal(header_value(mail, "In-Reply-To", v, sizeof(v)),
-	    "<first@web1>");
+	assert_string_equal(
+	    header_value(mail, "From", v, sizeof(v)), "osemon@web1.example");
+	assert_string_equal(
+	    header_value(mail, "To", v, sizeof(v)), "ops@example.com");
+	assert_string_equal(
+	    header_value(mail, "Message-ID", v, sizeof(v)), "<second@web1>");
+	assert_string_equal(
+	    header_value(mail, "In-Reply-To", v, sizeof(v)), "<first@web1>");
 	assert_non_null(strstr(mail, "References:\r\n <first@web1>\r\n"));
-	assert_string_equal(header_value(mail, "Auto-Submitted", v,
-	    sizeof(v)), "auto-generated");
+	assert_string_equal(header_value(mail, "Auto-Submitted", v, sizeof(v)),
+	    "auto-generated");
 	assert_string_equal(header_value(mail, "Content-Type", v, sizeof(v)),
 	    "text/plain; charset=UTF-8");
-	assert_string_equal(header_value(mail, "Content-Transfer-Encoding", v,
-	    sizeof(v)), "8bit");
+	assert_string_equal(
+	    header_value(mail, "Content-Transfer-Encoding", v, sizeof(v)),
+	    "8bit");
 	body = strstr(mail, "\r\n\r\n");
 	assert_non_null(body);
 	/* The event time, not the send time. */
-	assert_non_null(strstr(body, "Since:          2027-01-15 07:43:20 "
+	assert_non_null(strstr(body,
+	    "Since:          2027-01-15 07:43:20 "
 	    "+0000\r\n"));
-	assert_non_null(strstr(body, "State:          OK (previous: "
+	assert_non_null(strstr(body,
+	    "State:          OK (previous: "
 	    "CRITICAL)\r\n"));
-	assert_non_null(strstr(body, "Graphs:         "
+	assert_non_null(strstr(body,
+	    "Graphs:         "
 	    "https://mon.example/g/https\r\n"));
-	assert_non_null(strstr(body, "\r\nosemon " OSEMON_VERSION
-	    " on web1\r\n"));
+	assert_non_null(
+	    strstr(body, "\r\nosemon " OSEMON_VERSION " on web1\r\n"));
 	/* CRLF everywhere: no bare LF, no bare CR. */
 	for (size_t i = 0; i < len; i++) {
 		if (mail[i] == '\n')
@@ -222,8 +228,8 @@ static void
 test_format_notes_and_wrapping(void **unused)
 {
 	struct mail_ctx c = ctx_for();
-	struct mail_event e = event_for(NOTIFY_PROBLEM, "big", STATE_CRITICAL,
-	    STATE_OK);
+	struct mail_event e =
+	    event_for(NOTIFY_PROBLEM, "big", STATE_CRITICAL, STATE_OK);
 	char *mail = NULL, *long_line;
 	size_t len = 0, run = 0;
 
@@ -236,9 +242,11 @@ test_format_notes_and_wrapping(void **unused)
 	long_line[5000] = '\0';
 	e.details = long_line;
 	assert_int_equal(mail_format(&c, &e, 1, "<id@web1>", &mail, &len), 0);
-	assert_non_null(strstr(mail, "NOTE: 7 further notifications "
+	assert_non_null(strstr(mail,
+	    "NOTE: 7 further notifications "
 	    "suppressed (max-per-hour cap) since the last mail.\r\n"));
-	assert_non_null(strstr(mail, "NOTE: 2 older spooled mails were "
+	assert_non_null(strstr(mail,
+	    "NOTE: 2 older spooled mails were "
 	    "dropped (spool limit).\r\n"));
 	for (size_t i = 0; i < len; i++) {
 		run = mail[i] == '\n' ? 0 : run + 1;
@@ -258,7 +266,8 @@ test_details_from_result(void **unused)
 	(void)unused;
 	assert_non_null(r);
 	result_init(r);
-	result_set(r, STATE_CRITICAL, REASON_THRESHOLD, "DISK CRITICAL - / 95%%");
+	result_set(
+	    r, STATE_CRITICAL, REASON_THRESHOLD, "DISK CRITICAL - / 95%%");
 	result_long(r, "line one");
 	m = result_metric(r, "used", 95, "%", DS_GAUGE);
 	range_parse("80", &m->warn);
@@ -270,9 +279,11 @@ test_details_from_result(void **unused)
 	assert_non_null(d);
 	assert_non_null(strstr(d, "Message: DISK CRITICAL - / 95%\n"));
 	assert_non_null(strstr(d, "Output:\nline one\n"));
-	assert_non_null(strstr(d, "  used = 95%  warning 80  critical 90  "
+	assert_non_null(strstr(d,
+	    "  used = 95%  warning 80  critical 90  "
 	    "<- CRITICAL threshold 90 crossed\n"));
-	assert_non_null(strstr(d, "  inodes = 50%  warning 40  <- WARNING "
+	assert_non_null(strstr(d,
+	    "  inodes = 50%  warning 40  <- WARNING "
 	    "threshold 40 crossed\n"));
 	assert_non_null(strstr(d, "  free = 5B\n"));
 	free(d);
@@ -304,8 +315,8 @@ test_rcpts_from_mail(void **unused)
 		{ "Subject: s\r\nTo: a@x,\r\n \"Doe, J\" <j@d>\r\n\r\n", 2,
 		    "a@x", "j@d" },
 		{ "to: only@one\n\n", 1, "only@one", "only@one" },
-		{ "To: a@x\r\n", -1, NULL, NULL },		/* no body */
-		{ "To: nobody\r\n\r\n", -1, NULL, NULL },	/* no '@' */
+		{ "To: a@x\r\n", -1, NULL, NULL }, /* no body */
+		{ "To: nobody\r\n\r\n", -1, NULL, NULL }, /* no '@' */
 		{ "From: a@x\r\n\r\n", -1, NULL, NULL },
 		{ "To: <bad addr@x>, ok@y\r\n\r\n", 1, "ok@y", "ok@y" },
 	};
@@ -313,8 +324,8 @@ test_rcpts_from_mail(void **unused)
 
 	(void)unused;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int n = spool_rcpts_from_mail(cases[i].mail,
-		    strlen(cases[i].mail), list, 4);
+		int n = spool_rcpts_from_mail(
+		    cases[i].mail, strlen(cases[i].mail), list, 4);
 
 		assert_int_equal(n, cases[i].count);
 		if (n > 0) {
@@ -327,7 +338,8 @@ test_rcpts_from_mail(void **unused)
 static void
 test_meta_parse(void **unused)
 {
-	static const char good[] = "attempts 3\nnext-try 1800000100\n"
+	static const char good[] =
+	    "attempts 3\nnext-try 1800000100\n"
 	    "error connect: refused\nrcpt a@x\nrcpt b@y\nfuture 1\n";
 	struct spool_meta m;
 
@@ -354,14 +366,20 @@ test_backoff(void **unused)
 		unsigned attempts;
 		long want;
 	} cases[] = {
-		{ 0, 30 }, { 1, 30 }, { 2, 60 }, { 3, 120 }, { 7, 1920 },
-		{ 8, 3600 }, { 60, 3600 }, { 4000000000u, 3600 },
+		{ 0, 30 },
+		{ 1, 30 },
+		{ 2, 60 },
+		{ 3, 120 },
+		{ 7, 1920 },
+		{ 8, 3600 },
+		{ 60, 3600 },
+		{ 4000000000u, 3600 },
 	};
 
 	(void)unused;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_int_equal(spool_backoff(cases[i].attempts, 30, 3600),
-		    cases[i].want);
+		assert_int_equal(
+		    spool_backoff(cases[i].attempts, 30, 3600), cases[i].want);
 }
 
 static void
@@ -379,10 +397,11 @@ test_command_roundtrip(void **unused)
 	a.expire = 1800003600;
 	str_copy(a.text, "on it; back soon", sizeof(a.text));
 	assert_int_equal(alert_cmd_format(&a, line, sizeof(line)), 0);
-	assert_string_equal(line, "[1800000000] ACKNOWLEDGE;web;1;1800003600;"
+	assert_string_equal(line,
+	    "[1800000000] ACKNOWLEDGE;web;1;1800003600;"
 	    "on it; back soon\n");
-	assert_int_equal(alert_cmd_parse(line, strlen(line) - 1, &b, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    alert_cmd_parse(line, strlen(line) - 1, &b, err, sizeof(err)), 0);
 	assert_int_equal(b.type, ALERT_CMD_ACK);
 	assert_true(b.sticky);
 	assert_int_equal(b.expire, 1800003600);
@@ -391,10 +410,11 @@ test_command_roundtrip(void **unused)
 	a.start = 1800000000;
 	a.end = 1800000600;
 	assert_int_equal(alert_cmd_format(&a, line, sizeof(line)), 0);
-	assert_string_equal(line, "[1800000000] DOWNTIME;web;1800000000;"
+	assert_string_equal(line,
+	    "[1800000000] DOWNTIME;web;1800000000;"
 	    "1800000600;on it; back soon\n");
-	assert_int_equal(alert_cmd_parse(line, strlen(line) - 1, &b, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    alert_cmd_parse(line, strlen(line) - 1, &b, err, sizeof(err)), 0);
 	assert_int_equal(b.end, 1800000600);
 	str_copy(a.check, "a;b", sizeof(a.check));
 	assert_int_equal(alert_cmd_format(&a, line, sizeof(line)), -1);
@@ -404,11 +424,17 @@ static void
 test_command_bad_lines(void **unused)
 {
 	static const char *const bad[] = {
-		"", "ACKNOWLEDGE;web;0;0;x", "[x] ACKNOWLEDGE;web;0;0;x",
-		"[1] ACK;web;0;0;x", "[1] ACKNOWLEDGE;;0;0;x",
-		"[1] ACKNOWLEDGE;web;2;0;x", "[1] ACKNOWLEDGE;web;0;-5;x",
-		"[1] ACKNOWLEDGE;web;0", "[1] DOWNTIME;web;10;5;x",
-		"[1] DOWNTIME;web;a;5;x", "[1] DOWNTIME;web;1;5;a\tb\x01",
+		"",
+		"ACKNOWLEDGE;web;0;0;x",
+		"[x] ACKNOWLEDGE;web;0;0;x",
+		"[1] ACK;web;0;0;x",
+		"[1] ACKNOWLEDGE;;0;0;x",
+		"[1] ACKNOWLEDGE;web;2;0;x",
+		"[1] ACKNOWLEDGE;web;0;-5;x",
+		"[1] ACKNOWLEDGE;web;0",
+		"[1] DOWNTIME;web;10;5;x",
+		"[1] DOWNTIME;web;a;5;x",
+		"[1] DOWNTIME;web;1;5;a\tb\x01",
 		"[99999999999999999999] DOWNTIME;web;1;5;x",
 	};
 	struct alert_cmd c;
@@ -417,7 +443,8 @@ test_command_bad_lines(void **unused)
 	(void)unused;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(alert_cmd_parse(bad[i], strlen(bad[i]), &c,
-		    err, sizeof(err)), -1);
+				     err, sizeof(err)),
+		    -1);
 }
 
 static void
@@ -428,14 +455,20 @@ test_times(void **unused)
 		int rc;
 		time_t want;
 	} cases[] = {
-		{ "now", 0, 1800000000 }, { "+30", 0, 1800000030 },
-		{ "+30s", 0, 1800000030 }, { "+5m", 0, 1800000300 },
-		{ "+2h", 0, 1800007200 }, { "+1d", 0, 1800086400 },
+		{ "now", 0, 1800000000 },
+		{ "+30", 0, 1800000030 },
+		{ "+30s", 0, 1800000030 },
+		{ "+5m", 0, 1800000300 },
+		{ "+2h", 0, 1800007200 },
+		{ "+1d", 0, 1800086400 },
 		{ "1800001234", 0, 1800001234 },
 		{ "2027-01-15 08:00", 0, 1800000000 },
 		{ "2027-01-15T08:00:05", 0, 1800000005 },
-		{ "+", -1, 0 }, { "+5x", -1, 0 }, { "soon", -1, 0 },
-		{ "2027-13-01 00:00", -1, 0 }, { "+-5m", -1, 0 },
+		{ "+", -1, 0 },
+		{ "+5x", -1, 0 },
+		{ "soon", -1, 0 },
+		{ "2027-13-01 00:00", -1, 0 },
+		{ "+-5m", -1, 0 },
 	};
 	long d;
 
@@ -445,8 +478,9 @@ test_times(void **unused)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		time_t t = 0;
 
-		assert_int_equal(alert_parse_time(cases[i].text, 1800000000,
-		    &t), cases[i].rc);
+		assert_int_equal(
+		    alert_parse_time(cases[i].text, 1800000000, &t),
+		    cases[i].rc);
 		if (cases[i].rc == 0)
 			assert_int_equal(t, cases[i].want);
 	}

@@ -60,7 +60,8 @@ capture(void *arg, const struct mail_event *ev, size_t n, const char *msgid,
 		str_copy(s->check[i], ev[i].check, sizeof(s->check[i]));
 		s->reminder[i] = ev[i].reminder;
 		s->number[i] = ev[i].number;
-		str_copy(s->first_id[i], ev[i].first_id, sizeof(s->first_id[i]));
+		str_copy(
+		    s->first_id[i], ev[i].first_id, sizeof(s->first_id[i]));
 		str_copy(s->note[i], ev[i].note, sizeof(s->note[i]));
 	}
 	return 0;
@@ -124,15 +125,15 @@ test_recovery_only_if_notified(void **unused)
 {
 	struct box b;
 	struct notify *nt = new_nt(&b, 0, 0, 0, 0);
-	struct notify_policy pol = { 0, 0, NOTIFY_ON_CRITICAL |
-	    NOTIFY_ON_RECOVERY };
+	struct notify_policy pol = { 0, 0,
+		NOTIFY_ON_CRITICAL | NOTIFY_ON_RECOVERY };
 
 	(void)unused;
 	notify_set_policy(nt, "web", &pol);
 	problem(nt, "web", STATE_OK, STATE_WARNING, T0);
-	assert_int_equal(b.count, 0);	/* warnings filtered out */
+	assert_int_equal(b.count, 0); /* warnings filtered out */
 	problem(nt, "web", STATE_WARNING, STATE_OK, T0 + 10);
-	assert_int_equal(b.count, 0);	/* so no recovery either */
+	assert_int_equal(b.count, 0); /* so no recovery either */
 	/* A failed spool write is not "notified" either. */
 	b.fail = true;
 	problem(nt, "web", STATE_OK, STATE_CRITICAL, T0 + 20);
@@ -219,13 +220,14 @@ test_ack_normal_and_sticky(void **unused)
 	char err[256];
 
 	(void)unused;
-	assert_int_equal(notify_ack(nt, "nope", false, 0, "x", T0, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    notify_ack(nt, "nope", false, 0, "x", T0, err, sizeof(err)), -1);
 	problem(nt, "web", STATE_OK, STATE_WARNING, T0);
-	assert_int_equal(notify_ack(nt, "web", false, 0, "on it", T0 + 1, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    notify_ack(nt, "web", false, 0, "on it", T0 + 1, err, sizeof(err)),
+	    0);
 	notify_tick(nt, T0 + 1800);
-	assert_int_equal(b.count, 1);	/* no reminders while acked */
+	assert_int_equal(b.count, 1); /* no reminders while acked */
 	/* A normal ack ends with any state change. */
 	problem(nt, "web", STATE_WARNING, STATE_CRITICAL, T0 + 1900);
 	assert_int_equal(b.count, 2);
@@ -233,9 +235,10 @@ test_ack_normal_and_sticky(void **unused)
 	assert_int_equal(b.count, 3);
 	/* A sticky ack survives WARNING <-> CRITICAL, not OK. */
 	assert_int_equal(notify_ack(nt, "web", true, 0, "sticky", T0 + 2501,
-	    err, sizeof(err)), 0);
+			     err, sizeof(err)),
+	    0);
 	problem(nt, "web", STATE_CRITICAL, STATE_WARNING, T0 + 2600);
-	assert_int_equal(b.count, 4);	/* the change itself is mailed */
+	assert_int_equal(b.count, 4); /* the change itself is mailed */
 	notify_tick(nt, T0 + 5000);
 	assert_int_equal(b.count, 4);
 	assert_true(notify_get(nt, "web")->ack.active);
@@ -243,8 +246,9 @@ test_ack_normal_and_sticky(void **unused)
 	assert_int_equal(b.count, 5);
 	assert_false(notify_get(nt, "web")->ack.active);
 	/* Nothing to acknowledge on OK. */
-	assert_int_equal(notify_ack(nt, "web", false, 0, "x", T0 + 5200, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    notify_ack(nt, "web", false, 0, "x", T0 + 5200, err, sizeof(err)),
+	    -1);
 	notify_free(nt);
 }
 
@@ -258,10 +262,11 @@ test_ack_expire(void **unused)
 	(void)unused;
 	problem(nt, "web", STATE_OK, STATE_CRITICAL, T0);
 	assert_int_equal(notify_ack(nt, "web", false, T0 + 1000, "later",
-	    T0 + 10, err, sizeof(err)), 0);
+			     T0 + 10, err, sizeof(err)),
+	    0);
 	notify_tick(nt, T0 + 999);
 	assert_int_equal(b.count, 1);
-	notify_tick(nt, T0 + 1000);	/* expired: the reminder is overdue */
+	notify_tick(nt, T0 + 1000); /* expired: the reminder is overdue */
 	assert_int_equal(b.count, 2);
 	assert_true(b.mails[1].reminder[0]);
 	notify_free(nt);
@@ -276,9 +281,11 @@ test_downtime(void **unused)
 
 	(void)unused;
 	assert_int_equal(notify_downtime(nt, "web", T0 + 100, T0 + 50, "x", T0,
-	    err, sizeof(err)), -1);
+			     err, sizeof(err)),
+	    -1);
 	assert_int_equal(notify_downtime(nt, "web", T0, T0 + 600, "maint", T0,
-	    err, sizeof(err)), 0);
+			     err, sizeof(err)),
+	    0);
 	notify_tick(nt, T0 + 1);
 	problem(nt, "web", STATE_OK, STATE_CRITICAL, T0 + 10);
 	notify_tick(nt, T0 + 599);
@@ -289,7 +296,8 @@ test_downtime(void **unused)
 	assert_string_equal(b.mails[0].note[0], "still open after downtime");
 	/* A mailed problem recovering inside a downtime: RECOVERY at its end. */
 	assert_int_equal(notify_downtime(nt, "web", T0 + 700, T0 + 800, "",
-	    T0 + 650, err, sizeof(err)), 0);
+			     T0 + 650, err, sizeof(err)),
+	    0);
 	notify_tick(nt, T0 + 700);
 	problem(nt, "web", STATE_CRITICAL, STATE_OK, T0 + 750);
 	assert_int_equal(b.count, 1);
@@ -299,7 +307,8 @@ test_downtime(void **unused)
 	assert_string_equal(b.mails[1].first_id[0], "<id1@test>");
 	/* A problem that came and went inside the window stays silent. */
 	assert_int_equal(notify_downtime(nt, "web", T0 + 900, T0 + 1000, "",
-	    T0 + 850, err, sizeof(err)), 0);
+			     T0 + 850, err, sizeof(err)),
+	    0);
 	notify_tick(nt, T0 + 900);
 	problem(nt, "web", STATE_OK, STATE_CRITICAL, T0 + 910);
 	problem(nt, "web", STATE_CRITICAL, STATE_OK, T0 + 920);
@@ -377,7 +386,7 @@ test_flapping(void **unused)
 	problem(nt, "web", STATE_CRITICAL, STATE_OK, T0 + 10);
 	problem(nt, "web", STATE_OK, STATE_CRITICAL, T0 + 15);
 	notify_tick(nt, T0 + 2000);
-	assert_int_equal(b.count, 1);	/* silent while flapping */
+	assert_int_equal(b.count, 1); /* silent while flapping */
 	notify_flapping(nt, "web", false, STATE_CRITICAL, NULL, T0 + 3000);
 	assert_int_equal(b.count, 3);
 	assert_int_equal(b.mails[1].type[0], NOTIFY_FLAPPINGSTOP);
@@ -399,8 +408,9 @@ test_survives_restart(void **unused)
 	notify_tick(nt, T0 + 30);
 	assert_int_equal(b.count, 1);
 	assert_int_equal(notify_downtime(nt, "db", T0 + 5000, T0 + 6000, "m",
-	    T0 + 31, err, sizeof(err)), 0);
-	problem(nt, "disk", STATE_OK, STATE_WARNING, T0 + 40);	/* queued */
+			     T0 + 31, err, sizeof(err)),
+	    0);
+	problem(nt, "disk", STATE_OK, STATE_WARNING, T0 + 40); /* queued */
 	assert_true(notify_dirty(nt));
 	text = notify_save(nt);
 	assert_non_null(text);
@@ -427,8 +437,10 @@ test_survives_restart(void **unused)
 	assert_string_equal(b2.mails[1].first_id[0], "<id1@test>");
 	assert_int_equal(notify_get(nt, "db")->dt_count, 1);
 	/* Garbage is an error, not a crash. */
-	assert_int_equal(notify_load(nt, "{\"checks\": {\"x\": {\"state\": 9}}}",
-	    err, sizeof(err)), -1);
+	assert_int_equal(
+	    notify_load(
+		nt, "{\"checks\": {\"x\": {\"state\": 9}}}", err, sizeof(err)),
+	    -1);
 	assert_int_equal(notify_load(nt, "[", err, sizeof(err)), -1);
 	notify_free(nt);
 }
@@ -444,8 +456,8 @@ test_parse_states(void **unused)
 		{ "w,c,u,r,f", 0, NOTIFY_ON_ALL },
 		{ "all", 0, NOTIFY_ON_ALL },
 		{ "none", 0, 0 },
-		{ "critical, recovery", 0, NOTIFY_ON_CRITICAL |
-		    NOTIFY_ON_RECOVERY },
+		{ "critical, recovery", 0,
+		    NOTIFY_ON_CRITICAL | NOTIFY_ON_RECOVERY },
 		{ "C,W", 0, NOTIFY_ON_CRITICAL | NOTIFY_ON_WARNING },
 		{ "x", -1, 0 },
 		{ "w,,c", 0, NOTIFY_ON_WARNING | NOTIFY_ON_CRITICAL },
@@ -456,8 +468,8 @@ test_parse_states(void **unused)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		unsigned m = 0xffff;
 
-		assert_int_equal(notify_parse_states(cases[i].text, &m),
-		    cases[i].rc);
+		assert_int_equal(
+		    notify_parse_states(cases[i].text, &m), cases[i].rc);
 		if (cases[i].rc == 0)
 			assert_int_equal(m, cases[i].mask);
 	}
