@@ -452,7 +452,7 @@ collector_conf_free(struct collector_conf *conf)
 {
 	if (conf == NULL)
 		return;
-	for (size_t i = 0; i < conf->count; i++)
+	for (size_t i = 0; conf->checks != NULL && i < conf->count; i++)
 		check_free(conf->checks[i]);
 	free(conf->checks);
 	args_free(&conf->global);

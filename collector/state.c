@@ -25,7 +25,7 @@ double
 check_state_percent_change(const struct check_state *st)
 {
 	const double low = 0.75, high = 1.25;
-	enum probe_state full[CHECK_HISTORY];
+	enum probe_state full[CHECK_HISTORY] = { STATE_OK };
 	size_t pad, n = st->history_len;
 	double changes = 0.0;
 

@@ -254,15 +254,17 @@ static int
 disk_mounts_load(struct disk_mounts *mt, char *err, size_t errlen)
 {
 	size_t len = 0, lines = 0, i;
-	char *p, *end, *eol;
+	char *p, *end, *eol, *text = NULL;
 
 	memset(mt, 0, sizeof(*mt));
+	/* Read into a local: the analyzer then still knows mt->n is 0. */
 	if (file_read_capped(
-		"/proc/self/mounts", DISK_MOUNTS_CAP, &mt->text, &len) == -1) {
+		"/proc/self/mounts", DISK_MOUNTS_CAP, &text, &len) == -1) {
 		snprintf(err, errlen, "cannot read /proc/self/mounts: %s",
 		    strerror(errno));
 		return -1;
 	}
+	mt->text = text;
 	for (i = 0; i < len; i++)
 		lines += mt->text[i] == '\n';
 	mt->v = calloc(lines + 1, sizeof(*mt->v));
