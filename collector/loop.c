@@ -926,6 +926,7 @@ collector_run_conf(
 out:
 	pool_stop(&co);
 	close_outputs(&co);
+	passive_stop();
 	/* Jobs still held by abandoned workers are freed by them. */
 	free(co.inflight);
 	free(once_sent);

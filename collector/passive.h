@@ -14,6 +14,15 @@
  * missing FIFO, a FIFO nobody reads and a full pipe drop the result and
  * never block the collector.  The first failure is logged, further ones
  * only counted, until a write succeeds again (logged too).
+ *
+ * With "[nagios] icinga-url = https://HOST:5665" every result is also
+ * POSTed to Icinga 2's /v1/actions/process-check-result (JSON: type
+ * Service, filter on host and service name, exit_status, plugin_output
+ * with the long output, performance_data, check_source, ttl) by one
+ * sender thread: results wait in a bounded queue (oldest dropped when
+ * full), TLS is verified (icinga-ca-file for Icinga's own CA), the API
+ * user's password comes from icinga-password-file (secret_read).  Failures
+ * are logged once like the command file's.
  */
 #ifndef OSEMON_PASSIVE_H
 #define OSEMON_PASSIVE_H
@@ -49,5 +58,21 @@ int passive_format(char *buf, size_t size, time_t when, const char *host,
  */
 void passive_check_result(const struct collector_conf *conf,
     const struct check *c, time_t now);
+
+/*
+ * The Icinga 2 request body for one result (caller frees), or NULL.
+ * ttl <= 0 leaves ttl out.  Pure; the unit tests call it.
+ */
+char *passive_icinga_body(const char *host, const char *service,
+    const char *source, const struct probe *probe,
+    const struct probe_result *res, long ttl);
+
+/*
+ * Stop the Icinga sender: wait up to PASSIVE_FLUSH_SECONDS for queued
+ * results to go out, then drop the rest.  The collector calls it before
+ * it exits (a no-op when no sender was started).
+ */
+#define PASSIVE_FLUSH_SECONDS 5
+void passive_stop(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "passive.h"
 
@@ -91,6 +92,56 @@ test_format_cap(void **state)
 	free(res);
 }
 
+static void
+test_icinga_body(void **state)
+{
+	struct probe_result *res = calloc(1, sizeof(*res));
+	json_t *o = NULL, *v;
+	char *body;
+
+	(void)state;
+	assert_non_null(res);
+	result_init(res);
+	result_set(res, STATE_CRITICAL, REASON_THRESHOLD, "bad \xff byte");
+	result_long(res, "detail");
+	assert_non_null(result_metric(res, "used", 5, "B", DS_GAUGE));
+	body = passive_icinga_body("web\"1", "disk", "collector", &fake_disk,
+	    res, 131);
+	assert_non_null(body);
+	o = json_loads(body, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "type")),
+	    "Service");
+	assert_string_equal(json_string_value(json_object_get(o, "filter")),
+	    "host.name == osemon_host && service.name == osemon_service");
+	v = json_object_get(o, "filter_vars");
+	/* names travel as values, never spliced into the filter */
+	assert_string_equal(json_string_value(json_object_get(v,
+	    "osemon_host")), "web\"1");
+	assert_string_equal(json_string_value(json_object_get(v,
+	    "osemon_service")), "disk");
+	assert_int_equal(json_integer_value(json_object_get(o,
+	    "exit_status")), 2);
+	/* invalid UTF-8 becomes '?'; long output after a newline */
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "plugin_output")), "DISK CRITICAL: bad ? byte\ndetail");
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(o, "performance_data"), 0)), "used=5B");
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "check_source")), "collector");
+	assert_int_equal(json_integer_value(json_object_get(o, "ttl")), 131);
+	json_decref(o);
+	free(body);
+	/* ttl 0: none */
+	body = passive_icinga_body("h", "s", "c", &fake_disk, res, 0);
+	assert_non_null(body);
+	o = json_loads(body, 0, NULL);
+	assert_null(json_object_get(o, "ttl"));
+	json_decref(o);
+	free(body);
+	free(res);
+}
+
 int
 main(void)
 {
@@ -98,6 +149,7 @@ main(void)
 		cmocka_unit_test(test_format_basic),
 		cmocka_unit_test(test_format_escapes),
 		cmocka_unit_test(test_format_cap),
+		cmocka_unit_test(test_icinga_body),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
