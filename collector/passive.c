@@ -470,6 +470,10 @@ icinga_status(const char *text, long http, char *err, size_t errlen)
 		status = json_string_value(json_object_get(root, "status"));
 	if (http == 200 && first != NULL && (code == 200 || code == 0))
 		err[0] = '\0';
+	else if (json_is_array(results) && json_array_size(results) == 0)
+		/* Icinga's answer when the filter matched nothing */
+		snprintf(err, errlen, "HTTP %ld: no Icinga service matches the "
+		    "host and check name", http);
 	else
 		snprintf(err, errlen, "HTTP %ld: %s", http,
 		    status != NULL ? status : "no answer Icinga wrote");

@@ -152,6 +152,12 @@ sleep 1	# a new second: a new result
 t_run timeout 30 "$OSEMON" run -c "$T_TMP/ttl.conf" --once
 expect_match "$(svc disk)" '^0\|0\|900\|' "icinga-ttl = 900 is sent"
 
+# A check Icinga does not know: its answer is logged.
+printf '[global]\nhostname = ose-test\nrrd-dir = rrd\nstate-dir = state\ngraph-dir = www\n[nagios]\nicinga-url = https://127.0.0.1:%s\nicinga-user = osemon\nicinga-password-file = api.password\nicinga-ca-file = %s\n[check nosuch]\nprobe = load\n' \
+    "$PORT" "$P/ca.crt" >"$T_TMP/nosuch.conf"
+t_run timeout 30 "$OSEMON" run -c "$T_TMP/nosuch.conf" --once
+expect_match "$ERR" 'icinga: cannot send results to .*: HTTP 500: no Icinga service matches the host and check name' "unknown service: logged as such"
+
 # Wrong password: HTTP 401, logged once, the run completes.
 printf 'wrong\n' >"$T_TMP/wrong.password"
 chmod 600 "$T_TMP/wrong.password"
