@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "abuf.h"
@@ -23,10 +24,9 @@
 #include "deliver.h"
 #include "mail.h"
 #include "notify.h"
+#include "runtime.h"
 #include "spool.h"
 #include "util.h"
-
-#define ALERTS_LOG_PREFIX "alerts: "
 
 struct alerts {
 	struct alerts_conf conf;
@@ -40,21 +40,87 @@ struct alerts {
 	time_t next_scan;
 	unsigned long dropped; /* not yet reported in a mail */
 	time_t *last_check; /* per conf check: last result seen */
+	FILE *log; /* delivery reports -> collector_log */
 };
 
-static void alerts_log(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+static void alerts_log(int priority, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
-alerts_log(const char *fmt, ...)
+alerts_log(int priority, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs(ALERTS_LOG_PREFIX, stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	collector_log(priority, "alerts: %s", msg);
+}
+
+/*
+ * The delivery child reports to a FILE; this one turns each line into a
+ * collector log line, so stderr or syslog get them like the rest.
+ */
+struct alerts_log_cookie {
+	char line[1024];
+	size_t len;
+};
+
+static void
+alerts_log_line(struct alerts_log_cookie *c)
+{
+	int prio = LOG_INFO;
+
+	c->line[c->len] = '\0';
+	if (strstr(c->line, "NOT ") != NULL ||
+	    strstr(c->line, "FAILED") != NULL ||
+	    strstr(c->line, "REFUSED") != NULL ||
+	    strstr(c->line, "killed") != NULL)
+		prio = LOG_WARNING;
+	if (c->len > 0)
+		collector_log(prio, "alerts: %s", c->line);
+	c->len = 0;
+}
+
+static ssize_t
+alerts_log_write(void *cookie, const char *buf, size_t size)
+{
+	struct alerts_log_cookie *c = cookie;
+
+	for (size_t i = 0; i < size; i++) {
+		if (buf[i] == '\n' || c->len == sizeof(c->line) - 1)
+			alerts_log_line(c);
+		if (buf[i] != '\n')
+			c->line[c->len++] = buf[i];
+	}
+	return (ssize_t)size;
+}
+
+static int
+alerts_log_close(void *cookie)
+{
+	alerts_log_line(cookie);
+	free(cookie);
+	return 0;
+}
+
+static FILE *
+alerts_log_stream(void)
+{
+	static const cookie_io_functions_t io = {
+		.write = alerts_log_write,
+		.close = alerts_log_close,
+	};
+	struct alerts_log_cookie *c = calloc(1, sizeof(*c));
+	FILE *fp;
+
+	if (c == NULL)
+		return NULL;
+	fp = fopencookie(c, "w", io);
+	if (fp == NULL)
+		free(c);
+	return fp;
 }
 
 static const struct alerts_check_conf *
@@ -126,23 +192,25 @@ alerts_emit(void *arg, const struct mail_event *ev, size_t n, const char *msgid,
 	ctx.dropped = al->dropped;
 	mail_subject(&ctx, ev, n, subject, sizeof(subject));
 	if (mail_format(&ctx, ev, n, msgid, &mail, &len) != 0) {
-		alerts_log("cannot format mail '%s': out of memory", subject);
+		alerts_log(
+		    LOG_ERR, "cannot format mail '%s': out of memory", subject);
 		return -1;
 	}
 	if (spool_write(al->spool_dir, mail, len, name, sizeof(name), err,
 		sizeof(err)) != 0) {
-		alerts_log("cannot spool mail '%s': %s", subject, err);
+		alerts_log(LOG_ERR, "cannot spool mail '%s': %s", subject, err);
 		free(mail);
 		return -1;
 	}
 	free(mail);
 	al->dropped = 0;
-	alerts_log("spooled %s: %s", name, subject);
+	alerts_log(LOG_NOTICE, "spooled %s: %s", name, subject);
 	dropped = spool_enforce_limit(al->spool_dir, al->conf.spool_max);
 	if (dropped > 0) {
 		al->dropped += dropped;
-		alerts_log("spool over spool-max %ld: dropped the %lu oldest "
-			   "mails",
+		alerts_log(LOG_WARNING,
+		    "spool over spool-max %ld: dropped the %lu oldest "
+		    "mails",
 		    al->conf.spool_max, dropped);
 	}
 	al->next_scan = 0; /* deliver at the next tick */
@@ -159,12 +227,12 @@ alerts_save(struct alerts *al)
 		return;
 	text = notify_save(al->nt);
 	if (text == NULL) {
-		alerts_log("cannot serialise the alerts state");
+		alerts_log(LOG_ERR, "cannot serialise the alerts state");
 		return;
 	}
 	if (file_write_atomic(al->state_path, text, strlen(text), 0600, err,
 		sizeof(err)) != 0)
-		alerts_log("cannot write %s: %s", al->state_path, err);
+		alerts_log(LOG_ERR, "cannot write %s: %s", al->state_path, err);
 	free(text);
 }
 
@@ -178,15 +246,15 @@ alerts_load(struct alerts *al)
 	if (access(al->state_path, F_OK) != 0)
 		return;
 	if (file_read_capped(al->state_path, 64u << 20, &text, &len) != 0) {
-		alerts_log(
-		    "cannot read %s: %s", al->state_path, strerror(errno));
+		alerts_log(LOG_ERR, "cannot read %s: %s", al->state_path,
+		    strerror(errno));
 		return;
 	}
 	if (notify_load(al->nt, text, err, sizeof(err)) != 0) {
 		char bad[PATH_MAX + 8];
 
 		snprintf(bad, sizeof(bad), "%s.bad", al->state_path);
-		alerts_log("%s: %s; kept as %s, starting afresh",
+		alerts_log(LOG_ERR, "%s: %s; kept as %s, starting afresh",
 		    al->state_path, err, bad);
 		(void)rename(al->state_path, bad);
 	}
@@ -231,9 +299,23 @@ alerts_new(
 		goto fail;
 	}
 	alerts_load(al);
+	if (al->conf.nchecks > 0) {
+		const char **names = calloc(al->conf.nchecks, sizeof(*names));
+
+		if (names == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < al->conf.nchecks; i++)
+			names[i] = al->conf.checks[i].name;
+		/* No reminders for checks removed from the config. */
+		notify_retain(al->nt, names, al->conf.nchecks);
+		free(names);
+	}
 	for (size_t i = 0; i < al->conf.nchecks; i++)
 		notify_set_policy(
 		    al->nt, al->conf.checks[i].name, &al->conf.checks[i].pol);
+	al->log = alerts_log_stream();
 	if (al->conf.nchecks > 0) {
 		al->last_check =
 		    calloc(al->conf.nchecks, sizeof(*al->last_check));
@@ -286,18 +368,20 @@ alerts_apply_command(struct alerts *al, const struct alert_cmd *cmd, time_t now)
 	if (cmd->type == ALERT_CMD_ACK) {
 		if (notify_ack(al->nt, cmd->check, cmd->sticky, cmd->expire,
 			cmd->text, now, err, sizeof(err)) != 0)
-			alerts_log("ack ignored: %s", err);
+			alerts_log(LOG_WARNING, "ack ignored: %s", err);
 		else
-			alerts_log("check %s acknowledged%s: %s", cmd->check,
-			    cmd->sticky ? " (sticky)" : "", cmd->text);
+			alerts_log(LOG_NOTICE, "check %s acknowledged%s: %s",
+			    cmd->check, cmd->sticky ? " (sticky)" : "",
+			    cmd->text);
 		return;
 	}
 	if (notify_downtime(al->nt, cmd->check, cmd->start, cmd->end, cmd->text,
 		now, err, sizeof(err)) != 0)
-		alerts_log("downtime ignored: %s", err);
+		alerts_log(LOG_WARNING, "downtime ignored: %s", err);
 	else
-		alerts_log("check %s: downtime %lld..%lld: %s", cmd->check,
-		    (long long)cmd->start, (long long)cmd->end, cmd->text);
+		alerts_log(LOG_NOTICE, "check %s: downtime %lld..%lld: %s",
+		    cmd->check, (long long)cmd->start, (long long)cmd->end,
+		    cmd->text);
 }
 
 /* Consume STATE_DIR/alerts.cmd (renamed aside first, so that writers
@@ -312,14 +396,15 @@ alerts_commands(struct alerts *al, time_t now)
 		if (access(al->cmd_path, F_OK) != 0)
 			return;
 		if (rename(al->cmd_path, al->cmd_work) != 0) {
-			alerts_log("cannot rename %s: %s", al->cmd_path,
-			    strerror(errno));
+			alerts_log(LOG_ERR, "cannot rename %s: %s",
+			    al->cmd_path, strerror(errno));
 			return;
 		}
 	}
 	if (file_read_capped(al->cmd_work, ALERT_CMD_FILE_MAX, &text, &len) !=
 	    0) {
-		alerts_log("cannot read %s: %s", al->cmd_work, strerror(errno));
+		alerts_log(LOG_ERR, "cannot read %s: %s", al->cmd_work,
+		    strerror(errno));
 		(void)unlink(al->cmd_work);
 		return;
 	}
@@ -334,8 +419,8 @@ alerts_commands(struct alerts *al, time_t now)
 			if (alert_cmd_parse(p, n, &cmd, err, sizeof(err)) == 0)
 				alerts_apply_command(al, &cmd, now);
 			else
-				alerts_log(
-				    "%s: bad command: %s", al->cmd_work, err);
+				alerts_log(LOG_WARNING, "%s: bad command: %s",
+				    al->cmd_work, err);
 		}
 		p = nl != NULL ? nl + 1 : text + len;
 	}
@@ -361,8 +446,9 @@ alerts_delivery(struct alerts *al, time_t now)
 			kill(al->child, SIGKILL);
 			(void)waitpid(al->child, &status, 0);
 			al->child = 0;
-			alerts_log("delivery killed after %.0f s; its mails "
-				   "stay spooled",
+			alerts_log(LOG_WARNING,
+			    "delivery killed after %.0f s; its mails "
+			    "stay spooled",
 			    al->conf.smtp.timeout);
 		} else {
 			return;
@@ -382,11 +468,12 @@ alerts_delivery(struct alerts *al, time_t now)
 	spool_names_free(names, n < 0 ? 0 : n);
 	if (!due)
 		return;
-	al->child = deliver_spool_start(
-	    &al->conf, al->spool_dir, stderr, ALERTS_LOG_PREFIX);
+	al->child = deliver_spool_start(&al->conf, al->spool_dir,
+	    al->log != NULL ? al->log : stderr,
+	    al->log != NULL ? "" : "alerts: ");
 	if (al->child < 0) {
-		alerts_log(
-		    "cannot fork the delivery child: %s", strerror(errno));
+		alerts_log(LOG_ERR, "cannot fork the delivery child: %s",
+		    strerror(errno));
 		al->child = 0;
 		return;
 	}
@@ -455,6 +542,8 @@ alerts_free(struct alerts *al)
 	if (al->nt != NULL)
 		alerts_save(al);
 	notify_free(al->nt);
+	if (al->log != NULL)
+		fclose(al->log);
 	alerts_conf_free(&al->conf);
 	free(al->last_check);
 	free(al);

@@ -354,6 +354,18 @@ notify_flush_queue(struct notify *nt, time_t now)
 		for (size_t i = 0; i < n; i++)
 			notify_send(nt, &q[i], 1, now);
 	} else {
+		/* By check name (stable: one check's changes keep their
+		 * order), so that a group's subject does not depend on which
+		 * probe finished first. */
+		for (size_t i = 1; i < n; i++) {
+			struct mail_event tmp = q[i];
+			size_t j = i;
+
+			for (; j > 0 && strcmp(q[j - 1].check, tmp.check) > 0;
+			     j--)
+				q[j] = q[j - 1];
+			q[j] = tmp;
+		}
 		notify_send(nt, q, n, now);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -575,6 +587,35 @@ notify_tick(struct notify *nt, time_t now)
 	    (nt->group_window <= 0 || now >= nt->qfirst + nt->group_window ||
 		now < nt->qfirst))
 		notify_flush_queue(nt, now);
+}
+
+void
+notify_retain(struct notify *nt, const char *const *names, size_t n)
+{
+	size_t j = 0, q = 0;
+
+	for (size_t i = 0; i < nt->count; i++) {
+		bool keep = false;
+
+		for (size_t k = 0; k < n && !keep; k++)
+			keep = strcmp(nt->checks[i].name, names[k]) == 0;
+		if (!keep) {
+			free(nt->checks[i].details);
+			nt->dirty = true;
+			continue;
+		}
+		nt->checks[j++] = nt->checks[i];
+	}
+	nt->count = j;
+	for (size_t i = 0; i < nt->qlen; i++) {
+		if (notify_find(nt, nt->queue[i].check) == NULL) {
+			mail_event_clear(&nt->queue[i]);
+			nt->dirty = true;
+			continue;
+		}
+		nt->queue[q++] = nt->queue[i];
+	}
+	nt->qlen = q;
 }
 
 bool

@@ -119,6 +119,10 @@ int notify_downtime(struct notify *nt, const char *check, time_t start,
  * the group window. */
 void notify_tick(struct notify *nt, time_t now);
 
+/* Forget every check not in names[0..n) (removed from the config), with
+ * its queued changes: no reminder for a check that no longer exists. */
+void notify_retain(struct notify *nt, const char *const *names, size_t n);
+
 /* True when something changed since the last notify_save. */
 bool notify_dirty(const struct notify *nt);
 /* JSON text of the whole state (malloc'd), or NULL. */

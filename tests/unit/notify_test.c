@@ -324,16 +324,18 @@ test_group_window(void **unused)
 	struct notify *nt = new_nt(&b, 30, 0, 0, 0);
 
 	(void)unused;
-	problem(nt, "a", STATE_OK, STATE_CRITICAL, T0);
+	problem(nt, "c", STATE_OK, STATE_CRITICAL, T0);
 	notify_tick(nt, T0 + 5);
 	problem(nt, "b", STATE_OK, STATE_WARNING, T0 + 5);
-	problem(nt, "c", STATE_OK, STATE_CRITICAL, T0 + 10);
+	problem(nt, "a", STATE_OK, STATE_CRITICAL, T0 + 10);
 	notify_tick(nt, T0 + 29);
 	assert_int_equal(b.count, 0);
 	assert_int_equal(notify_queued(nt), 3);
 	notify_tick(nt, T0 + 30);
 	assert_int_equal(b.count, 1);
 	assert_int_equal(b.mails[0].n, 3);
+	/* Listed by check name, whatever the order of the changes. */
+	assert_string_equal(b.mails[0].check[0], "a");
 	assert_string_equal(b.mails[0].check[2], "c");
 	/* Every check of the group threads its recovery to the group mail. */
 	problem(nt, "b", STATE_WARNING, STATE_OK, T0 + 40);
@@ -445,6 +447,30 @@ test_survives_restart(void **unused)
 	notify_free(nt);
 }
 
+/* A check removed from the config gets no more reminders. */
+static void
+test_retain(void **unused)
+{
+	struct box b;
+	struct notify *nt = new_nt(&b, 30, 0, 600, 0);
+	const char *keep[] = { "web" };
+
+	(void)unused;
+	problem(nt, "web", STATE_OK, STATE_CRITICAL, T0);
+	problem(nt, "gone", STATE_OK, STATE_CRITICAL, T0);
+	notify_tick(nt, T0 + 30);
+	assert_int_equal(b.count, 1);
+	problem(nt, "gone", STATE_CRITICAL, STATE_WARNING, T0 + 40);
+	notify_retain(nt, keep, 1);
+	assert_null(notify_get(nt, "gone"));
+	assert_int_equal(notify_queued(nt), 0);
+	notify_tick(nt, T0 + 700);
+	assert_int_equal(b.count, 2);
+	assert_int_equal(b.mails[1].n, 1);
+	assert_string_equal(b.mails[1].check[0], "web");
+	notify_free(nt);
+}
+
 static void
 test_parse_states(void **unused)
 {
@@ -491,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_hourly_cap),
 		cmocka_unit_test(test_flapping),
 		cmocka_unit_test(test_survives_restart),
+		cmocka_unit_test(test_retain),
 		cmocka_unit_test(test_parse_states),
 	};
 
