@@ -144,6 +144,37 @@ expect_match "$(cat slow.out)" "(NOT delivered: .*message not accepted|timeout: 
 expect_near "$took" 3 2 "hung server: returns within the deadline"
 expect_eq "$(spool_count)" 1 "hung server: mail stays spooled"
 
+# --- failover: the first server is down, the second takes the mail ----------
+smtpd_stop
+smtpd_start "$PORT" "$MAIL" --cert certs/server.pem --key certs/server.key \
+    --user alice --password-file pw || { t_fail "smtpd restart"; exit 0; }
+DEAD=$(free_port)
+write_conf failover.conf pw certs/ca.pem
+sed -i "s/^server = .*/server = 127.0.0.1:$DEAD, 127.0.0.1:$PORT/" failover.conf
+before=$(smtpd_count "$MAIL")
+t_run "$OSEMON" alert test -c failover.conf
+expect_rc 0 "failover: delivered through the second server"
+expect_match "$OUT" "connect 127.0.0.1:$DEAD: FAILED: Connection refused" "failover: the first server's failure is reported"
+expect_match "$OUT" "delivered via 127.0.0.1:$PORT" "failover: says which server took it"
+expect_eq "$(smtpd_count "$MAIL")" $((before + 1)) "failover: one message"
+smtpd_stop
+
+# --- a server without STARTTLS: refused unless starttls = off ------------------
+smtpd_start "$PORT" "$MAIL" --no-tls || { t_fail "plain smtpd"; exit 0; }
+write_conf plain.conf pw certs/ca.pem
+sed -i '/^user = /d; /^password-file = /d' plain.conf
+before=$(smtpd_count "$MAIL")
+t_run "$OSEMON" alert test -c plain.conf
+expect_rc 1 "no STARTTLS offered: not sent when starttls = required"
+expect_match "$OUT" "STARTTLS failed: server does not offer STARTTLS" "no STARTTLS offered: clear message"
+expect_eq "$(smtpd_count "$MAIL")" "$before" "no STARTTLS offered: nothing sent in clear"
+write_conf plainoff.conf pw certs/ca.pem "starttls = off"
+sed -i '/^user = /d; /^password-file = /d' plainoff.conf
+t_run "$OSEMON" alert flush -c plainoff.conf
+expect_rc 0 "starttls = off: the spooled mails go out in clear"
+expect_eq "$(sed -n 's/^tls //p' "$MAIL/$(printf '%04d' $((before + 1))).env")" "no" "starttls = off: really without TLS"
+smtpd_stop
+
 # --- the password is nowhere -------------------------------------------------
 leak=$(grep -rl -- "$SECRET" ps.txt slow.out state "$MAIL" "$T_TMP/smtpd.log" \
     "$T_TMP/smtpd.err" "$T_TMP/out" "$T_TMP/err" 2>/dev/null)
