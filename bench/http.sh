@@ -63,6 +63,11 @@ BUNDLE="$T_TMP/bundle.pem"
 cat /etc/ssl/certs/ca-certificates.crt "$NGX_PKI/ca.pem" >"$BUNDLE" 2>/dev/null ||
     cp "$NGX_PKI/ca.pem" "$BUNDLE"
 NB=$(grep -c 'BEGIN CERTIFICATE' "$BUNDLE")
+# private copies: a rebuild of $BUILD during the run must not break it
+mkdir -p "$T_TMP/bin"
+cp "$BUILD/osemon" "$BUILD/osemon-full" "$T_TMP/bin/" ||
+    { echo "bench: no osemon binaries in $BUILD (run make first)" >&2; exit 1; }
+OS="$T_TMP/bin"
 H="-H 127.0.0.1 -p $NGX_HTTP"
 S="-H localhost -I 127.0.0.1 -p $NGX_VALID -S"
 echo "http: $N checks each, nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(curl-config --version), $(openssl version | cut -d' ' -f1-2)"
@@ -74,10 +79,10 @@ echo "http: $N checks each, nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(curl-conf
 	run exec-check_http-https exec "$N" "$PLUGINS/check_http" $S --sni
 	run inproc-https-bundle inproc "$N" $S --ca-file "$BUNDLE"
 	run exec-check_curl-https-bundle exec "$N" "$PLUGINS/check_curl" $S -D --ca-cert "$BUNDLE"
-	run exec-osemon-http exec "$N" "$BUILD/osemon" check http $H
-	run exec-osemon-full-http exec "$N" "$BUILD/osemon-full" check http $H
+	run exec-osemon-http exec "$N" "$OS/osemon" check http $H
+	run exec-osemon-full-http exec "$N" "$OS/osemon-full" check http $H
 	run exec-check_curl-http exec "$N" "$PLUGINS/check_curl" $H
-	run exec-osemon-https exec "$N" "$BUILD/osemon" check http $S --ca-file "$NGX_PKI/ca.pem"
+	run exec-osemon-https exec "$N" "$OS/osemon" check http $S --ca-file "$NGX_PKI/ca.pem"
 	run exec-check_curl-https exec "$N" "$PLUGINS/check_curl" $S -D --ca-cert "$NGX_PKI/ca.pem"
 }
 ratio "check_http exec / in-process probe, HTTP" exec-check_http-http inproc-http
