@@ -629,7 +629,7 @@ icinga_enqueue(const struct collector_conf *conf,
 	}
 	v = cfg_value(sec, "icinga-ttl");
 	if (v == NULL || *v == '\0' || parse_long(v, 0, 604800, &ttl) != 0)
-		ttl = 2L * (long)c->interval + (long)c->timeout + 1;
+		ttl = 2L * (long)c->interval + (long)(c->timeout + 0.999);
 	it->body = passive_icinga_body(host, c->name, conf->hostname,
 	    c->probe, c->result, ttl);
 	if (it->body == NULL)

@@ -138,11 +138,11 @@ print("%s|%s|%s|%s|%s|%s" % (r.get("state"), r.get("exit_status"), r.get("ttl"),
 }
 disk=$(svc disk)
 fail=$(svc failing-plugin)
-expect_match "$disk" '^0\|0\|131\|ose-test\|' "disk: OK, ttl 2 x interval + timeout + 1, check_source"
+expect_match "$disk" '^0\|0\|130\|ose-test\|' "disk: OK, ttl 2 x interval + timeout, check_source"
 expect_match "$disk" ' /_used_pct=[0-9.]+%;;;0;100( |\|)' "disk: perfdata array"
 expect_match "$disk" '\|DISK OK: / [0-9.]+% used.*\\n/: used [0-9]+ B' "disk: output with its long output"
 # (Icinga stores the state; the API leaves the result's exit_status 0)
-expect_match "$fail" '^2\|[0-9]+\|131\|ose-test\|\|EXEC CRITICAL: .*broken on purpose' "failing-plugin: CRITICAL with the plugin's text"
+expect_match "$fail" '^2\|[0-9]+\|130\|ose-test\|\|EXEC CRITICAL: .*broken on purpose' "failing-plugin: CRITICAL with the plugin's text"
 expect_match "$(cat "$T_TMP/daemon.log")" 'POST /v1/actions/process-check-result .*user: osemon, agent: osemon/' "icinga2 logged the POSTs from osemon"
 
 # A fixed ttl.

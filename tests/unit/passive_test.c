@@ -2,6 +2,7 @@
  * and the PIPE_BUF cap (long output dropped first, then perfdata items). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -142,6 +143,48 @@ test_icinga_body(void **state)
 	free(res);
 }
 
+/* docs/nagios-icinga.md has a row for every [nagios] key and no other. */
+static void
+test_doc_keys(void **state)
+{
+	const char *src = getenv("SRC");
+	char path[4096], line[1024];
+	FILE *fp;
+	size_t rows = 0, keys = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/nagios-icinga.md",
+	    src ? src : ".");
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	for (const struct option_spec *o = passive_nagios_options; o->name;
+	    o++) {
+		char want[128];
+		bool found = false;
+
+		snprintf(want, sizeof(want), "| `%s` |", o->name);
+		rewind(fp);
+		while (fgets(line, sizeof(line), fp) != NULL)
+			if (strncmp(line, want, strlen(want)) == 0)
+				found = true;
+		if (!found)
+			fail_msg("docs/nagios-icinga.md: no row for %s",
+			    o->name);
+		keys++;
+	}
+	/* rows of the key table: "| `key` | ..." between its header and
+	 * the first line that is not a row */
+	rewind(fp);
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncmp(line, "| key | value | meaning |", 25) == 0)
+			break;
+	while (fgets(line, sizeof(line), fp) != NULL && line[0] == '|')
+		if (strncmp(line, "| `", 3) == 0)
+			rows++;
+	fclose(fp);
+	assert_int_equal(rows, keys);
+}
+
 int
 main(void)
 {
@@ -150,6 +193,7 @@ main(void)
 		cmocka_unit_test(test_format_escapes),
 		cmocka_unit_test(test_format_cap),
 		cmocka_unit_test(test_icinga_body),
+		cmocka_unit_test(test_doc_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
