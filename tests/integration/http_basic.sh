@@ -155,3 +155,11 @@ p=$(free_port)
 t_run "$OSEMON" check http -H 127.0.0.1 -p "$p"
 expect_rc 2 "connection refused is CRITICAL"
 expect_match "$OUT" "^HTTP CRITICAL: Failed to connect to 127.0.0.1 port $p" "refused message"
+
+# munin face: options from the environment (plugin-conf.d env.url)
+t_run env url="$B/" "$OSEMON" munin http config
+expect_match "$OUT" '^time_total\.label time_total \(s\)' "munin config lists time_total"
+t_run env url="$B/" "$OSEMON" munin http
+expect_rc 0 "munin fetch"
+expect_match "$OUT" '^size\.value 39$' "munin fetch size"
+expect_match "$OUT" '^status\.value 200$' "munin fetch status"
