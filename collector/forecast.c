@@ -98,11 +98,11 @@ forecast_fit(const struct forecast_sample *s, size_t n, double now,
 	out->slope = NAN;
 	out->level = NAN;
 	out->status = FORECAST_TOO_LITTLE;
-	if (!(window > 0))
+	if (!(window > 0) || !isfinite(now) || !isfinite(capacity))
 		return;
+	if (window > FORECAST_MAX_BINS * FORECAST_DAY)
+		window = FORECAST_MAX_BINS * FORECAST_DAY;
 	nbins = (size_t)ceil(window / FORECAST_DAY);
-	if (nbins > FORECAST_MAX_BINS)
-		nbins = FORECAST_MAX_BINS;
 	memset(bins, 0, sizeof(bins));
 	for (i = 0; i < n; i++) {
 		double age = now - s[i].t;
@@ -152,6 +152,8 @@ forecast_fit(const struct forecast_sample *s, size_t n, double now,
 	for (i = 0; i < m; i++)
 		vs[i] -= out->slope * xs[i];
 	out->level = median(vs, m);
+	if (!isfinite(out->slope) || !isfinite(out->level))
+		goto out; /* values beyond any disk: too little to go on */
 	out->status = FORECAST_FLAT;
 	if (!(out->slope > 0))
 		goto out;
