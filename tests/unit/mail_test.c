@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -359,6 +361,64 @@ test_meta_parse(void **unused)
 	assert_int_equal(m.attempts, 0);
 }
 
+/* Spool files: unique sortable names, mode 0600, meta round trip, the
+ * limit drops the oldest. */
+static void
+test_spool_files(void **unused)
+{
+	char dir[] = "/tmp/osemon-spool-test.XXXXXX";
+	char names[4][SPOOL_NAME_MAX], err[256], path[512];
+	char **list = NULL;
+	struct spool_meta m, back;
+	struct stat st;
+	long n;
+
+	(void)unused;
+	assert_non_null(mkdtemp(dir));
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(
+		    spool_write(dir, "To: a@x\r\n\r\nbody\r\n", 19, names[i],
+			sizeof(names[i]), err, sizeof(err)),
+		    0);
+	assert_string_not_equal(names[0], names[1]);
+	snprintf(path, sizeof(path), "%s/%s", dir, names[0]);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	n = spool_list(dir, &list);
+	assert_int_equal(n, 4);
+	for (long i = 0; i < n; i++)
+		assert_string_equal(list[i], names[i]);
+	spool_names_free(list, n);
+
+	memset(&m, 0, sizeof(m));
+	m.attempts = 2;
+	m.next_try = 1800000000;
+	str_copy(m.error, "line\nbreak", sizeof(m.error));
+	m.nrcpts = 1;
+	str_copy(m.rcpts[0], "b@y", sizeof(m.rcpts[0]));
+	assert_int_equal(spool_meta_write(dir, names[0], &m), 0);
+	assert_int_equal(spool_meta_read(dir, names[0], &back), 0);
+	assert_int_equal(back.attempts, 2);
+	assert_int_equal(back.next_try, 1800000000);
+	assert_string_equal(back.error, "line break");
+	assert_true(back.has_rcpts);
+	assert_string_equal(back.rcpts[0], "b@y");
+	assert_int_equal(spool_meta_read(dir, names[1], &back), 0);
+	assert_int_equal(back.attempts, 0); /* no meta: fresh */
+
+	assert_int_equal(spool_enforce_limit(dir, 2), 2);
+	n = spool_list(dir, &list);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0], names[2]);
+	assert_string_equal(list[1], names[3]);
+	spool_names_free(list, n);
+	snprintf(path, sizeof(path), "%s/%s.meta", dir, names[0]);
+	assert_int_equal(access(path, F_OK), -1); /* meta went too */
+	spool_remove(dir, names[2]);
+	spool_remove(dir, names[3]);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void
 test_backoff(void **unused)
 {
@@ -503,6 +563,7 @@ main(void)
 		cmocka_unit_test(test_message_id_unique),
 		cmocka_unit_test(test_rcpts_from_mail),
 		cmocka_unit_test(test_meta_parse),
+		cmocka_unit_test(test_spool_files),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_command_roundtrip),
 		cmocka_unit_test(test_command_bad_lines),
