@@ -102,8 +102,8 @@ passive_format(char *buf, size_t size, time_t when, const char *host,
 		return -1;
 	/* One byte stays free for the final newline. */
 	size--;
-	n = snprintf(buf, size, "[%lld] PROCESS_SERVICE_CHECK_RESULT;",
-	    (long long)when);
+	n = snprintf(
+	    buf, size, "[%lld] PROCESS_SERVICE_CHECK_RESULT;", (long long)when);
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	len = (size_t)n;
@@ -116,9 +116,11 @@ passive_format(char *buf, size_t size, time_t when, const char *host,
 		return -1;
 	/* "DISK OK: message", the plugin face's first line. */
 	for (n = 0; probe != NULL && probe->name[n] != '\0' &&
-	    (size_t)n < sizeof(head) - 1; n++)
-		head[n] = (char)(probe->name[n] >= 'a' && probe->name[n] <= 'z' ?
-		    probe->name[n] - 'a' + 'A' : probe->name[n]);
+	     (size_t)n < sizeof(head) - 1;
+	     n++)
+		head[n] = (char)(probe->name[n] >= 'a' && probe->name[n] <= 'z'
+			? probe->name[n] - 'a' + 'A'
+			: probe->name[n]);
 	head[n] = '\0';
 	if (!append_text(buf, size, &len, head[0] ? head : "OSEMON", false) ||
 	    !append_text(buf, size, &len, " ", false) ||
@@ -169,15 +171,16 @@ passive_failed(const char *path, const char *cause)
 	if (passive_health.failing)
 		return;
 	passive_health.failing = true;
-	collector_log(LOG_WARNING, "nagios: cannot write results to %s: %s "
-	    "(results are dropped until it works; not logged again)", path,
-	    cause);
+	collector_log(LOG_WARNING,
+	    "nagios: cannot write results to %s: %s "
+	    "(results are dropped until it works; not logged again)",
+	    path, cause);
 }
 
 /* Write one result line to the command file at path (see passive.h). */
 static void
-command_file_write(const char *path, const char *host, const struct check *c,
-    time_t now)
+command_file_write(
+    const char *path, const char *host, const struct check *c, time_t now)
 {
 	char *line = NULL;
 	int fd = -1, len;
@@ -188,25 +191,29 @@ command_file_write(const char *path, const char *host, const struct check *c,
 		passive_failed(path, "out of memory");
 		goto out;
 	}
-	len = passive_format(line, PASSIVE_LINE_MAX, now, host, c->name,
-	    c->probe, c->result);
+	len = passive_format(
+	    line, PASSIVE_LINE_MAX, now, host, c->name, c->probe, c->result);
 	if (len < 0) {
 		passive_failed(path, "host or check name too long");
 		goto out;
 	}
 	/* No O_CREAT: Nagios makes the FIFO; a missing one is an error. */
-	fd = open(path, O_WRONLY | O_NONBLOCK | O_APPEND | O_CLOEXEC |
-	    O_NOCTTY);
+	fd =
+	    open(path, O_WRONLY | O_NONBLOCK | O_APPEND | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		passive_failed(path, errno == ENXIO ? "nobody reads the FIFO "
-		    "(is Nagios running?)" : strerror(errno));
+		passive_failed(path,
+		    errno == ENXIO ? "nobody reads the FIFO "
+				     "(is Nagios running?)"
+				   : strerror(errno));
 		goto out;
 	}
 	/* At most PIPE_BUF bytes: all or nothing on a FIFO. */
 	n = write(fd, line, (size_t)len);
 	if (n < 0) {
-		passive_failed(path, errno == EAGAIN ? "the pipe is full "
-		    "(Nagios is not reading)" : strerror(errno));
+		passive_failed(path,
+		    errno == EAGAIN ? "the pipe is full "
+				      "(Nagios is not reading)"
+				    : strerror(errno));
 		goto out;
 	}
 	if (n != len) {
@@ -214,8 +221,10 @@ command_file_write(const char *path, const char *host, const struct check *c,
 		goto out;
 	}
 	if (passive_health.failing)
-		collector_log(LOG_NOTICE, "nagios: writing results to %s again "
-		    "(%lu dropped)", path, passive_health.dropped);
+		collector_log(LOG_NOTICE,
+		    "nagios: writing results to %s again "
+		    "(%lu dropped)",
+		    path, passive_health.dropped);
 	passive_health.failing = false;
 	passive_health.dropped = 0;
 out:
@@ -234,10 +243,10 @@ out:
 
 struct icinga_item {
 	struct icinga_item *next;
-	char *url;		/* .../v1/actions/process-check-result */
+	char *url; /* .../v1/actions/process-check-result */
 	char *user;
 	char *password;
-	char *ca_file;		/* NULL: the system's CAs */
+	char *ca_file; /* NULL: the system's CAs */
 	char *body;
 };
 
@@ -247,14 +256,14 @@ struct icinga_item {
  */
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t work;	/* an item or stop */
-	pthread_cond_t idle;	/* queue empty and nothing in flight */
+	pthread_cond_t work; /* an item or stop */
+	pthread_cond_t idle; /* queue empty and nothing in flight */
 	pthread_t thread;
 	bool started, stopping, busy;
 	struct icinga_item *head, *tail;
 	size_t count;
-	unsigned long dropped;	/* since the last success */
-	bool failing;		/* logged; quiet until a success */
+	unsigned long dropped; /* since the last success */
+	bool failing; /* logged; quiet until a success */
 } icinga = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.work = PTHREAD_COND_INITIALIZER,
@@ -289,9 +298,11 @@ icinga_failed(const char *url, const char *cause)
 	icinga.failing = true;
 	pthread_mutex_unlock(&icinga.lock);
 	if (log)
-		collector_log(LOG_WARNING, "icinga: cannot send results to %s: "
+		collector_log(LOG_WARNING,
+		    "icinga: cannot send results to %s: "
 		    "%s (results are dropped until it works; not logged "
-		    "again)", url, cause);
+		    "again)",
+		    url, cause);
 }
 
 static void
@@ -307,8 +318,10 @@ icinga_succeeded(const char *url)
 	icinga.dropped = 0;
 	pthread_mutex_unlock(&icinga.lock);
 	if (was)
-		collector_log(LOG_NOTICE, "icinga: sending results to %s again "
-		    "(%lu dropped)", url, dropped);
+		collector_log(LOG_NOTICE,
+		    "icinga: sending results to %s again "
+		    "(%lu dropped)",
+		    url, dropped);
 }
 
 /* A copy of s with bytes that are not valid UTF-8 replaced by '?'
@@ -373,9 +386,8 @@ json_set_text(json_t *o, const char *key, const char *text)
 }
 
 char *
-passive_icinga_body(const char *host, const char *service,
-    const char *source, const struct probe *probe,
-    const struct probe_result *res, long ttl)
+passive_icinga_body(const char *host, const char *service, const char *source,
+    const struct probe *probe, const struct probe_result *res, long ttl)
 {
 	json_t *o = NULL, *vars = NULL, *perf = NULL;
 	char *output = NULL, *out = NULL;
@@ -389,17 +401,18 @@ passive_icinga_body(const char *host, const char *service,
 	output[0] = '\0';
 	for (size_t i = 0; probe != NULL && probe->name[i] != '\0'; i++)
 		str_appendf(output, size, &len, "%c",
-		    probe->name[i] >= 'a' && probe->name[i] <= 'z' ?
-		    probe->name[i] - 'a' + 'A' : probe->name[i]);
-	str_appendf(output, size, &len, "%s%s", len ? " " : "",
-	    state_name(res->state));
+		    probe->name[i] >= 'a' && probe->name[i] <= 'z'
+			? probe->name[i] - 'a' + 'A'
+			: probe->name[i]);
+	str_appendf(
+	    output, size, &len, "%s%s", len ? " " : "", state_name(res->state));
 	if (res->message[0] != '\0')
 		str_appendf(output, size, &len, ": %s", res->message);
 	while (lolen > 0 && res->long_output[lolen - 1] == '\n')
 		lolen--;
 	if (lolen > 0)
-		str_appendf(output, size, &len, "\n%.*s", (int)lolen,
-		    res->long_output);
+		str_appendf(
+		    output, size, &len, "\n%.*s", (int)lolen, res->long_output);
 
 	o = json_object();
 	vars = json_object();
@@ -412,19 +425,21 @@ passive_icinga_body(const char *host, const char *service,
 			goto out;
 	}
 	if (json_object_set_new(o, "type", json_string("Service")) != 0 ||
-	    json_object_set_new(o, "filter", json_string("host.name == "
-	    "osemon_host && service.name == osemon_service")) != 0 ||
+	    json_object_set_new(o, "filter",
+		json_string("host.name == "
+			    "osemon_host && service.name == osemon_service")) !=
+		0 ||
 	    json_set_text(vars, "osemon_host", host) != 0 ||
 	    json_set_text(vars, "osemon_service", service) != 0 ||
 	    json_object_set(o, "filter_vars", vars) != 0 ||
-	    json_object_set_new(o, "exit_status",
-	    json_integer((json_int_t)res->state)) != 0 ||
+	    json_object_set_new(
+		o, "exit_status", json_integer((json_int_t)res->state)) != 0 ||
 	    json_set_text(o, "plugin_output", output) != 0 ||
 	    json_object_set(o, "performance_data", perf) != 0 ||
 	    json_set_text(o, "check_source", source) != 0)
 		goto out;
-	if (ttl > 0 && json_object_set_new(o, "ttl",
-	    json_integer((json_int_t)ttl)) != 0)
+	if (ttl > 0 &&
+	    json_object_set_new(o, "ttl", json_integer((json_int_t)ttl)) != 0)
 		goto out;
 	out = json_dumps(o, JSON_COMPACT);
 out:
@@ -447,7 +462,7 @@ icinga_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb, room = sizeof(r->buf) - 1 - r->len;
 
 	if (n > room)
-		n = room;	/* the rest is not needed */
+		n = room; /* the rest is not needed */
 	memcpy(r->buf + r->len, data, n);
 	r->len += n;
 	r->buf[r->len] = '\0';
@@ -462,8 +477,8 @@ icinga_status(const char *text, long http, char *err, size_t errlen)
 	json_t *root = json_loads(text, 0, NULL);
 	json_t *results = json_object_get(root, "results");
 	json_t *first = json_array_get(results, 0);
-	const char *status = json_string_value(json_object_get(first,
-	    "status"));
+	const char *status =
+	    json_string_value(json_object_get(first, "status"));
 	json_int_t code = json_integer_value(json_object_get(first, "code"));
 
 	if (status == NULL)
@@ -472,8 +487,10 @@ icinga_status(const char *text, long http, char *err, size_t errlen)
 		err[0] = '\0';
 	else if (json_is_array(results) && json_array_size(results) == 0)
 		/* Icinga's answer when the filter matched nothing */
-		snprintf(err, errlen, "HTTP %ld: no Icinga service matches the "
-		    "host and check name", http);
+		snprintf(err, errlen,
+		    "HTTP %ld: no Icinga service matches the "
+		    "host and check name",
+		    http);
 	else
 		snprintf(err, errlen, "HTTP %ld: %s", http,
 		    status != NULL ? status : "no answer Icinga wrote");
@@ -520,8 +537,8 @@ icinga_send(const struct icinga_item *it, char *err, size_t errlen)
 		curl_easy_setopt(h, CURLOPT_CAINFO, it->ca_file);
 	cc = curl_easy_perform(h);
 	if (cc != CURLE_OK) {
-		snprintf(err, errlen, "%s", cerr[0] ? cerr :
-		    curl_easy_strerror(cc));
+		snprintf(
+		    err, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(cc));
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
@@ -581,9 +598,8 @@ dup_or_null(const char *s)
 }
 
 static void
-icinga_enqueue(const struct collector_conf *conf,
-    const struct cfg_section *sec, const char *base, const char *host,
-    const struct check *c)
+icinga_enqueue(const struct collector_conf *conf, const struct cfg_section *sec,
+    const char *base, const char *host, const struct check *c)
 {
 	struct icinga_item *it = NULL, *old = NULL;
 	const char *v;
@@ -599,7 +615,7 @@ icinga_enqueue(const struct collector_conf *conf,
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
 	if (asprintf(&it->url, "%.*s/v1/actions/process-check-result",
-	    (int)blen, base) < 0) {
+		(int)blen, base) < 0) {
 		it->url = NULL;
 		goto fail_oom;
 	}
@@ -611,7 +627,7 @@ icinga_enqueue(const struct collector_conf *conf,
 			goto fail_oom;
 		if (cfg_path(conf->cfg, v, path, sizeof(path)) != 0 ||
 		    secret_read(path, password, ICINGA_PASSWORD_MAX, err,
-		    sizeof(err)) != 0) {
+			sizeof(err)) != 0) {
 			icinga_failed(it->url, "icinga-password-file refused");
 			goto out;
 		}
@@ -630,8 +646,8 @@ icinga_enqueue(const struct collector_conf *conf,
 	v = cfg_value(sec, "icinga-ttl");
 	if (v == NULL || *v == '\0' || parse_long(v, 0, 604800, &ttl) != 0)
 		ttl = 2L * (long)c->interval + (long)(c->timeout + 0.999);
-	it->body = passive_icinga_body(host, c->name, conf->hostname,
-	    c->probe, c->result, ttl);
+	it->body = passive_icinga_body(
+	    host, c->name, conf->hostname, c->probe, c->result, ttl);
 	if (it->body == NULL)
 		goto fail_oom;
 
@@ -659,14 +675,15 @@ icinga_enqueue(const struct collector_conf *conf,
 		    0)
 			icinga.started = true;
 		else
-			start = true;	/* report below, unlocked */
+			start = true; /* report below, unlocked */
 		pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	}
 	pthread_cond_signal(&icinga.work);
 	pthread_mutex_unlock(&icinga.lock);
 	icinga_item_free(old);
 	if (start)
-		collector_log(LOG_ERR, "icinga: cannot start the sender thread");
+		collector_log(
+		    LOG_ERR, "icinga: cannot start the sender thread");
 	goto out;
 fail_oom:
 	icinga_failed(base, "out of memory");
@@ -715,15 +732,14 @@ passive_stop(void)
 }
 
 void
-passive_check_result(const struct collector_conf *conf,
-    const struct check *c, time_t now)
+passive_check_result(
+    const struct collector_conf *conf, const struct check *c, time_t now)
 {
 	const struct cfg_section *sec;
 	const char *file, *url, *host;
 	char path[PATH_MAX];
 
-	if (conf == NULL || conf->cfg == NULL || c == NULL ||
-	    c->result == NULL)
+	if (conf == NULL || conf->cfg == NULL || c == NULL || c->result == NULL)
 		return;
 	sec = cfg_find(conf->cfg, "nagios", NULL);
 	if (sec == NULL)

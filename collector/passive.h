@@ -34,7 +34,7 @@
 #include "collector.h"
 #include "probe.h"
 
-#define PASSIVE_LINE_MAX 4096	/* PIPE_BUF on Linux */
+#define PASSIVE_LINE_MAX 4096 /* PIPE_BUF on Linux */
 
 struct collector_conf;
 
@@ -56,8 +56,8 @@ int passive_format(char *buf, size_t size, time_t when, const char *host,
  * Send c's last result to the command file of conf's [nagios] section, if
  * any.  Never blocks and never fails the caller.  Main thread only.
  */
-void passive_check_result(const struct collector_conf *conf,
-    const struct check *c, time_t now);
+void passive_check_result(
+    const struct collector_conf *conf, const struct check *c, time_t now);
 
 /*
  * The Icinga 2 request body for one result (caller frees), or NULL.

@@ -30,9 +30,10 @@ test_format_basic(void **state)
 	result_set(res, STATE_WARNING, REASON_THRESHOLD, "/ 91%% used");
 	m = result_metric(res, "/_used_pct", 91, "%", DS_GAUGE);
 	assert_non_null(m);
-	n = passive_format(buf, sizeof(buf), 1700000000, "web1", "disk",
-	    &fake_disk, res);
-	assert_string_equal(buf, "[1700000000] PROCESS_SERVICE_CHECK_RESULT;"
+	n = passive_format(
+	    buf, sizeof(buf), 1700000000, "web1", "disk", &fake_disk, res);
+	assert_string_equal(buf,
+	    "[1700000000] PROCESS_SERVICE_CHECK_RESULT;"
 	    "web1;disk;1;DISK WARNING: / 91% used|/_used_pct=91%\n");
 	assert_int_equal(n, (int)strlen(buf));
 	free(res);
@@ -50,12 +51,13 @@ test_format_escapes(void **state)
 	result_set(res, STATE_CRITICAL, REASON_THRESHOLD, "a;b\rc");
 	result_long(res, "line 1");
 	result_long(res, "line 2");
-	(void)passive_format(buf, sizeof(buf), 5, "h;o\nst", "ch;eck",
-	    &fake_disk, res);
+	(void)passive_format(
+	    buf, sizeof(buf), 5, "h;o\nst", "ch;eck", &fake_disk, res);
 	/* ';' stays in the text (Nagios splits 4 fields only), not in
 	 * names; long output lines are joined by a literal \n; the
 	 * result helpers already turned CR into a space */
-	assert_string_equal(buf, "[5] PROCESS_SERVICE_CHECK_RESULT;h_o_st;"
+	assert_string_equal(buf,
+	    "[5] PROCESS_SERVICE_CHECK_RESULT;h_o_st;"
 	    "ch_eck;2;DISK CRITICAL: a;b c\\nline 1\\nline 2\n");
 	free(res);
 }
@@ -74,8 +76,8 @@ test_format_cap(void **state)
 	result_set(res, STATE_OK, REASON_NONE, "many metrics");
 	for (int i = 0; i < 200; i++) {
 		snprintf(name, sizeof(name), "metric_number_%03d", i);
-		assert_non_null(result_metric(res, name, 12345.5, "B",
-		    DS_GAUGE));
+		assert_non_null(
+		    result_metric(res, name, 12345.5, "B", DS_GAUGE));
 	}
 	for (int i = 0; i < 100; i++)
 		result_long(res, "a long output line number %d\n", i);
@@ -88,8 +90,8 @@ test_format_cap(void **state)
 	assert_null(strstr(buf, "long output"));
 	assert_true(buf[n - 2] == 'B');
 	/* too small for the fixed fields */
-	assert_int_equal(passive_format(buf, 20, 1, "h", "s", &fake_disk,
-	    res), -1);
+	assert_int_equal(
+	    passive_format(buf, 20, 1, "h", "s", &fake_disk, res), -1);
 	free(res);
 }
 
@@ -106,30 +108,32 @@ test_icinga_body(void **state)
 	result_set(res, STATE_CRITICAL, REASON_THRESHOLD, "bad \xff byte");
 	result_long(res, "detail");
 	assert_non_null(result_metric(res, "used", 5, "B", DS_GAUGE));
-	body = passive_icinga_body("web\"1", "disk", "collector", &fake_disk,
-	    res, 131);
+	body = passive_icinga_body(
+	    "web\"1", "disk", "collector", &fake_disk, res, 131);
 	assert_non_null(body);
 	o = json_loads(body, 0, NULL);
 	assert_non_null(o);
-	assert_string_equal(json_string_value(json_object_get(o, "type")),
-	    "Service");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "type")), "Service");
 	assert_string_equal(json_string_value(json_object_get(o, "filter")),
 	    "host.name == osemon_host && service.name == osemon_service");
 	v = json_object_get(o, "filter_vars");
 	/* names travel as values, never spliced into the filter */
-	assert_string_equal(json_string_value(json_object_get(v,
-	    "osemon_host")), "web\"1");
-	assert_string_equal(json_string_value(json_object_get(v,
-	    "osemon_service")), "disk");
-	assert_int_equal(json_integer_value(json_object_get(o,
-	    "exit_status")), 2);
+	assert_string_equal(
+	    json_string_value(json_object_get(v, "osemon_host")), "web\"1");
+	assert_string_equal(
+	    json_string_value(json_object_get(v, "osemon_service")), "disk");
+	assert_int_equal(
+	    json_integer_value(json_object_get(o, "exit_status")), 2);
 	/* invalid UTF-8 becomes '?'; long output after a newline */
-	assert_string_equal(json_string_value(json_object_get(o,
-	    "plugin_output")), "DISK CRITICAL: bad ? byte\ndetail");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "plugin_output")),
+	    "DISK CRITICAL: bad ? byte\ndetail");
 	assert_string_equal(json_string_value(json_array_get(
-	    json_object_get(o, "performance_data"), 0)), "used=5B");
-	assert_string_equal(json_string_value(json_object_get(o,
-	    "check_source")), "collector");
+				json_object_get(o, "performance_data"), 0)),
+	    "used=5B");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "check_source")), "collector");
 	assert_int_equal(json_integer_value(json_object_get(o, "ttl")), 131);
 	json_decref(o);
 	free(body);
@@ -153,12 +157,12 @@ test_doc_keys(void **state)
 	size_t rows = 0, keys = 0;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/docs/nagios-icinga.md",
-	    src ? src : ".");
+	snprintf(
+	    path, sizeof(path), "%s/docs/nagios-icinga.md", src ? src : ".");
 	fp = fopen(path, "r");
 	assert_non_null(fp);
 	for (const struct option_spec *o = passive_nagios_options; o->name;
-	    o++) {
+	     o++) {
 		char want[128];
 		bool found = false;
 
@@ -168,8 +172,8 @@ test_doc_keys(void **state)
 			if (strncmp(line, want, strlen(want)) == 0)
 				found = true;
 		if (!found)
-			fail_msg("docs/nagios-icinga.md: no row for %s",
-			    o->name);
+			fail_msg(
+			    "docs/nagios-icinga.md: no row for %s", o->name);
 		keys++;
 	}
 	/* rows of the key table: "| `key` | ..." between its header and
