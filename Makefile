@@ -1,14 +1,18 @@
 # osemon: one plain Makefile.
-#   make                 build build/osemon (light front) and build/osemon-full
+#   make                 build build/osemon (light front), build/osemon-probes
+#                        and build/osemon-full
 #   make check           format check, unit + integration tests, again under
 #                        ASan+UBSan, fuzz smoke; ends with "N passed, N failed"
 #   make SANITIZE=address,undefined BUILD=build-asan
 #   make install PREFIX=/usr/local DESTDIR=
 #
-# Two binaries from one source tree: `osemon` links no library beyond libc,
-# so `osemon check disk` under Nagios or munin starts like a monitoring-plugin;
-# commands and probes that need libcurl, librrd, libmariadb... are handed to
-# `osemon-full` (same argv), which links everything.
+# Three binaries from one source tree, so that a plugin run loads only what
+# it uses: `osemon` links no library beyond libc, so `osemon check disk`
+# under Nagios or munin starts like a monitoring-plugin; network probes run
+# in `osemon-probes` (libcurl, openssl, jansson, libmariadb); the collector
+# and every other command run in `osemon-full`, which links everything
+# (librrd alone pulls in cairo, pango and fontconfig).  Each hands what it
+# lacks to the next with the same argv.
 
 CC ?= cc
 BUILD ?= build
@@ -21,6 +25,7 @@ DOCDIR = $(PREFIX)/share/doc/osemon
 SANITIZE ?=
 
 PKGS = libcurl openssl jansson librrd libmariadb inih libesmtp-1.0
+PROBES_PKGS = libcurl openssl jansson libmariadb
 
 WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
@@ -35,18 +40,24 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PROBES_LIBS := $(shell pkg-config --libs $(PROBES_PKGS) 2>/dev/null)
 
 # Probes that need only libc: these run inside the light front.
 LIGHT_PROBES = disk memory proc load exec dirsize
+# Probes that read the collector's config: these run only in osemon-full.
+FULL_ONLY_PROBES = backup
 
 CORE_SRCS = $(wildcard src/*.c)
 PROBE_SRCS = $(filter-out probes/probes.c,$(wildcard probes/*.c))
 FULL_MODULE_SRCS = $(wildcard collector/*.c alerts/*.c backup/*.c)
 LIGHT_SRCS = $(CORE_SRCS) probes/probes.c \
 	$(filter $(addprefix probes/,$(addsuffix .c,$(LIGHT_PROBES))),$(PROBE_SRCS))
+PROBES_SRCS = $(CORE_SRCS) probes/probes.c backup/b2.c \
+	$(filter-out $(addprefix probes/,$(addsuffix .c,$(FULL_ONLY_PROBES))),$(PROBE_SRCS))
 FULL_SRCS = $(CORE_SRCS) probes/probes.c $(PROBE_SRCS) $(FULL_MODULE_SRCS)
 
 LIGHT_OBJS = $(patsubst %.c,$(BUILD)/light/%.o,$(LIGHT_SRCS))
+PROBES_OBJS = $(patsubst %.c,$(BUILD)/probes/%.o,$(PROBES_SRCS))
 FULL_OBJS = $(patsubst %.c,$(BUILD)/full/%.o,$(FULL_SRCS))
 LIB_OBJS = $(filter-out $(BUILD)/full/src/main.o,$(FULL_OBJS))
 
@@ -55,10 +66,14 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS = $(wildcard tests/helpers/*.c)
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
-all: $(BUILD)/osemon $(BUILD)/osemon-full $(BUILD)/osemon.1 $(BUILD)/osemon.conf.5
+all: $(BUILD)/osemon $(BUILD)/osemon-probes $(BUILD)/osemon-full \
+	$(BUILD)/osemon.1 $(BUILD)/osemon.conf.5
 
 $(BUILD)/osemon: $(LIGHT_OBJS)
 	$(CC) $(CFLAGS_BASE) $(LDFLAGS) -o $@ $^ -lm
+
+$(BUILD)/osemon-probes: $(PROBES_OBJS)
+	$(CC) $(CFLAGS_BASE) $(LDFLAGS) -o $@ $^ $(PROBES_LIBS) -lm
 
 $(BUILD)/osemon-full: $(FULL_OBJS)
 	$(CC) $(CFLAGS_BASE) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
@@ -66,6 +81,10 @@ $(BUILD)/osemon-full: $(FULL_OBJS)
 $(BUILD)/light/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -DOSEMON_LIGHT -MMD -MP -c -o $@ $<
+
+$(BUILD)/probes/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(PKG_CFLAGS) -DOSEMON_PROBES -MMD -MP -c -o $@ $<
 
 $(BUILD)/full/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -121,6 +140,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)
 	install -m 755 $(BUILD)/osemon $(DESTDIR)$(BINDIR)/osemon
+	install -m 755 $(BUILD)/osemon-probes $(DESTDIR)$(LIBEXECDIR)/osemon-probes
 	install -m 755 $(BUILD)/osemon-full $(DESTDIR)$(LIBEXECDIR)/osemon-full
 	install -m 644 $(BUILD)/osemon.1 $(DESTDIR)$(MANDIR)/man1/osemon.1
 	install -m 644 $(BUILD)/osemon.conf.5 $(DESTDIR)$(MANDIR)/man5/osemon.conf.5
@@ -133,4 +153,4 @@ clean:
 .PHONY: all tests check check-quick format-check fuzz fuzz-smoke bench \
 	bench-quick analyze install clean
 
--include $(FULL_OBJS:.o=.d) $(LIGHT_OBJS:.o=.d)
+-include $(FULL_OBJS:.o=.d) $(LIGHT_OBJS:.o=.d) $(PROBES_OBJS:.o=.d)

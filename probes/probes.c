@@ -1,5 +1,10 @@
-/* The one table of probes.  The light front carries only those that
- * need nothing beyond libc; osemon-full carries them all. */
+/*
+ * The one table of probes, in three tiers so that a plugin run loads only
+ * the libraries it needs: the light front (OSEMON_LIGHT) carries the probes
+ * that need nothing beyond libc, osemon-probes (OSEMON_PROBES) adds the
+ * network probes (libcurl, openssl, jansson, libmariadb), and osemon-full
+ * carries them all, including probes that read the collector's config.
+ */
 #include <string.h>
 
 #include "probe.h"
@@ -15,6 +20,8 @@ extern const struct probe probe_http;
 extern const struct probe probe_varnish;
 extern const struct probe probe_mysql;
 extern const struct probe probe_b2;
+#endif
+#if !defined(OSEMON_LIGHT) && !defined(OSEMON_PROBES)
 extern const struct probe probe_backup;
 #endif
 
@@ -30,6 +37,8 @@ const struct probe *const probe_table[] = {
 	&probe_varnish,
 	&probe_mysql,
 	&probe_b2,
+#endif
+#if !defined(OSEMON_LIGHT) && !defined(OSEMON_PROBES)
 	&probe_backup,
 #endif
 	NULL,

@@ -1,9 +1,9 @@
-/* The table of `osemon COMMAND` entries (full binary only). */
+/* The table of `osemon COMMAND` entries (osemon-full only). */
 #include <stddef.h>
 
 #include "commands.h"
 
-#ifndef OSEMON_LIGHT
+#if !defined(OSEMON_LIGHT) && !defined(OSEMON_PROBES)
 #include "alerts.h"
 #include "backup.h"
 #include "collector.h"

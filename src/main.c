@@ -1,7 +1,8 @@
 /*
  * osemon: one multi-call binary.  `osemon COMMAND ...`, or a symlink
- * named osemon_PROBE for munin.  The light front (OSEMON_LIGHT) links only
- * libc and hands commands and probes it does not have to osemon-full.
+ * named osemon_PROBE for munin.  Built three times (see probes/probes.c):
+ * the light front links only libc, osemon-probes adds the network
+ * libraries, osemon-full has everything; each hands what it lacks on.
  */
 #include <libgen.h>
 #include <limits.h>
@@ -11,6 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#if defined(OSEMON_LIGHT) || defined(OSEMON_PROBES)
+#define OSEMON_TIER 1	/* a plugin tier: no command table */
+#endif
 #ifndef OSEMON_LIGHT
 #include <curl/curl.h>
 #endif
@@ -25,8 +29,9 @@
 
 static char **saved_argv;
 
-int
-exec_full(char **argv)
+/* Exec NAME from beside this binary, else from LIBEXECDIR. */
+static int
+exec_sibling(const char *name, char **argv)
 {
 	char self[PATH_MAX], path[PATH_MAX];
 	ssize_t n;
@@ -36,16 +41,34 @@ exec_full(char **argv)
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
-		snprintf(path, sizeof(path), "%s/osemon-full", dirname(self));
+		snprintf(path, sizeof(path), "%s/%s", dirname(self), name);
 		if (access(path, X_OK) == 0)
 			execv(path, argv);
 	}
-	execv(LIBEXECDIR "/osemon-full", argv);
-	fprintf(stderr, "osemon: cannot run osemon-full (looked beside %s and "
-	    "in " LIBEXECDIR ")\n", n > 0 ? self : "osemon");
+	snprintf(path, sizeof(path), "%s/%s", LIBEXECDIR, name);
+	execv(path, argv);
+	fprintf(stderr, "osemon: cannot run %s (looked beside %s and in %s)\n",
+	    name, n > 0 ? self : "osemon", LIBEXECDIR);
 	return 3;
 }
 
+int
+exec_full(char **argv)
+{
+	return exec_sibling("osemon-full", argv);
+}
+
+int
+exec_probe_tier(void)
+{
+#ifdef OSEMON_LIGHT
+	return exec_sibling("osemon-probes", NULL);
+#else
+	return exec_sibling("osemon-full", NULL);
+#endif
+}
+
+#ifndef OSEMON_TIER
 static void
 usage(FILE *f)
 {
@@ -54,16 +77,15 @@ usage(FILE *f)
 	fprintf(f, "Usage:\n");
 	fprintf(f, "  osemon check PROBE [options]      Nagios plugin face\n");
 	fprintf(f, "  osemon munin PROBE [config|autoconf]  munin plugin face\n");
-#ifndef OSEMON_LIGHT
 	for (size_t i = 0; command_table[i].name; i++)
 		fprintf(f, "  osemon %-26s %s\n", command_table[i].usage,
 		    command_table[i].summary);
-#endif
 	fprintf(f, "\nProbes:");
 	for (size_t i = 0; probe_table[i]; i++)
 		fprintf(f, " %s", probe_table[i]->name);
 	fprintf(f, "\n");
 }
+#endif
 
 static int
 dispatch(int argc, char **argv)
@@ -81,8 +103,12 @@ dispatch(int argc, char **argv)
 	}
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+#ifdef OSEMON_TIER
+		return exec_full(argv);	/* it knows every command and probe */
+#else
 		usage(stdout);
 		return argc < 2 ? 3 : 0;
+#endif
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("osemon %s\n", OSEMON_VERSION);
@@ -92,7 +118,7 @@ dispatch(int argc, char **argv)
 		return nagios_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "munin") == 0)
 		return munin_main(argc - 1, argv + 1);
-#ifdef OSEMON_LIGHT
+#ifdef OSEMON_TIER
 	return exec_full(argv);
 #else
 	for (size_t i = 0; command_table[i].name; i++)

@@ -223,8 +223,8 @@ munin_main(int argc, char **argv)
 	}
 	p = probe_find(argv[1]);
 	if (p == NULL) {
-#ifdef OSEMON_LIGHT
-		return exec_full(NULL);
+#if defined(OSEMON_LIGHT) || defined(OSEMON_PROBES)
+		return exec_probe_tier();
 #else
 		fprintf(stderr, "osemon munin: no probe named '%s'\n", argv[1]);
 		return 1;

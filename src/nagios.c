@@ -292,14 +292,17 @@ nagios_main(int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0) {
+#if defined(OSEMON_LIGHT) || defined(OSEMON_PROBES)
+		return exec_full(NULL);	/* list every probe */
+#endif
 		printf("Usage: osemon check PROBE [options]\n");
 		print_probe_list(stdout);
 		return STATE_UNKNOWN;
 	}
 	p = probe_find(argv[1]);
 	if (p == NULL) {
-#ifdef OSEMON_LIGHT
-		return exec_full(NULL);
+#if defined(OSEMON_LIGHT) || defined(OSEMON_PROBES)
+		return exec_probe_tier();
 #else
 		printf("UNKNOWN: no probe named '%s'\n", argv[1]);
 		print_probe_list(stderr);

@@ -57,9 +57,17 @@ expect_match "$OUT" '^osemon check memory [0-9]' "-V prints the version"
 # The light front links libc only; heavy probes go to osemon-full.
 libs=$(ldd "$OSEMON" | grep -c -E 'curl|rrd|mariadb|ssl|crypto|jansson|esmtp|inih' || true)
 expect_eq "$libs" "0" "the light front links no heavy library"
+libs=$(ldd "$BUILD/osemon-probes" | grep -c -E 'rrd|cairo|pango|esmtp|inih' || true)
+expect_eq "$libs" "0" "osemon-probes links no collector library"
 t_run "$OSEMON" check http --help
-expect_rc 3 "light front hands 'check http' to osemon-full"
-expect_match "$OUT" 'osemon [0-9.]+ \(check http\)' "osemon-full answered for http"
+expect_rc 3 "light front hands 'check http' on to osemon-probes"
+expect_match "$OUT" 'osemon [0-9.]+ \(check http\)' "the network tier answered for http"
+t_run "$OSEMON" check backup --help
+expect_rc 3 "'check backup' goes through both tiers to osemon-full"
+expect_match "$OUT" 'osemon [0-9.]+ \(check backup\)' "osemon-full answered for backup"
+t_run "$OSEMON" check
+expect_rc 3 "'check' without a probe exits 3"
+expect_match "$OUT" '^  backup ' "'check' lists the probes of every tier"
 
 # munin face, directly and through osemon_PROBE symlinks.
 t_run env meminfo="$T_TMP/meminfo" "$OSEMON" munin memory config
