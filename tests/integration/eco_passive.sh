@@ -212,3 +212,40 @@ expect_rc 2 "full pipe: run --once finishes"
 expect_match "$ERR" 'the pipe is full' "full pipe: logged"
 expect_eq "$(printf '%s\n' "$ERR" | grep -c 'cannot write results')" 1 "full pipe: logged once"
 [ "$took" -le 5 ] && t_pass "full pipe: no blocking (${took} s)" || t_fail "full pipe: took ${took} s"
+
+# A running collector: results every second while Nagios is away are
+# dropped with one log line; when Nagios comes back the collector says so
+# once and its results show up again.
+kill "$T_LAST_PID" 2>/dev/null	# the pipe filler
+rm -f "$N/nagios.cmd" "$N/status.dat"
+sed 's/^status-interval = 1$/status-interval = 1\ninterval = 1\nretry-interval = 1/' \
+    "$T_TMP/osemon.conf" >"$T_TMP/live.conf"
+t_bg "$OSEMON" run -c "$T_TMP/live.conf" 2>"$T_TMP/live.err"
+LIVE_PID=$T_LAST_PID
+sleep 3	# about three rounds of two results, all dropped
+expect_eq "$(grep -c 'cannot write results' "$T_TMP/live.err")" 1 "Nagios away: one log line for all the dropped results"
+t_bg nagios4 "$N/nagios.cfg" >"$T_TMP/nagios2.out" 2>&1
+NAGIOS_PID=$T_LAST_PID
+n=0
+until grep -q 'writing results to .* again ([0-9]* dropped)' "$T_TMP/live.err" 2>/dev/null; do
+	n=$((n + 1))
+	[ "$n" -gt 150 ] && break
+	sleep 0.1
+done
+expect_match "$(cat "$T_TMP/live.err")" "writing results to $N/nagios.cmd again \(([4-9]|[1-9][0-9]+) dropped\)" "Nagios back: logged once, with the count of dropped results (several)"
+n=0
+until grep -q 'plugin_output=DISK OK' "$N/status.dat" 2>/dev/null; do
+	n=$((n + 1))
+	[ "$n" -gt 150 ] && break
+	sleep 0.1
+done
+expect_match "$(cat "$N/status.dat" 2>/dev/null)" 'plugin_output=DISK OK' "Nagios back: results in status.dat again"
+kill "$LIVE_PID" 2>/dev/null
+n=0
+while kill -0 "$LIVE_PID" 2>/dev/null && [ "$(ps -o stat= -p "$LIVE_PID" 2>/dev/null | cut -c1)" != Z ] && [ "$n" -lt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+wait "$LIVE_PID"
+expect_eq "$?" 0 "the collector stops cleanly on SIGTERM"
+kill "$NAGIOS_PID" 2>/dev/null
