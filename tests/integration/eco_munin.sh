@@ -20,6 +20,14 @@ for p in disk load memory; do
 	ln -s "$OSEMON" "$M/plugins/osemon_$p"
 done
 cp "$SRC/contrib/munin/plugin-conf.d/osemon" "$M/conf.d/osemon"
+# a probe from the osemon-probes tier, against a local web server
+HTTP_PORT=$(free_port)
+mkdir -p "$T_TMP/www"
+printf 'hello munin\n' >"$T_TMP/www/index.html"
+t_bg "$PY" -m http.server -b 127.0.0.1 -d "$T_TMP/www" "$HTTP_PORT" >/dev/null 2>&1
+wait_port "$HTTP_PORT" 10 || t_fail "http.server did not start"
+ln -s "$OSEMON" "$M/plugins/osemon_http"
+printf '[osemon_http]\nenv.url http://127.0.0.1:%s/index.html\n' "$HTTP_PORT" >"$M/conf.d/osemon-test"
 PORT=$(free_port)
 cat >"$M/munin-node.conf" <<EOT
 log_level 4
@@ -64,7 +72,7 @@ fi
 
 t_run "$PY" "$SRC/tests/lib/munin_client.py" "$PORT" \
     "cap multigraph dirtyconfig" list "config osemon_disk" \
-    "fetch osemon_disk" "fetch osemon_load" "fetch nosuch" version quit
+    "fetch osemon_disk" "fetch osemon_load" "fetch osemon_http" "fetch nosuch" version quit
 expect_rc 0 "the client got every answer"
 printf '%s\n' "$OUT" >"$T_TMP/transcript"
 # answer ANSWER-OF-COMMAND: the lines after "> COMMAND" up to the next ">"
@@ -106,6 +114,9 @@ expect_eq "$bad" "" "fetch: only FIELD.value NUMBER lines"
 expect_eq "$(printf '%s\n' "$FETCH" | tail -n 1)" "." "fetch ends with ."
 LOAD=$(answer "fetch osemon_load")
 expect_match "$LOAD" '^load1\.value [0-9.]+$' "fetch osemon_load: load1"
+HTTPF=$(answer "fetch osemon_http")
+expect_match "$HTTPF" '^status\.value 200$' "fetch osemon_http (osemon-probes tier, env.url from plugin-conf.d): status 200"
+expect_match "$HTTPF" '^size\.value 12$' "fetch osemon_http: body size"
 expect_eq "$(answer 'fetch nosuch')" "# Unknown service
 ." "fetch nosuch: # Unknown service and ."
 expect_match "$(answer version)" '^munins node on eco-test.example version: ' "version line"
