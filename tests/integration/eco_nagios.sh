@@ -34,6 +34,12 @@ define service {
     check_command           osemon_dirsize!$T_TMP/www!0:1000000!0:2000000!
 }
 define service {
+    use                     osemon-passive
+    host_name               ose-server
+    service_description     local passive
+    contact_groups          admins
+}
+define service {
     use                     osemon-service
     service_description     local exec
     check_command           osemon_exec!!/usr/lib/nagios/plugins/check_dummy 1 'dummy says hi'
@@ -74,7 +80,7 @@ t_run nagios4 -v "$N/nagios.cfg"
 expect_rc 0 "nagios4 -v accepts contrib/nagios with Debian's stock objects"
 expect_match "$OUT" '^Total Warnings: 0$' "nagios4 -v: 0 warnings"
 expect_match "$OUT" '^Total Errors: +0$' "nagios4 -v: 0 errors"
-expect_match "$OUT" 'Checked 20 services' "nagios4 -v read the 16 OSE services and the 4 local ones"
+expect_match "$OUT" 'Checked 21 services' "nagios4 -v read the 16 OSE services and the 5 local ones"
 
 # Every probe of osemon-full has a command osemon_PROBE.
 probes=$("$OSEMON_FULL" --help 2>&1 | sed -n 's/^Probes: //p')
@@ -112,13 +118,21 @@ while IFS="$tab" read -r desc cmd line; do
 	0|1|2|3) t_pass "'$desc' exits $RC" ;;
 	*) t_fail "'$desc' exits $RC: $line: $ERR" ;;
 	esac
-	expect_match "$first" '^[A-Z0-9]+ (OK|WARNING|CRITICAL|UNKNOWN)' "'$desc' prints a plugin status line"
+	if [ "$cmd" = osemon_no_result ]; then
+		# monitoring-plugins' check_dummy: "UNKNOWN: text"
+		expect_match "$first" '^UNKNOWN: ' "'$desc' prints check_dummy's status line"
+	else
+		expect_match "$first" '^[A-Z0-9]+ (OK|WARNING|CRITICAL|UNKNOWN)' "'$desc' prints a plugin status line"
+	fi
 	case "$desc" in
 	"local http")
 		expect_eq "$RC" 0 "local http: OK against the local server"
 		expect_match "$first" 'time_total=[0-9.]+s;2;5;' "local http: perfdata has the total time with -w 2 -c 5" ;;
 	"local dirsize")
 		expect_eq "$RC" 0 "local dirsize: OK" ;;
+	"local passive")
+		expect_eq "$RC" 3 "local passive: the freshness command says UNKNOWN"
+		expect_match "$first" 'no result from the osemon collector for local passive' "local passive: names the service" ;;
 	"local exec")
 		expect_eq "$RC" 1 "local exec: check_dummy's WARNING kept"
 		expect_match "$first" 'dummy says hi' "local exec: plugin text kept" ;;

@@ -9,72 +9,40 @@ need nagios4
 
 N="$T_TMP/nagios"
 mkdir -p "$N/checkresults"
+# Debian's stock templates, time periods and contacts (read only) and
+# contrib/nagios/passive.cfg's template osemon-passive.
 cat >"$N/objects.cfg" <<'EOT'
-define timeperiod {
-    timeperiod_name 24x7
-    alias           always
-    monday          00:00-24:00
-    tuesday         00:00-24:00
-    wednesday       00:00-24:00
-    thursday        00:00-24:00
-    friday          00:00-24:00
-    saturday        00:00-24:00
-    sunday          00:00-24:00
-}
-define command {
-    command_name    notify-none
-    command_line    /bin/true
-}
-define command {
-    command_name    stale
-    command_line    /bin/echo "UNKNOWN: no passive result"
-}
-define contact {
-    contact_name                    nobody
-    host_notifications_enabled      0
-    service_notifications_enabled   0
-    host_notification_period        24x7
-    service_notification_period     24x7
-    host_notification_options       n
-    service_notification_options    n
-    host_notification_commands      notify-none
-    service_notification_commands   notify-none
-}
 define host {
+    use                     generic-host
     host_name               ose-test
     address                 127.0.0.1
     active_checks_enabled   0
-    passive_checks_enabled  1
     check_period            24x7
     max_check_attempts      1
-    contacts                nobody
-    notification_period     24x7
+    contact_groups          admins
 }
 define service {
-    name                    passive
+    use                     osemon-passive
     host_name               ose-test
-    active_checks_enabled   0
-    passive_checks_enabled  1
-    check_command           stale
-    check_period            24x7
-    check_interval          5
-    retry_interval          1
-    max_check_attempts      1
-    contacts                nobody
-    notification_period     24x7
-    register                0
-}
-define service {
-    use                     passive
     service_description     disk
+    max_check_attempts      1
+    contact_groups          admins
 }
 define service {
-    use                     passive
+    use                     osemon-passive
+    host_name               ose-test
     service_description     failing-plugin
+    max_check_attempts      1
+    contact_groups          admins
 }
 EOT
 cat >"$N/nagios.cfg" <<EOT
 log_file=$N/nagios.log
+cfg_file=/etc/nagios4/objects/commands.cfg
+cfg_file=/etc/nagios4/objects/contacts.cfg
+cfg_file=/etc/nagios4/objects/timeperiods.cfg
+cfg_file=/etc/nagios4/objects/templates.cfg
+cfg_file=$SRC/contrib/nagios/passive.cfg
 cfg_file=$N/objects.cfg
 object_cache_file=$N/objects.cache
 precached_object_file=$N/objects.precache
@@ -101,10 +69,11 @@ accept_passive_service_checks=1
 log_passive_checks=1
 illegal_macro_output_chars=\`~\$&|'"<>
 EOT
-: >"$N/resource.cfg"
+printf '$USER1$=/usr/lib/nagios/plugins\n' >"$N/resource.cfg"
 
 t_run nagios4 -v "$N/nagios.cfg"
 expect_rc 0 "nagios4 -v accepts the passive test config"
+expect_match "$OUT" '^Total Warnings: 0$' "nagios4 -v: contrib/nagios/passive.cfg gives 0 warnings"
 
 cat >"$T_TMP/osemon.conf" <<EOT
 [global]

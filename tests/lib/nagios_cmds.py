@@ -6,7 +6,8 @@ usage: nagios_cmds.py OSEMON HOSTADDRESS FILE.cfg...
 Reads every `define command` and `define service` (templates resolved
 through `use`, only as deep as check_command and host_name need) and
 prints one line per registered service: DESCRIPTION<TAB>COMMAND_NAME<TAB>
-command line with $ARGn$, $HOSTADDRESS$, $HOSTNAME$ and $USERn$ expanded,
+command line with $ARGn$, $HOSTADDRESS$, $HOSTNAME$, $SERVICEDESC$,
+$LASTSERVICECHECK$ (as 0) and $USER1$ expanded,
 "/usr/bin/osemon" replaced by OSEMON.  A last line "#commands NAME..."
 lists every defined command.
 """
@@ -60,6 +61,8 @@ def main():
         for i in range(32, 0, -1):
             val = parts[i] if i < len(parts) else ""
             line = line.replace("$ARG%d$" % i, val)
+        line = line.replace("$SERVICEDESC$", s["service_description"])
+        line = line.replace("$LASTSERVICECHECK$", "0")
         line = line.replace("$HOSTADDRESS$", address)
         line = line.replace("$HOSTNAME$", host or "")
         line = line.replace("$USER1$", "/usr/lib/nagios/plugins")
