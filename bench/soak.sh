@@ -67,7 +67,7 @@ CONF
 		printf '[check exec%02d]\nprobe = exec\ncommand = %s/plugin.sh\n' $n "$TMP"
 		printf '[check load%02d]\nprobe = load\n' $n
 		printf '[check mem%02d]\nprobe = memory\n' $n
-		printf '[check dir%02d]\nprobe = dirsize\npath = %s/tree\n' $n "$TMP"
+		printf '[check dir%02d]\nprobe = dirsize\ninterval = 1\npath = %s/tree\n' $n "$TMP"
 		n=$((n + 1))
 	done
 } >soak.conf
