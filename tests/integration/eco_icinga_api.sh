@@ -42,6 +42,7 @@ const TicketSalt = ""
 include <itl>
 object Endpoint NodeName { }
 object Zone ZoneName { endpoints = [ NodeName ] }
+object CheckerComponent "checker" { }
 object ApiListener "api" {
 	bind_host = "127.0.0.1"
 	bind_port = $PORT
@@ -54,14 +55,23 @@ object Host "ose-test" {
 	check_command = "dummy"
 	enable_active_checks = false
 }
-template Service "passive" {
+include "osemon-passive.conf"
+object Service "disk" {
 	host_name = "ose-test"
-	check_command = "dummy"
-	enable_active_checks = false
+	import "osemon-passive"
 }
-object Service "disk" { import "passive" }
-object Service "failing-plugin" { import "passive" }
+object Service "failing-plugin" {
+	host_name = "ose-test"
+	import "osemon-passive"
+}
+/* freshness: a service that never gets a result is UNKNOWN at once */
+object Service "silent" {
+	host_name = "ose-test"
+	import "osemon-passive"
+	check_interval = 1s
+}
 EOT
+cp "$SRC/contrib/icinga2/osemon-passive.conf" "$I/etc/"
 cat >"$T_TMP/in_ns.sh" <<'EOT'
 I=$1
 shift
@@ -150,6 +160,16 @@ expect_match "$disk" '\|DISK OK: / [0-9.]+% used.*\\n/: used [0-9]+ B' "disk: ou
 # (Icinga stores the state; the API leaves the result's exit_status 0)
 expect_match "$fail" '^2\|[0-9]+\|130\|ose-test\|\|EXEC CRITICAL: .*broken on purpose' "failing-plugin: CRITICAL with the plugin's text"
 expect_match "$(cat "$T_TMP/daemon.log")" 'POST /v1/actions/process-check-result .*user: osemon, agent: osemon/' "icinga2 logged the POSTs from osemon"
+
+# contrib/icinga2/osemon-passive.conf: a service without results turns
+# UNKNOWN with the reason.
+n=0
+until svc silent | grep -q '^3|'; do
+	n=$((n + 1))
+	[ "$n" -gt 50 ] && break
+	sleep 0.2
+done
+expect_match "$(svc silent)" '^3\|.*\|no result from the osemon collector for silent \(freshness\)$' "osemon-passive: a silent service is UNKNOWN with the reason"
 
 # A fixed ttl.
 printf '[global]\nhostname = ose-test\nrrd-dir = rrd\nstate-dir = state\ngraph-dir = www\n[nagios]\nicinga-url = https://127.0.0.1:%s\nicinga-user = osemon\nicinga-password-file = api.password\nicinga-ca-file = %s\nicinga-ttl = 900\n[check disk]\nprobe = disk\npath = /\n' \
