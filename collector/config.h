@@ -114,16 +114,6 @@ int cfg_section_unknown(const struct cfg_section *sec,
     const struct option_spec *const *tables, size_t n, const char *file,
     struct cfg_errors *errs);
 
-/*
- * Keys that alerts/ reads from [global] and [check NAME] sections.  The
- * alerts module defines these tables (NULL-name terminated); they are
- * weak here so the collector links without them.  The collector
- * validates those keys' values with them and accepts them in its
- * sections.
- */
-extern const struct option_spec alerts_global_options[] __attribute__((weak));
-extern const struct option_spec alerts_check_options[] __attribute__((weak));
-
 /* "[global]" or "[check NAME]" for messages. */
 void cfg_section_title(const struct cfg_section *sec, char *buf, size_t size);
 

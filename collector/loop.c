@@ -28,15 +28,6 @@
 #include "util.h"
 #include "web.h"
 
-/*
- * alerts/ may not be linked in yet: weak references keep the collector
- * building and running (without notifications) until it is.
- */
-extern __typeof__(alerts_new) alerts_new __attribute__((weak));
-extern __typeof__(alerts_hard_change) alerts_hard_change __attribute__((weak));
-extern __typeof__(alerts_tick) alerts_tick __attribute__((weak));
-extern __typeof__(alerts_free) alerts_free __attribute__((weak));
-
 /* A probe gets its deadline; the worker is abandoned this much later. */
 #define ABANDON_GRACE 0.5
 #define STATEFILE_MIN_GAP 1.0
@@ -422,8 +413,7 @@ finish_check(struct collector *co, struct check *c,
 		co->rrd_errors_logged++;
 		collector_log(LOG_ERR, "check %s: rrd: %s", c->name, err);
 	}
-	if ((ev & CHECK_EVENT_HARD_CHANGE) && co->alerts != NULL &&
-	    alerts_hard_change != NULL)
+	if ((ev & CHECK_EVENT_HARD_CHANGE) && co->alerts != NULL)
 		alerts_hard_change(co->alerts, c, c->old_hard, now);
 	co->dirty_state = true;
 	co->dirty_status = true;
@@ -549,8 +539,6 @@ open_outputs(struct collector *co)
 	    rrd_store_new(conf->rrd_dir, conf->rrdcached, err, sizeof(err));
 	if (co->rrd == NULL)
 		collector_log(LOG_ERR, "rrd: %s (metrics are not stored)", err);
-	if (alerts_new == NULL)
-		return 0;
 	co->alerts = alerts_new(conf->cfg, conf->state_dir, err, sizeof(err));
 	if (co->alerts == NULL)
 		collector_log(LOG_ERR, "alerts: %s (no notifications)", err);
@@ -562,8 +550,7 @@ close_outputs(struct collector *co)
 {
 	rrd_store_free(co->rrd);
 	co->rrd = NULL;
-	if (co->alerts != NULL && alerts_free != NULL)
-		alerts_free(co->alerts);
+	alerts_free(co->alerts);
 	co->alerts = NULL;
 }
 
@@ -871,7 +858,7 @@ collector_run_conf(
 			} else if (now >= co.next_graph) {
 				co.dirty_status = true;
 			}
-			if (co.alerts != NULL && alerts_tick != NULL)
+			if (co.alerts != NULL)
 				alerts_tick(co.alerts, co.conf->checks,
 				    co.conf->count, sched_wall());
 		}
@@ -910,7 +897,7 @@ collector_run_conf(
 		if (collector_web_output(
 			co.conf, true, sched_wall(), err, sizeof(err)) != 0)
 			collector_log(LOG_ERR, "web: %s", err);
-		if (co.alerts != NULL && alerts_tick != NULL)
+		if (co.alerts != NULL)
 			alerts_tick(co.alerts, co.conf->checks, co.conf->count,
 			    sched_wall());
 		print_results(co.conf, stdout);

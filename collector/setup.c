@@ -13,15 +13,13 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "backup.h"
 #include "forecast.h"
 #include "passive.h"
 #include "runtime.h"
 #include "util.h"
 
-/* [smtp] belongs to alerts/; validated here too when it is linked in, so
- * `config check` reports its errors with the others. */
-extern const struct option_spec alerts_smtp_options[] __attribute__((weak));
 
 const struct option_spec collector_global_options[] = {
 	{ "interval", 0, OPT_INT, "SECONDS", "60", 1, 86400,
@@ -335,14 +333,10 @@ build_check(const struct cfg_section *sec, const struct args *global,
 			sec, c->probe->options, &c->args, file, errs) != 0)
 			ok = false;
 	}
-	if (alerts_check_options != NULL) {
-		struct args al;
-
-		if (cfg_section_pick(
-			sec, alerts_check_options, &al, file, errs) != 0)
-			ok = false;
-		args_free(&al);
-	}
+	struct args al;
+	if (cfg_section_pick(sec, alerts_check_options, &al, file, errs) != 0)
+		ok = false;
+	args_free(&al);
 #define OWN_OR_GLOBAL_INT(key) \
 	(args_given(&own, key) ? args_int(&own, key) : args_int(global, key))
 	c->interval = (unsigned)OWN_OR_GLOBAL_INT("interval");
@@ -507,16 +501,15 @@ collector_conf_load_text(const char *path, const char *text_in,
 		(void)cfg_section_unknown(g, tables, 2, conf->cfg->name, errs);
 		(void)cfg_section_pick(g, collector_global_options,
 		    &conf->global, conf->cfg->name, errs);
-		if (alerts_global_options != NULL) {
-			struct args al;
-
-			(void)cfg_section_pick(g, alerts_global_options, &al,
-			    conf->cfg->name, errs);
-			args_free(&al);
-		}
+		/* alerts/ reads these itself; validated here to be reported
+		 * with every other error. */
+		struct args al;
+		(void)cfg_section_pick(g, alerts_global_options, &al,
+		    conf->cfg->name, errs);
+		args_free(&al);
 	}
 	g = cfg_find(conf->cfg, "smtp", NULL);
-	if (g != NULL && alerts_smtp_options != NULL) {
+	if (g != NULL) {
 		struct args sm;
 
 		(void)cfg_section_to_args(
