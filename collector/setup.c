@@ -289,9 +289,36 @@ check_signature(const struct cfg_section *sec, const struct args *global)
 	return buf;
 }
 
+/*
+ * A section named after a probe ([b2]) holds defaults shared by every check
+ * of that probe and by other users of the same service (the backup runner):
+ * its keys that are options of the probe apply unless the check gives them.
+ */
+static int
+apply_shared_section(const struct cfg *cfg, const struct probe *probe,
+    struct args *args, const char *file, struct cfg_errors *errs)
+{
+	const struct cfg_section *shared = cfg_find(cfg, probe->name, NULL);
+	char err[ARGS_ERROR_MAX];
+	int rc = 0;
+
+	for (size_t i = 0; shared != NULL && i < shared->count; i++) {
+		const struct cfg_entry *e = &shared->entries[i];
+		const struct option_spec *spec = args_spec(probe->options, e->key);
+
+		if (spec == NULL || args_given(args, e->key))
+			continue;
+		if (args_set(args, spec, e->value, err, sizeof(err)) != 0) {
+			cfg_errors_add(errs, file, e->line, "%s", err);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 static struct check *
-build_check(const struct cfg_section *sec, const struct args *global,
-    const char *file, struct cfg_errors *errs)
+build_check(const struct cfg *cfg, const struct cfg_section *sec,
+    const struct args *global, const char *file, struct cfg_errors *errs)
 {
 	struct check *c = NULL;
 	struct args own;
@@ -331,6 +358,9 @@ build_check(const struct cfg_section *sec, const struct args *global,
 			ok = false;
 		if (cfg_section_pick(
 			sec, c->probe->options, &c->args, file, errs) != 0)
+			ok = false;
+		if (apply_shared_section(cfg, c->probe, &c->args, file, errs) !=
+		    0)
 			ok = false;
 	}
 	struct args al;
@@ -585,7 +615,7 @@ collector_conf_load_text(const char *path, const char *text_in,
 
 		if (strcmp(sec->type, "check") != 0)
 			continue;
-		c = build_check(sec, &conf->global, conf->cfg->name, errs);
+		c = build_check(conf->cfg, sec, &conf->global, conf->cfg->name, errs);
 		if (c != NULL)
 			conf->checks[conf->count++] = c;
 	}
