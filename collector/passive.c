@@ -469,10 +469,8 @@ icinga_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
-/* Icinga's own words for a failure: "status" of the first result, or of
- * the answer. */
-static void
-icinga_status(const char *text, long http, char *err, size_t errlen)
+void
+passive_icinga_answer(const char *text, long http, char *err, size_t errlen)
 {
 	json_t *root = json_loads(text, 0, NULL);
 	json_t *results = json_object_get(root, "results");
@@ -542,7 +540,7 @@ icinga_send(const struct icinga_item *it, char *err, size_t errlen)
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
-	icinga_status(r->buf, http, err, errlen);
+	passive_icinga_answer(r->buf, http, err, errlen);
 	if (err[0] != '\0')
 		goto out;
 	rc = 0;

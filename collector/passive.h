@@ -68,6 +68,15 @@ char *passive_icinga_body(const char *host, const char *service,
     const struct probe_result *res, long ttl);
 
 /*
+ * Judge Icinga's answer (text, at most a few KiB, any bytes) to one POST
+ * with HTTP status http: err gets "" when the result was accepted, else
+ * the cause in Icinga's own words ("status" of the first result or of the
+ * answer).  The fuzz target calls it.
+ */
+void passive_icinga_answer(
+    const char *text, long http, char *err, size_t errlen);
+
+/*
  * Stop the Icinga sender: wait up to PASSIVE_FLUSH_SECONDS for queued
  * results to go out, then drop the rest.  The collector calls it before
  * it exits (a no-op when no sender was started).
