@@ -51,6 +51,10 @@ object ApiUser "osemon" {
 	password = "s3cret-eco"
 	permissions = [ "actions/process-check-result", "objects/query/*" ]
 }
+object ApiUser "nopriv" {
+	password = "s3cret-eco"
+	permissions = [ "objects/query/*" ]
+}
 object Host "ose-test" {
 	check_command = "dummy"
 	enable_active_checks = false
@@ -193,6 +197,13 @@ expect_rc 2 "wrong password: run --once completes"
 expect_match "$ERR" 'icinga: cannot send results to https://127.0.0.1:[0-9]+/v1/actions/process-check-result: HTTP 401' "wrong password: HTTP 401 logged"
 expect_eq "$(printf '%s\n' "$ERR" | grep -c 'icinga: cannot')" 1 "wrong password: logged once for two results"
 expect_no_match "$ERR" 'wrong' "the password never appears in the log"
+
+# An ApiUser without the permission.
+sed 's/^icinga-user = osemon$/icinga-user = nopriv/' "$T_TMP/osemon.conf" >"$T_TMP/nopriv.conf"
+sed -i 's/^icinga-password-file = wrong.password$/icinga-password-file = api.password/' "$T_TMP/nopriv.conf"
+t_run timeout 30 "$OSEMON" run -c "$T_TMP/nopriv.conf" --once
+# (Icinga hides the objects a user may not act on)
+expect_match "$ERR" 'icinga: cannot send results to .*: HTTP 404: No objects found' "no permission: Icinga's 404 logged"
 
 # A password file others can read is refused.
 chmod 644 "$T_TMP/wrong.password"
