@@ -371,6 +371,7 @@ test_spool_files(void **unused)
 	char **list = NULL;
 	struct spool_meta m, back;
 	struct stat st;
+	const char *mail = "To: a@x\r\n\r\nbody\r\n";
 	long n;
 
 	(void)unused;
