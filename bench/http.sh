@@ -67,6 +67,12 @@ NB=$(grep -c 'BEGIN CERTIFICATE' "$BUNDLE")
 mkdir -p "$T_TMP/bin"
 cp "$BUILD/osemon" "$BUILD/osemon-full" "$T_TMP/bin/" ||
     { echo "bench: no osemon binaries in $BUILD (run make first)" >&2; exit 1; }
+# the network probes' own front (libcurl, openssl), when the build has it
+PROBES_BIN=osemon-full
+if [ -x "$BUILD/osemon-probes" ]; then
+	cp "$BUILD/osemon-probes" "$T_TMP/bin/"
+	PROBES_BIN=osemon-probes
+fi
 OS="$T_TMP/bin"
 H="-H 127.0.0.1 -p $NGX_HTTP"
 S="-H localhost -I 127.0.0.1 -p $NGX_VALID -S"
@@ -80,7 +86,7 @@ echo "http: $N checks each, nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(curl-conf
 	run inproc-https-bundle inproc "$N" $S --ca-file "$BUNDLE"
 	run exec-check_curl-https-bundle exec "$N" "$PLUGINS/check_curl" $S -D --ca-cert "$BUNDLE"
 	run exec-osemon-http exec "$N" "$OS/osemon" check http $H
-	run exec-osemon-full-http exec "$N" "$OS/osemon-full" check http $H
+	run exec-$PROBES_BIN-http exec "$N" "$OS/$PROBES_BIN" check http $H
 	run exec-check_curl-http exec "$N" "$PLUGINS/check_curl" $H
 	run exec-osemon-https exec "$N" "$OS/osemon" check http $S --ca-file "$NGX_PKI/ca.pem"
 	run exec-check_curl-https exec "$N" "$PLUGINS/check_curl" $S -D --ca-cert "$NGX_PKI/ca.pem"
@@ -90,7 +96,7 @@ ratio "check_http exec / in-process probe, HTTPS (full handshake)" exec-check_ht
 ratio "check_http exec / in-process probe, HTTPS verified against a $NB-certificate bundle" exec-check_http-https inproc-https-bundle
 ratio "check_curl exec / in-process probe, HTTPS, both verify against the $NB-certificate bundle" exec-check_curl-https-bundle inproc-https-bundle
 ratio "check_curl exec / osemon check http exec, HTTP" exec-check_curl-http exec-osemon-http
-ratio "check_curl exec / osemon-full check http exec, HTTP" exec-check_curl-http exec-osemon-full-http
+ratio "check_curl exec / $PROBES_BIN check http exec, HTTP" exec-check_curl-http exec-$PROBES_BIN-http
 ratio "check_curl exec / osemon check http exec, HTTPS (both verify)" exec-check_curl-https exec-osemon-https
 # RATIO lines (osemon/peer, CPU per check) for bench/run.sh's summary
 rline() { # name peer-label osemon-case peer-case
