@@ -398,6 +398,12 @@ notify_hard_change(struct notify *nt, const char *check,
 
 	if (c == NULL)
 		return;
+	/* The collector's state file may lag alerts.json by a second: after
+	 * a crash in between, the same OK -> problem change comes again.  It
+	 * was mailed already (tests/integration/rel_kill9.sh). */
+	if (state != STATE_OK && old_state == STATE_OK && c->problem_notified &&
+	    c->state == state)
+		return;
 	nt->dirty = true;
 	if (c->ack.active && (!c->ack.sticky || state == STATE_OK))
 		memset(&c->ack, 0, sizeof(c->ack));
