@@ -377,9 +377,8 @@ test_spool_files(void **unused)
 	(void)unused;
 	assert_non_null(mkdtemp(dir));
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(
-		    spool_write(dir, "To: a@x\r\n\r\nbody\r\n", 19, names[i],
-			sizeof(names[i]), err, sizeof(err)),
+		assert_int_equal(spool_write(dir, mail, strlen(mail), names[i],
+				     sizeof(names[i]), err, sizeof(err)),
 		    0);
 	assert_string_not_equal(names[0], names[1]);
 	snprintf(path, sizeof(path), "%s/%s", dir, names[0]);
