@@ -72,6 +72,7 @@ expect_eq "$(header "$m" Content-Type)" "text/plain; charset=UTF-8" "mail: MIME 
 expect_eq "$(header "$m" MIME-Version)" "1.0" "mail: MIME-Version"
 expect_match "$(header "$m" Message-ID)" '^<osemon\.[0-9]+\.[0-9]+\.[0-9]+\.[0-9a-f]{16}@web1>$' "mail: Message-ID"
 expect_match "$(header "$m" Date)" '^[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} [-+][0-9]{4}$' "mail: RFC 5322 Date"
+expect_eq "$(sed '/^\r$/q' "$m" | grep -ic '^\(date\|message-id\|from\|to\):')" 4 "mail: libesmtp added no second Date/Message-ID/From/To"
 expect_eq "$(grep -c '^rcpt ' "$MAIL/0001.env")" 2 "mail: both envelope recipients"
 expect_eq "$(sed -n 's/^tls //p;s/^auth //p' "$MAIL/0001.env" | tr '\n' ' ')" "yes yes " "mail: went over TLS and AUTH"
 expect_eq "$(spool_count)" 0 "alert test: delivered mail leaves the spool"
