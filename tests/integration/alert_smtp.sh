@@ -176,6 +176,24 @@ expect_rc 0 "starttls = off: the spooled mails go out in clear"
 expect_eq "$(sed -n 's/^tls //p' "$MAIL/$(printf '%04d' $((before + 1))).env")" "no" "starttls = off: really without TLS"
 smtpd_stop
 
+# --- a spooled mail arrives byte for byte (dot-stuffing, long lines) ---------
+smtpd_start "$PORT" "$MAIL" --cert certs/server.pem --key certs/server.key \
+    --user alice --password-file pw || { t_fail "smtpd restart"; exit 0; }
+rm -f state/spool/*
+printf 'From: osemon@web1.example\r\nTo: ops@example.com\r\nSubject: dots\r\nDate: Thu, 01 Jan 2026 00:00:00 +0000\r\nMessage-ID: <dots@web1>\r\n\r\nline1\r\n.\r\n..two\r\n.three\r\nlast\r\n' \
+    >state/spool/000000000001-0000001-000001-00000000.eml
+cp state/spool/000000000001-0000001-000001-00000000.eml sent.eml
+before=$(smtpd_count "$MAIL")
+t_run "$OSEMON" alert flush -c good.conf
+expect_rc 0 "raw spool file: delivered"
+got="$MAIL/$(printf '%04d' $((before + 1))).eml"
+if cmp -s sent.eml "$got"; then
+	t_pass "raw spool file: received byte for byte (lines starting with '.')"
+else
+	t_fail "raw spool file: received differs: $(diff sent.eml "$got" | head -c 300)"
+fi
+smtpd_stop
+
 # --- the password is nowhere -------------------------------------------------
 leak=$(grep -rl -- "$SECRET" ps.txt slow.out state "$MAIL" "$T_TMP/smtpd.log" \
     "$T_TMP/smtpd.err" "$T_TMP/out" "$T_TMP/err" 2>/dev/null)
