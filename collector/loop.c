@@ -780,6 +780,11 @@ collector_run_conf(
 		    "started: %zu checks, concurrency "
 		    "%d",
 		    co.conf->count, co.conf->concurrency);
+	for (size_t i = 0; i < co.conf->count; i++)
+		if (args_flag(&co.conf->checks[i]->args, "insecure"))
+			collector_log(LOG_WARNING,
+			    "check %s: TLS verification is off (insecure)",
+			    co.conf->checks[i]->name);
 
 	for (;;) {
 		double now = sched_mono(), wake;

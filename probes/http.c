@@ -1133,6 +1133,13 @@ http_run(const struct probe_run *run, struct probe_result *res)
 	    CURL_HTTP_VERSION_3 ? "3" : "1.1");
 	long_tls(res, ctx);
 out:
+	/* A TLS opt-out shows wherever the result goes (status page, mail). */
+	if (conf_ok && cf.insecure && ctx != NULL && ctx->https) {
+		size_t mlen = strlen(res->message);
+
+		str_appendf(res->message, sizeof(res->message), &mlen,
+		    " (TLS not verified: insecure)");
+	}
 	curl_slist_free_all(headers);
 	curl_slist_free_all(resolve);
 	if (curl != NULL)
