@@ -209,6 +209,19 @@ until grep -q 'plugin_output=DISK OK' "$N/status.dat" 2>/dev/null; do
 	sleep 0.1
 done
 expect_match "$(cat "$N/status.dat" 2>/dev/null)" 'plugin_output=DISK OK' "Nagios back: results in status.dat again"
+# SIGHUP: a new command-file is used from the next result on (here a
+# plain file, which works too).
+: >"$T_TMP/other.cmd"
+sed -i "s|^command-file = .*|command-file = $T_TMP/other.cmd|" "$T_TMP/live.conf"
+kill -HUP "$LIVE_PID"
+n=0
+until grep -q 'PROCESS_SERVICE_CHECK_RESULT;ose-test;disk;0;DISK OK' "$T_TMP/other.cmd"; do
+	n=$((n + 1))
+	[ "$n" -gt 100 ] && break
+	sleep 0.1
+done
+expect_match "$(cat "$T_TMP/other.cmd")" '^\[[0-9]+\] PROCESS_SERVICE_CHECK_RESULT;ose-test;disk;0;DISK OK' "SIGHUP: results go to the new command-file"
+
 kill "$LIVE_PID" 2>/dev/null
 n=0
 while kill -0 "$LIVE_PID" 2>/dev/null && [ "$(ps -o stat= -p "$LIVE_PID" 2>/dev/null | cut -c1)" != Z ] && [ "$n" -lt 100 ]; do
