@@ -194,6 +194,34 @@ else
 fi
 smtpd_stop
 
+# --- a server that trickles its greeting: only the hard deadline stops it ----
+# Each byte comes before libesmtp's read timeout, so only the SIGKILL of the
+# delivering child at `timeout` ends the session.
+TPORT=$(free_port)
+t_bg $PY -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
+while True:
+    c, _ = s.accept()
+    try:
+        c.sendall(b"220")
+        for _ in range(600):
+            time.sleep(0.2); c.sendall(b"-")
+    except OSError:
+        pass
+    c.close()
+' "$TPORT"
+wait_port "$TPORT" 10
+write_conf trickle.conf pw certs/ca.pem "timeout = 2"
+sed -i "s/^server = .*/server = 127.0.0.1:$TPORT/" trickle.conf
+start=$(date +%s)
+t_run "$OSEMON" alert test -c trickle.conf
+took=$(( $(date +%s) - start ))
+expect_rc 1 "trickling server: exit 1"
+expect_match "$OUT" "^timeout: delivery killed after 2 s \(mail stays spooled\)$" "trickling server: the child is killed at the deadline"
+expect_near "$took" 3 2 "trickling server: returns at the deadline"
+
 # --- the password is nowhere -------------------------------------------------
 leak=$(grep -rl -- "$SECRET" ps.txt slow.out state "$MAIL" "$T_TMP/smtpd.log" \
     "$T_TMP/smtpd.err" "$T_TMP/out" "$T_TMP/err" 2>/dev/null)
