@@ -495,10 +495,14 @@ passive_icinga_answer(const char *text, long http, char *err, size_t errlen)
 	json_decref(root);
 }
 
+/*
+ * POST one item with h, the sender's handle: reset for every request but
+ * kept, so that its connection (TLS session included) is reused while
+ * Icinga keeps it alive.
+ */
 static int
-icinga_send(const struct icinga_item *it, char *err, size_t errlen)
+icinga_send(CURL *h, const struct icinga_item *it, char *err, size_t errlen)
 {
-	CURL *h = NULL;
 	struct curl_slist *hdr = NULL;
 	struct icinga_response *r = NULL;
 	char cerr[CURL_ERROR_SIZE];
@@ -507,7 +511,6 @@ icinga_send(const struct icinga_item *it, char *err, size_t errlen)
 	int rc = -1;
 
 	r = calloc(1, sizeof(*r));
-	h = curl_easy_init();
 	hdr = curl_slist_append(NULL, "Accept: application/json");
 	if (hdr != NULL)
 		hdr = curl_slist_append(hdr, "Content-Type: application/json");
@@ -516,6 +519,7 @@ icinga_send(const struct icinga_item *it, char *err, size_t errlen)
 		goto out;
 	}
 	cerr[0] = '\0';
+	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, it->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -545,9 +549,12 @@ icinga_send(const struct icinga_item *it, char *err, size_t errlen)
 		goto out;
 	rc = 0;
 out:
+	/* the handle must not keep pointers into this call's memory */
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, NULL);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
 	curl_slist_free_all(hdr);
-	if (h != NULL)
-		curl_easy_cleanup(h);
 	free(r);
 	return rc;
 }
@@ -556,6 +563,7 @@ static void *
 icinga_main(void *arg)
 {
 	char err[512];
+	CURL *h = curl_easy_init();
 
 	(void)arg;
 	pthread_mutex_lock(&icinga.lock);
@@ -574,7 +582,9 @@ icinga_main(void *arg)
 		icinga.busy = true;
 		pthread_mutex_unlock(&icinga.lock);
 
-		if (icinga_send(it, err, sizeof(err)) == 0)
+		if (h == NULL)
+			snprintf(err, sizeof(err), "out of memory");
+		if (h != NULL && icinga_send(h, it, err, sizeof(err)) == 0)
 			icinga_succeeded(it->url);
 		else
 			icinga_failed(it->url, err);
@@ -586,6 +596,8 @@ icinga_main(void *arg)
 			pthread_cond_broadcast(&icinga.idle);
 	}
 	pthread_mutex_unlock(&icinga.lock);
+	if (h != NULL)
+		curl_easy_cleanup(h);
 	return NULL;
 }
 

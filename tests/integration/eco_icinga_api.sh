@@ -143,8 +143,11 @@ t_run "$OSEMON" config check -c "$T_TMP/bad.conf"
 expect_rc 1 "config check refuses a negative icinga-ttl"
 expect_match "$ERR" 'bad.conf:2: icinga-ttl' "bad icinga-ttl named with file:line"
 
+conns0=$(grep -c 'New client connection' "$T_TMP/daemon.log")
 t_run timeout 30 "$OSEMON" run -c "$T_TMP/osemon.conf" --once
 expect_rc 2 "run --once sends and exits with the worst state"
+conns1=$(grep -c 'New client connection' "$T_TMP/daemon.log")
+expect_eq "$((conns1 - conns0))" 1 "two results, one connection (kept alive)"
 expect_no_match "$ERR" 'icinga: cannot' "no send error"
 
 svc() { # NAME: the service's last check result, "state|exit|ttl|source|output"
