@@ -435,6 +435,7 @@ alerts_delivery(struct alerts *al, time_t now)
 	char **names = NULL;
 	long n;
 	bool due = false;
+	time_t earliest;
 
 	if (al->child > 0) {
 		int status;
@@ -442,10 +443,12 @@ alerts_delivery(struct alerts *al, time_t now)
 
 		if (r == al->child || (r < 0 && errno == ECHILD)) {
 			al->child = 0;
+			al->next_scan = 0; /* its bookkeeping changed */
 		} else if (clock_monotonic_now() >= al->child_deadline) {
 			kill(al->child, SIGKILL);
 			(void)waitpid(al->child, &status, 0);
 			al->child = 0;
+			al->next_scan = 0;
 			alerts_log(LOG_WARNING,
 			    "delivery killed after %.0f s; its mails "
 			    "stay spooled",
@@ -454,9 +457,12 @@ alerts_delivery(struct alerts *al, time_t now)
 			return;
 		}
 	}
-	if (now < al->next_scan)
+	/* The spool is read only when a mail can be due: after a new mail,
+	 * after a delivery run, at the earliest next-try, at least every
+	 * minute (and at once when the wall clock went back). */
+	if (now < al->next_scan && al->next_scan <= now + 60)
 		return;
-	al->next_scan = now + 1;
+	earliest = now + 60;
 	n = spool_list(al->spool_dir, &names);
 	for (long i = 0; i < n && !due; i++) {
 		struct spool_meta meta;
@@ -464,8 +470,11 @@ alerts_delivery(struct alerts *al, time_t now)
 		if (spool_meta_read(al->spool_dir, names[i], &meta) != 0 ||
 		    meta.next_try <= now)
 			due = true;
+		else if (meta.next_try < earliest)
+			earliest = meta.next_try;
 	}
 	spool_names_free(names, n < 0 ? 0 : n);
+	al->next_scan = due ? now + 1 : earliest;
 	if (!due)
 		return;
 	al->child = deliver_spool_start(&al->conf, al->spool_dir,

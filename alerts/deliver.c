@@ -361,6 +361,7 @@ deliver_spool(const struct alerts_conf *conf, const char *spool_dir, time_t now,
 	char **names = NULL;
 	long n;
 	bool have_password = false, password_failed = false;
+	bool unreachable = false;
 	int rc = 0;
 
 	memset(stats, 0, sizeof(*stats));
@@ -381,7 +382,7 @@ deliver_spool(const struct alerts_conf *conf, const char *spool_dir, time_t now,
 
 		if (only != NULL && strcmp(names[i], only) != 0)
 			continue;
-		if (deadline_left(deadline) <= 0) {
+		if (deadline_left(deadline) <= 0 || unreachable) {
 			stats->pending++;
 			rc = 1;
 			continue;
@@ -497,6 +498,10 @@ deliver_spool(const struct alerts_conf *conf, const char *spool_dir, time_t now,
 			    "kept in spool, retry in %llds",
 			    names[i], out.error,
 			    (long long)(meta.next_try - now));
+			/* No server answered: the other mails wait for the
+			 * next run instead of each timing out in turn. */
+			if (!out.connected)
+				unreachable = true;
 		}
 		free(mail);
 	}
