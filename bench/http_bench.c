@@ -1,8 +1,8 @@
 /*
  * CPU per check of the http probe run in-process the way the collector's
  * workers run it (probe->run with FACE_COLLECTOR, a deadline and the
- * check's probe memory kept between runs; a fresh libcurl handle,
- * connection and TLS handshake per check) against exec'ing a plugin per
+ * check's probe memory kept between runs, the process's CA store cache
+ * warm; a fresh libcurl handle, connection and TLS handshake per check) against exec'ing a plugin per
  * check the way Nagios does.  Built by bench/http.sh against build/full.
  *
  *   http_bench inproc N [http probe options...]

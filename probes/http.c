@@ -18,15 +18,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <sys/stat.h>
-
 #include <curl/curl.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
 #include "http_cert.h"
+#include "http_trust.h"
 #include "http_url.h"
 #include "probe.h"
 #include "util.h"
@@ -114,26 +112,9 @@ struct http_conf {
 	regex_t regex;
 };
 
-/*
- * Per-check memory (run->check_state): the trusted CA store, parsed once
- * and shared by the connections of later runs.  libcurl 7.88 would parse
- * the CA bundle again for every connection (about 20 ms of CPU for
- * Debian's 140-certificate bundle); the store is reloaded when the file
- * changes or after HTTP_STORE_MAX_AGE.
- */
-#define HTTP_STORE_MAX_AGE 3600.0
-
-struct http_state {
-	X509_STORE *store;
-	char path[HTTP_URL_MAX];
-	struct timespec mtime;
-	off_t size;
-	double loaded;		/* clock_monotonic_now() of the load */
-};
-
 /* One run's transfer state; callbacks reach it as user data. */
 struct http_ctx {
-	struct http_state *trust;	/* CA store cache, NULL: libcurl's own */
+	bool trust;		/* CA store from http_trust, not libcurl */
 	char ca_path[HTTP_URL_MAX];
 	char ca_error[HTTP_ERR_MAX];
 	char url[HTTP_URL_MAX];
@@ -329,57 +310,6 @@ info_cb(const SSL *ssl, int where, int ret)
 	}
 }
 
-static void
-http_state_free(void *p)
-{
-	struct http_state *st = p;
-
-	if (st == NULL)
-		return;
-	X509_STORE_free(st->store);
-	free(st);
-}
-
-/* The cached store for ctx->ca_path, (re)loaded when needed; NULL with
- * ctx->ca_error filled when the file cannot be used. */
-static X509_STORE *
-trust_store(struct http_ctx *ctx)
-{
-	struct http_state *st = ctx->trust;
-	X509_STORE *store = NULL;
-	struct stat sb;
-
-	if (stat(ctx->ca_path, &sb) != 0) {
-		snprintf(ctx->ca_error, sizeof(ctx->ca_error),
-		    "cannot read CA file %s: %s", ctx->ca_path, strerror(errno));
-		return NULL;
-	}
-	if (st->store != NULL && strcmp(st->path, ctx->ca_path) == 0 &&
-	    st->mtime.tv_sec == sb.st_mtim.tv_sec &&
-	    st->mtime.tv_nsec == sb.st_mtim.tv_nsec &&
-	    st->size == sb.st_size &&
-	    clock_monotonic_now() - st->loaded < HTTP_STORE_MAX_AGE)
-		return st->store;
-	if ((store = X509_STORE_new()) == NULL ||
-	    X509_STORE_load_file(store, ctx->ca_path) != 1) {
-		X509_STORE_free(store);
-		ERR_clear_error();
-		snprintf(ctx->ca_error, sizeof(ctx->ca_error),
-		    "cannot load CA certificates from %s", ctx->ca_path);
-		return NULL;
-	}
-	/* as libcurl does: a CA file's intermediates are trust anchors */
-	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN |
-	    X509_V_FLAG_TRUSTED_FIRST);
-	X509_STORE_free(st->store);
-	st->store = store;
-	str_copy(st->path, ctx->ca_path, sizeof(st->path));
-	st->mtime = sb.st_mtim;
-	st->size = sb.st_size;
-	st->loaded = clock_monotonic_now();
-	return store;
-}
-
 static CURLcode
 ssl_ctx_cb(CURL *curl, void *sslctx, void *ud)
 {
@@ -394,12 +324,14 @@ ssl_ctx_cb(CURL *curl, void *sslctx, void *ud)
 	ctx->name_checked = false;
 	ctx->name_ok = false;
 	ctx->tls_version[0] = ctx->cipher[0] = '\0';
-	if (ctx->trust != NULL) {
-		X509_STORE *store = trust_store(ctx);
+	if (ctx->trust) {
+		X509_STORE *store = http_trust_get(ctx->ca_path, ctx->ca_error,
+		    sizeof(ctx->ca_error));
 
 		if (store == NULL)
 			return CURLE_SSL_CACERT_BADFILE;
-		SSL_CTX_set1_cert_store(sctx, store);
+		SSL_CTX_set1_cert_store(sctx, store);	/* takes its own ref */
+		X509_STORE_free(store);
 	}
 	SSL_CTX_set_app_data(sctx, ud);
 	SSL_CTX_set_verify(sctx, SSL_CTX_get_verify_mode(sctx), verify_cb);
@@ -585,21 +517,22 @@ set_request(CURL *curl, const struct args *a, const struct http_conf *cf,
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (ctx->trust != NULL) {
+	{
 		const char *ca = cf->ca_file;
 
 		if (ca == NULL && (curl_easy_getinfo(curl, CURLINFO_CAINFO,
 		    &ca) != CURLE_OK || ca == NULL)) {
 			/* no default bundle known: libcurl's own way */
-			ctx->trust = NULL;
+			ctx->trust = false;
 		} else {
+			ctx->trust = true;
 			/* the store comes from the cache in ssl_ctx_cb */
 			str_copy(ctx->ca_path, ca, sizeof(ctx->ca_path));
 			curl_easy_setopt(curl, CURLOPT_CAINFO, NULL);
 			curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
 		}
 	}
-	if (ctx->trust == NULL && cf->ca_file != NULL)
+	if (!ctx->trust && cf->ca_file != NULL)
 		curl_easy_setopt(curl, CURLOPT_CAINFO, cf->ca_file);
 	tls = cf->min_tls != NULL ? http_tls_version_parse(cf->min_tls) : 10;
 	curl_easy_setopt(curl, CURLOPT_SSLVERSION, tls == 13 ?
@@ -986,7 +919,6 @@ http_run(const struct probe_run *run, struct probe_result *res)
 	double left, total = 0.0;
 	long code = 0, hver = 0;
 	bool conf_ok = false;
-	struct http_state *one_run_state = NULL;
 
 	memset(&v, 0, sizeof(v));
 	err[0] = errbuf[0] = '\0';
@@ -1000,12 +932,6 @@ http_run(const struct probe_run *run, struct probe_result *res)
 		goto out;
 	}
 	http_tls_seen_init(&ctx->seen);
-	if (run->check_state != NULL && *run->check_state == NULL)
-		*run->check_state = calloc(1, sizeof(struct http_state));
-	if (run->check_state != NULL)
-		ctx->trust = *run->check_state;
-	else
-		ctx->trust = one_run_state = calloc(1, sizeof(*one_run_state));
 	if (http_url_build(&cf.target, ctx->url, sizeof(ctx->url), ctx->host,
 	    sizeof(ctx->host), &ctx->port, &ctx->https, err, sizeof(err)) != 0) {
 		result_set(res, STATE_UNKNOWN, REASON_CONFIG, "%s", err);
@@ -1146,7 +1072,6 @@ out:
 		curl_easy_cleanup(curl);
 	if (conf_ok && cf.have_regex)
 		regfree(&cf.regex);
-	http_state_free(one_run_state);
 	if (ctx != NULL) {
 		free(ctx->headers);
 		free(ctx->body);
@@ -1169,5 +1094,4 @@ const struct probe probe_http = {
 		.args = "--base 1000 -l 0",
 	},
 	.run = http_run,
-	.state_free = http_state_free,
 };
