@@ -45,14 +45,54 @@ const struct option_spec passive_nagios_options[] = {
 };
 
 /*
- * Whether the command file is failing, so that a dead Nagios is logged
- * once and not once per result.  The collector's main thread is the only
- * caller.
+ * Log-once bookkeeping of one destination: the first failure is logged,
+ * the next ones only counted until a success, which is logged with the
+ * count.  A failure within PASSIVE_QUIET_SECONDS of the last one logged
+ * is not logged at all (nor its recovery), so that a reader that keeps
+ * falling behind does not flood the log.
  */
-static struct {
-	bool failing;
-	unsigned long dropped;
-} passive_health;
+#define PASSIVE_QUIET_SECONDS 60.0
+
+struct passive_health {
+	bool failing; /* the last attempt failed */
+	bool logged; /* the failure episode was logged */
+	unsigned long dropped; /* results lost since the last log line */
+	double last_log; /* monotonic time of the last failure logged */
+};
+
+/* A failure at monotonic time now: true when it is to be logged. */
+static bool
+health_failed(struct passive_health *h, double now)
+{
+	h->dropped++;
+	if (h->failing)
+		return false;
+	h->failing = true;
+	if (h->last_log > 0 && now - h->last_log < PASSIVE_QUIET_SECONDS)
+		return false;
+	h->logged = true;
+	h->last_log = now;
+	return true;
+}
+
+/* A success: the number of results dropped to log, or 0 for no line. */
+static unsigned long
+health_ok(struct passive_health *h)
+{
+	unsigned long dropped = 0;
+
+	if (h->failing && h->logged) {
+		dropped = h->dropped;
+		h->dropped = 0;
+		h->logged = false;
+	}
+	h->failing = false;
+	return dropped;
+}
+
+/* The command file's health; the collector's main thread is the only
+ * caller. */
+static struct passive_health passive_health;
 
 /* Append s with CR/LF escaped as "\n" or, when field is true, ';' and
  * every control character replaced by '_' (host and service names).  When s
@@ -167,10 +207,8 @@ passive_format(char *buf, size_t size, time_t when, const char *host,
 static void
 passive_failed(const char *path, const char *cause)
 {
-	passive_health.dropped++;
-	if (passive_health.failing)
+	if (!health_failed(&passive_health, clock_monotonic_now()))
 		return;
-	passive_health.failing = true;
 	collector_log(LOG_WARNING,
 	    "nagios: cannot write results to %s: %s "
 	    "(results are dropped until it works; not logged again)",
@@ -185,6 +223,7 @@ command_file_write(
 	char *line = NULL;
 	int fd = -1, len;
 	ssize_t n;
+	unsigned long dropped;
 
 	line = malloc(PASSIVE_LINE_MAX);
 	if (line == NULL) {
@@ -220,13 +259,11 @@ command_file_write(
 		passive_failed(path, "short write");
 		goto out;
 	}
-	if (passive_health.failing)
+	dropped = health_ok(&passive_health);
+	if (dropped > 0)
 		collector_log(LOG_NOTICE,
-		    "nagios: writing results to %s again "
-		    "(%lu dropped)",
-		    path, passive_health.dropped);
-	passive_health.failing = false;
-	passive_health.dropped = 0;
+		    "nagios: writing results to %s again (%lu dropped)", path,
+		    dropped);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -262,8 +299,7 @@ static struct {
 	bool started, stopping, busy;
 	struct icinga_item *head, *tail;
 	size_t count;
-	unsigned long dropped; /* since the last success */
-	bool failing; /* logged; quiet until a success */
+	struct passive_health health; /* of the API, under lock */
 } icinga = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.work = PTHREAD_COND_INITIALIZER,
@@ -293,15 +329,13 @@ icinga_failed(const char *url, const char *cause)
 	bool log;
 
 	pthread_mutex_lock(&icinga.lock);
-	icinga.dropped++;
-	log = !icinga.failing;
-	icinga.failing = true;
+	log = health_failed(&icinga.health, clock_monotonic_now());
 	pthread_mutex_unlock(&icinga.lock);
 	if (log)
 		collector_log(LOG_WARNING,
-		    "icinga: cannot send results to %s: "
-		    "%s (results are dropped until it works; not logged "
-		    "again)",
+		    "icinga: cannot send results to %s: %s (results are "
+		    "dropped "
+		    "until it works; not logged again)",
 		    url, cause);
 }
 
@@ -309,19 +343,14 @@ static void
 icinga_succeeded(const char *url)
 {
 	unsigned long dropped;
-	bool was;
 
 	pthread_mutex_lock(&icinga.lock);
-	was = icinga.failing;
-	dropped = icinga.dropped;
-	icinga.failing = false;
-	icinga.dropped = 0;
+	dropped = health_ok(&icinga.health);
 	pthread_mutex_unlock(&icinga.lock);
-	if (was)
+	if (dropped > 0)
 		collector_log(LOG_NOTICE,
-		    "icinga: sending results to %s again "
-		    "(%lu dropped)",
-		    url, dropped);
+		    "icinga: sending results to %s again (%lu dropped)", url,
+		    dropped);
 }
 
 /* A copy of s with bytes that are not valid UTF-8 replaced by '?'
@@ -666,7 +695,7 @@ icinga_enqueue(const struct collector_conf *conf, const struct cfg_section *sec,
 		old = icinga.head;
 		icinga.head = old->next;
 		icinga.count--;
-		icinga.dropped++;
+		icinga.health.dropped++;
 	}
 	if (icinga.tail != NULL)
 		icinga.tail->next = it;

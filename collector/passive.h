@@ -13,7 +13,8 @@
  * The file is opened O_WRONLY|O_NONBLOCK|O_APPEND for every result: a
  * missing FIFO, a FIFO nobody reads and a full pipe drop the result and
  * never block the collector.  The first failure is logged, further ones
- * only counted, until a write succeeds again (logged too).
+ * only counted, until a write succeeds again (logged too); a failure within
+ * a minute of the last one logged is only counted.
  *
  * With "[nagios] icinga-url = https://HOST:5665" every result is also
  * POSTed to Icinga 2's /v1/actions/process-check-result (JSON: type
