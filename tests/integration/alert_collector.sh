@@ -75,6 +75,19 @@ wait_mail() {
 nth() { printf '%s/%04d.eml' "$MAIL" "$1"; }
 
 write_conf 3
+
+# --- the command line checks what it hands over ---------------------------------
+t_run "$OSEMON" ack nope -m "x" -c osemon.conf
+expect_rc 2 "ack: an unknown check is refused"
+expect_match "$ERR" "no \[check nope\] in osemon.conf" "ack: says which check is unknown"
+t_run "$OSEMON" ack flip -c osemon.conf
+expect_rc 2 "ack: -m TEXT is required"
+t_run "$OSEMON" ack flip --expire yesterday -m x -c osemon.conf
+expect_rc 2 "ack: a bad --expire is refused"
+t_run "$OSEMON" downtime flip +1h now -c osemon.conf
+expect_rc 2 "downtime: END before START is refused"
+expect_eq "$(ls data/state/alerts.cmd 2>/dev/null)" "" "refused commands write nothing"
+
 smtpd_start "$PORT" "$MAIL" --cert certs/server.pem --key certs/server.key \
     --user alice --password-file pw || { t_fail "smtpd did not start"; exit 0; }
 start_daemon
