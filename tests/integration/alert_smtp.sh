@@ -176,6 +176,26 @@ expect_rc 0 "starttls = off: the spooled mails go out in clear"
 expect_eq "$(sed -n 's/^tls //p' "$MAIL/$(printf '%04d' $((before + 1))).env")" "no" "starttls = off: really without TLS"
 smtpd_stop
 
+# --- a recipient refused for now: the others once, it alone on the retry ----
+smtpd_start "$PORT" "$MAIL" --cert certs/server.pem --key certs/server.key \
+    --user alice --password-file pw --tempfail dev@example.com ||
+    { t_fail "smtpd restart"; exit 0; }
+rm -f state/spool/*
+before=$(smtpd_count "$MAIL")
+t_run "$OSEMON" alert test -c good.conf
+expect_rc 1 "450 recipient: not done yet"
+expect_match "$OUT" "recipient dev@example.com: not accepted yet \(450 " "450 recipient: reported as pending"
+expect_eq "$(smtpd_count "$MAIL")" $((before + 1)) "450 recipient: the other recipient got it"
+expect_eq "$(sed -n 's/^rcpt //p' state/spool/*.meta)" "dev@example.com" "450 recipient: only it stays pending"
+smtpd_stop
+smtpd_start "$PORT" "$MAIL" --cert certs/server.pem --key certs/server.key \
+    --user alice --password-file pw || { t_fail "smtpd restart"; exit 0; }
+t_run "$OSEMON" alert flush -c good.conf
+expect_rc 0 "450 recipient: delivered on the retry"
+expect_eq "$(grep -h '^rcpt ' "$MAIL/$(printf '%04d' $((before + 1))).env" "$MAIL/$(printf '%04d' $((before + 2))).env" | sort | tr '\n' ' ')" \
+    "rcpt dev@example.com rcpt ops@example.com " "450 recipient: each recipient got the mail exactly once"
+smtpd_stop
+
 # --- a spooled mail arrives byte for byte (dot-stuffing, long lines) ---------
 smtpd_start "$PORT" "$MAIL" --cert certs/server.pem --key certs/server.key \
     --user alice --password-file pw || { t_fail "smtpd restart"; exit 0; }

@@ -5,10 +5,12 @@ STARTTLS with a certificate from the test CA, AUTH PLAIN/LOGIN against one
 test user, every accepted message stored as DIR/NNNN.eml (the DATA as
 received) with DIR/NNNN.env beside it ("from ADDR" and one "rcpt ADDR" a
 line).  Files appear atomically (temp + rename).  Options make it refuse a
-recipient, answer DATA late or with a temporary error.  SIGTERM stops it.
+recipient for good (550) or for now (450), answer DATA late or with a
+temporary error.  SIGTERM stops it.
 
   smtpd.py --port P --dir D [--cert C --key K] [--user U --password-file F]
-           [--refuse ADDR]... [--data-delay S] [--data-tempfail]
+           [--refuse ADDR]... [--tempfail ADDR]... [--data-delay S]
+           [--data-tempfail]
            [--no-tls] [--log FILE]
 """
 import warnings
@@ -39,11 +41,15 @@ class Handler:
     def __init__(self, args):
         self.args = args
         self.refuse = set(a.lower() for a in args.refuse)
+        self.tempfail = set(a.lower() for a in args.tempfail)
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address.lower() in self.refuse:
             log(self.args, "refused rcpt %s" % address)
             return "550 5.1.1 <%s>: Recipient address rejected" % address
+        if address.lower() in self.tempfail:
+            log(self.args, "tempfailed rcpt %s" % address)
+            return "450 4.2.1 <%s>: Mailbox busy, try later" % address
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
@@ -82,6 +88,7 @@ def main():
     p.add_argument("--user")
     p.add_argument("--password-file")
     p.add_argument("--refuse", action="append", default=[])
+    p.add_argument("--tempfail", action="append", default=[])
     p.add_argument("--data-delay", type=float, default=0)
     p.add_argument("--data-tempfail", action="store_true")
     p.add_argument("--no-tls", action="store_true")
