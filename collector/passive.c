@@ -667,7 +667,12 @@ icinga_enqueue(const struct collector_conf *conf, const struct cfg_section *sec,
 		if (cfg_path(conf->cfg, v, path, sizeof(path)) != 0 ||
 		    secret_read(path, password, ICINGA_PASSWORD_MAX, err,
 			sizeof(err)) != 0) {
-			icinga_failed(it->url, "icinga-password-file refused");
+			char cause[320];
+
+			/* secret_read's messages never hold the secret */
+			snprintf(cause, sizeof(cause),
+			    "icinga-password-file refused: %s", err);
+			icinga_failed(it->url, cause);
 			goto out;
 		}
 		it->password = strdup(password);

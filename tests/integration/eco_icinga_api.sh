@@ -211,7 +211,7 @@ expect_match "$ERR" 'icinga: cannot send results to .*: HTTP 404: No objects fou
 # A password file others can read is refused.
 chmod 644 "$T_TMP/wrong.password"
 t_run timeout 30 "$OSEMON" run -c "$T_TMP/osemon.conf" --once
-expect_match "$ERR" 'icinga-password-file refused' "group/world-readable password file refused"
+expect_match "$ERR" 'icinga-password-file refused: .*mode 644' "group/world-readable password file refused, with the reason"
 
 # Untrusted certificate: no CA file, the system store does not know ours.
 conf "https://127.0.0.1:$PORT" api.password ""
