@@ -13,10 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "alerts.h"
+#include "collector.h"
+#include "config.h"
 #include "notify.h"
+#include "spool.h"
 #include "util.h"
 
 #define T0 1800000000
@@ -471,6 +476,81 @@ test_retain(void **unused)
 	notify_free(nt);
 }
 
+/*
+ * The glue the collector calls: alerts_new from a config, hard changes
+ * spooled at once (group-window = 0), spool-max dropping the oldest and
+ * the next mail saying so, per-check `to` in the To: header.
+ */
+static void
+test_alerts_glue_spool_limit(void **unused)
+{
+	char dir[] = "/tmp/osemon-alerts-test.XXXXXX";
+	char text[1024], spool[512], path[1024], err[512];
+	struct cfg *cfg = NULL;
+	struct cfg_errors errs;
+	struct alerts *al;
+	struct check c;
+	char **names = NULL, *mail = NULL;
+	size_t len = 0;
+	long n;
+
+	(void)unused;
+	assert_non_null(mkdtemp(dir));
+	snprintf(text, sizeof(text),
+	    "[global]\nstate-dir = %s\nhostname = h1\ngroup-window = 0\n"
+	    "max-per-hour = 0\n[smtp]\nserver = 127.0.0.1:1\n"
+	    "to = ops@example.com\nspool-max = 2\n"
+	    "[check web]\nprobe = disk\nto = web@example.com\n",
+	    dir);
+	cfg_errors_init(&errs);
+	assert_int_equal(cfg_load_string(text, "t.conf", &cfg, &errs), 0);
+	cfg_errors_free(&errs);
+	al = alerts_new(cfg, dir, err, sizeof(err));
+	assert_non_null(al);
+	memset(&c, 0, sizeof(c));
+	c.name = strdup("web");
+	c.policy.max_attempts = 1;
+	c.st.attempt = 1;
+	c.events = CHECK_EVENT_HARD_CHANGE;
+	for (int i = 0; i < 4; i++) {
+		enum probe_state old = i % 2 ? STATE_CRITICAL : STATE_OK;
+
+		c.st.last_hard = i % 2 ? STATE_OK : STATE_CRITICAL;
+		alerts_hard_change(al, &c, old, T0 + i);
+	}
+	/* 4 mails (problem, recovery, problem, recovery), 2 kept; each
+	 * new mail reports the drop made since the mail before it. */
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	n = spool_list(spool, &names);
+	assert_int_equal(n, 2);
+	c.st.last_hard = STATE_CRITICAL;
+	alerts_hard_change(al, &c, STATE_OK, T0 + 10);
+	spool_names_free(names, n);
+	n = spool_list(spool, &names);
+	assert_int_equal(n, 2);
+	snprintf(path, sizeof(path), "%s/%s", spool, names[1]);
+	assert_int_equal(file_read_capped(path, 1 << 20, &mail, &len), 0);
+	assert_non_null(strstr(mail,
+	    "NOTE: 1 older spooled mails were "
+	    "dropped (spool limit).\r\n"));
+	assert_non_null(
+	    strstr(mail, "\r\nTo: ops@example.com, web@example.com\r\n"));
+	assert_non_null(strstr(mail,
+	    "Subject: ** PROBLEM Service Alert: h1/web is CRITICAL **\r\n"));
+	free(mail);
+	for (long i = 0; i < n; i++)
+		spool_remove(spool, names[i]);
+	spool_names_free(names, n);
+	alerts_free(al);
+	/* The state file survived the free; remove what the test made. */
+	snprintf(path, sizeof(path), "%s/alerts.json", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(spool), 0);
+	assert_int_equal(rmdir(dir), 0);
+	free(c.name);
+	cfg_free(cfg);
+}
+
 static void
 test_parse_states(void **unused)
 {
@@ -518,6 +598,7 @@ main(void)
 		cmocka_unit_test(test_flapping),
 		cmocka_unit_test(test_survives_restart),
 		cmocka_unit_test(test_retain),
+		cmocka_unit_test(test_alerts_glue_spool_limit),
 		cmocka_unit_test(test_parse_states),
 	};
 
