@@ -664,6 +664,7 @@ icinga_enqueue(const struct collector_conf *conf, const struct cfg_section *sec,
 		password = malloc(ICINGA_PASSWORD_MAX);
 		if (password == NULL)
 			goto fail_oom;
+		snprintf(err, sizeof(err), "path too long");
 		if (cfg_path(conf->cfg, v, path, sizeof(path)) != 0 ||
 		    secret_read(path, password, ICINGA_PASSWORD_MAX, err,
 			sizeof(err)) != 0) {
