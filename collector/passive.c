@@ -151,7 +151,7 @@ passive_format(char *buf, size_t size, time_t when, const char *host,
 	    !append_text(buf, size, &len, ";", false) ||
 	    !append_text(buf, size, &len, service, true))
 		return -1;
-	n = snprintf(head, sizeof(head), ";%d;", (int)res->state);
+	(void)snprintf(head, sizeof(head), ";%d;", (int)res->state);
 	if (!append_text(buf, size, &len, head, false))
 		return -1;
 	/* "DISK OK: message", the plugin face's first line. */
