@@ -23,8 +23,11 @@ for page in quickstart migrating ose-example troubleshooting nagios-icinga; do
 	fi
 	"$PY" "$SRC/tests/lib/doc_blocks.py" "$doc" >"$T_TMP/blocks"
 	n=$(grep -c "^cmd$tab" "$T_TMP/blocks")
-	[ "$n" -gt 0 ] && t_pass "docs/$page.md: $n commands to run" ||
-	    t_pass "docs/$page.md: examples only"
+	if [ "$n" -gt 0 ]; then
+		t_pass "docs/$page.md: $n commands to run"
+	else
+		t_pass "docs/$page.md: examples only"
+	fi
 	while IFS="$tab" read -r kind line a b; do
 		if [ "$kind" = file ]; then
 			printf '%s' "$b" | base64 -d >"$W/$a"

@@ -123,5 +123,8 @@ expect_match "$(answer version)" '^munins node on eco-test.example version: ' "v
 expect_match "$(answer quit)" '^closed 0$' "quit closes the connection"
 
 # The machine's /etc/munin/plugins was not touched.
-[ -e /etc/munin/plugins/osemon_disk ] && t_fail "osemon_disk leaked into /etc/munin/plugins" ||
-    t_pass "the machine's /etc/munin/plugins is untouched"
+if [ -e /etc/munin/plugins/osemon_disk ]; then
+	t_fail "osemon_disk leaked into /etc/munin/plugins"
+else
+	t_pass "the machine's /etc/munin/plugins is untouched"
+fi

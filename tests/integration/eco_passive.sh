@@ -109,7 +109,11 @@ t_run timeout 20 "$OSEMON" run -c "$T_TMP/osemon.conf" --once
 expect_rc 2 "run --once without a command file: results as usual (worst CRITICAL)"
 expect_match "$ERR" "cannot write results to $N/nagios.cmd: No such file" "missing command file logged"
 expect_eq "$(printf '%s\n' "$ERR" | grep -c 'cannot write results')" 1 "logged once for two results"
-[ -e "$N/nagios.cmd" ] && t_fail "a missing command file was created" || t_pass "a missing command file is not created"
+if [ -e "$N/nagios.cmd" ]; then
+	t_fail "a missing command file was created"
+else
+	t_pass "a missing command file is not created"
+fi
 
 t_bg nagios4 "$N/nagios.cfg" >"$T_TMP/nagios.out" 2>&1
 NAGIOS_PID=$T_LAST_PID
@@ -180,7 +184,11 @@ took=$(( $(date +%s) - start ))
 expect_rc 2 "full pipe: run --once finishes"
 expect_match "$ERR" 'the pipe is full' "full pipe: logged"
 expect_eq "$(printf '%s\n' "$ERR" | grep -c 'cannot write results')" 1 "full pipe: logged once"
-[ "$took" -le 5 ] && t_pass "full pipe: no blocking (${took} s)" || t_fail "full pipe: took ${took} s"
+if [ "$took" -le 5 ]; then
+	t_pass "full pipe: no blocking (${took} s)"
+else
+	t_fail "full pipe: took ${took} s"
+fi
 
 # A running collector: results every second while Nagios is away are
 # dropped with one log line; when Nagios comes back the collector says so
