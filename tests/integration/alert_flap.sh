@@ -42,6 +42,8 @@ retry-min = 1
 [check flip]
 probe = exec
 command = $T_TMP/flip.sh
+high-flap-threshold = 15
+low-flap-threshold = 10
 EOF
 subjects() {
 	for f in "$MAIL"/*.eml; do
