@@ -28,3 +28,14 @@ expect_match "$(cat "$U")" '^ExecReload=/bin/kill -HUP \$MAINPID$' "reload is SI
 pre=$(sed -n 's/^ExecStartPre=//p' "$T_TMP/units/osemon.service")
 t_run sh -c "$pre"
 expect_rc 0 "ExecStartPre (config check) passes on contrib/osemon.conf"
+
+# The drop-in for running the backup job inside the collector (as root).
+mkdir -p "$T_TMP/units/osemon.service.d"
+cp "$SRC/contrib/systemd/backup-root.conf" "$T_TMP/units/osemon.service.d/"
+t_run systemd-analyze verify --man=no "$T_TMP/units/osemon.service"
+expect_rc 0 "systemd-analyze verify passes with the backup-root drop-in"
+expect_eq "$OUT$ERR" "" "backup-root drop-in: no complaints"
+t_run systemd-analyze security --offline=yes "$T_TMP/units/osemon.service"
+level=$(printf '%s\n' "$OUT" | sed -n 's/.*Overall exposure level for osemon.service: \([0-9.]*\) .*/\1/p')
+expect_match "$OUT" 'User=/DynamicUser= +Service runs as root user' "the drop-in is read (the service runs as root)"
+expect_near "${level:-99}" 0 4.0 "as root, exposure level still at most 4.0 (${level:-none})"
