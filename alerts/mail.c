@@ -414,12 +414,29 @@ mail_format(const struct mail_ctx *ctx, const struct mail_event *ev, size_t n,
 		    "NOTE: %lu further notifications suppressed "
 		    "(max-per-hour cap) since the last mail.\r\n\r\n",
 		    ctx->suppressed);
+	if (n > 1) {
+		/* An overview first: a storm is read at a glance. */
+		abuf_addf(&b, "%zu notifications for %s:\r\n\r\n", n, host);
+		for (size_t i = 0; i < n; i++) {
+			char check[MAIL_CHECK_MAX];
+
+			mail_clean(check, ev[i].check, sizeof(check));
+			abuf_addf(&b, "  %-13s %-24s %s (previous: %s)%s\r\n",
+			    notify_type_name(ev[i].type), check,
+			    state_name(ev[i].state),
+			    state_name(ev[i].old_state),
+			    ev[i].reminder ? ", reminder" : "");
+		}
+		abuf_adds(&b, "\r\n");
+	}
 	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
+		if (i > 0 || n > 1)
 			abuf_adds(&b,
-			    "\r\n----------------------------------------"
-			    "--------------------------------\r\n\r\n");
+			    "------------------------------------------------"
+			    "------------------------\r\n\r\n");
 		mail_event_body(&b, ctx, &ev[i]);
+		if (i + 1 < n)
+			abuf_adds(&b, "\r\n");
 	}
 	abuf_addf(&b, "\r\n-- \r\nosemon %s on %s\r\n", OSEMON_VERSION, host);
 	*out = abuf_take(&b, outlen);

@@ -116,6 +116,30 @@ test_subject_group(void **unused)
 
 /* Nothing from a check name or host may start a new header. */
 static void
+test_format_group_overview(void **unused)
+{
+	struct mail_ctx c = ctx_for();
+	struct mail_event e[2];
+	char *mail = NULL;
+	size_t len = 0;
+
+	(void)unused;
+	e[0] = event_for(NOTIFY_PROBLEM, "https", STATE_CRITICAL, STATE_OK);
+	e[1] = event_for(NOTIFY_RECOVERY, "disk", STATE_OK, STATE_WARNING);
+	e[0].reminder = true;
+	assert_int_equal(mail_format(&c, e, 2, "<g@web1>", &mail, &len), 0);
+	assert_non_null(strstr(mail,
+	    "\r\n\r\n2 notifications for web1:\r\n\r\n"
+	    "  PROBLEM       https                    CRITICAL (previous: OK), "
+	    "reminder\r\n"
+	    "  RECOVERY      disk                     OK (previous: WARNING)"
+	    "\r\n\r\n---"));
+	assert_non_null(strstr(mail, "PROBLEM: web1/https is CRITICAL\r\n"));
+	assert_non_null(strstr(mail, "RECOVERY: web1/disk is OK\r\n"));
+	free(mail);
+}
+
+static void
 test_header_injection(void **unused)
 {
 	struct mail_ctx c = ctx_for();
@@ -556,6 +580,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_subject_single),
 		cmocka_unit_test(test_subject_group),
+		cmocka_unit_test(test_format_group_overview),
 		cmocka_unit_test(test_header_injection),
 		cmocka_unit_test(test_format_headers_and_threading),
 		cmocka_unit_test(test_format_notes_and_wrapping),
