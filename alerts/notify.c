@@ -567,8 +567,9 @@ notify_tick(struct notify *nt, time_t now)
 		if (c->first_due != 0 && now >= c->first_due) {
 			c->first_due = 0;
 			nt->dirty = true;
+			/* Acknowledged while held back: never mailed. */
 			if (c->state != STATE_OK && !c->problem_notified &&
-			    !notify_silenced(c, now) &&
+			    !c->ack.active && !notify_silenced(c, now) &&
 			    notify_allowed(c, c->state))
 				notify_enqueue(
 				    nt, c, NOTIFY_PROBLEM, NULL, now);

@@ -201,6 +201,7 @@ test_first_notification_delay(void **unused)
 {
 	struct box b;
 	struct notify *nt = new_nt(&b, 0, 0, 0, 300);
+	char err[256];
 
 	(void)unused;
 	problem(nt, "web", STATE_OK, STATE_CRITICAL, T0);
@@ -209,6 +210,13 @@ test_first_notification_delay(void **unused)
 	notify_tick(nt, T0 + 300);
 	assert_int_equal(b.count, 1);
 	assert_int_equal(b.mails[0].type[0], NOTIFY_PROBLEM);
+	/* Acknowledged before the delay ran out: nothing at all. */
+	problem(nt, "mq", STATE_OK, STATE_CRITICAL, T0 + 500);
+	assert_int_equal(
+	    notify_ack(nt, "mq", false, 0, "known", T0 + 510, err, sizeof(err)),
+	    0);
+	notify_tick(nt, T0 + 900);
+	assert_int_equal(b.count, 1);
 	/* Recovered before the delay: nothing at all. */
 	problem(nt, "db", STATE_OK, STATE_CRITICAL, T0 + 1000);
 	problem(nt, "db", STATE_CRITICAL, STATE_OK, T0 + 1100);
