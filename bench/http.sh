@@ -48,6 +48,10 @@ run() { # name mode args...
 	_name=$1
 	shift
 	"$BIN" "$@" >"$T_TMP/$_name.txt" 2>"$T_TMP/$_name.err" || true
+	if [ ! -s "$T_TMP/$_name.txt" ]; then
+		echo "$_name: the driver failed: $(head -c 300 "$T_TMP/$_name.err")"
+		return 0
+	fi
 	printf '%-30s %9s us CPU/check %8s ms wall/check %7s us server/check  bad=%s\n' \
 	    "$_name" "$(val cpu_us "$T_TMP/$_name.txt")" \
 	    "$(val wall_ms "$T_TMP/$_name.txt")" "$(val server_us "$T_TMP/$_name.txt")" \

@@ -314,7 +314,6 @@ static CURLcode
 ssl_ctx_cb(CURL *curl, void *sslctx, void *ud)
 {
 	SSL_CTX *sctx = sslctx;
-
 	struct http_ctx *ctx = ud;
 
 	(void)curl;
@@ -466,6 +465,27 @@ conf_load(const struct args *a, struct http_conf *cf, char *err, size_t errlen)
 
 /* ---- the transfer ---- */
 
+/* Trusted CAs come from the shared cache (ssl_ctx_cb installs them);
+ * libcurl loads nothing itself, unless it knows no default bundle. */
+static void
+set_trust(CURL *curl, const struct http_conf *cf, struct http_ctx *ctx)
+{
+	const char *ca = cf->ca_file;
+
+	ctx->trust = false;
+	if (ca == NULL && (curl_easy_getinfo(curl, CURLINFO_CAINFO, &ca) !=
+	    CURLE_OK || ca == NULL))
+		return;
+	if (str_copy(ctx->ca_path, ca, sizeof(ctx->ca_path)) >=
+	    sizeof(ctx->ca_path)) {
+		curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
+		return;
+	}
+	ctx->trust = true;
+	curl_easy_setopt(curl, CURLOPT_CAINFO, NULL);
+	curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
+}
+
 static int
 set_request(CURL *curl, const struct args *a, const struct http_conf *cf,
     struct http_ctx *ctx, struct curl_slist **headers,
@@ -517,23 +537,7 @@ set_request(CURL *curl, const struct args *a, const struct http_conf *cf,
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	{
-		const char *ca = cf->ca_file;
-
-		if (ca == NULL && (curl_easy_getinfo(curl, CURLINFO_CAINFO,
-		    &ca) != CURLE_OK || ca == NULL)) {
-			/* no default bundle known: libcurl's own way */
-			ctx->trust = false;
-		} else {
-			ctx->trust = true;
-			/* the store comes from the cache in ssl_ctx_cb */
-			str_copy(ctx->ca_path, ca, sizeof(ctx->ca_path));
-			curl_easy_setopt(curl, CURLOPT_CAINFO, NULL);
-			curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
-		}
-	}
-	if (!ctx->trust && cf->ca_file != NULL)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, cf->ca_file);
+	set_trust(curl, cf, ctx);
 	tls = cf->min_tls != NULL ? http_tls_version_parse(cf->min_tls) : 10;
 	curl_easy_setopt(curl, CURLOPT_SSLVERSION, tls == 13 ?
 	    CURL_SSLVERSION_TLSv1_3 : tls == 12 ? CURL_SSLVERSION_TLSv1_2 :
