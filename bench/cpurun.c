@@ -269,7 +269,7 @@ main(int argc, char **argv)
 		return loop((long)a, argv + 3);
 	if (argc >= 5 && strcmp(argv[1], "daemon") == 0 &&
 	    number(argv[2], 0, 3600, &a) == 0 &&
-	    number(argv[3], 0.5, 86400, &b) == 0)
+	    number(argv[3], 0.1, 86400, &b) == 0)
 		return daemon_run(a, b, argv + 4);
 	fprintf(stderr, "usage: cpurun loop N PROG [ARG]...\n"
 	    "       cpurun daemon WARM SECONDS PROG [ARG]...\n");

@@ -22,9 +22,9 @@
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$SRC/build}
-REPS=3 WARM=5 WINDOW=40 MUNIN_EVERY=5
+REPS=3 WARM=4 WINDOW=20 MUNIN_EVERY=5
 if [ "${1:-}" = --quick ]; then
-	REPS=1 WARM=2 WINDOW=4 MUNIN_EVERY=2
+	REPS=1 WARM=1.2 WINDOW=2 MUNIN_EVERY=1
 fi
 NCHECKS=25
 NHTTP=16
@@ -107,7 +107,7 @@ mkdir -p "$MO"
 	done
 	printf 'check system bench\n  if memory usage > 90%% then alert\n  if loadavg (1min) > 50 then alert\n'
 	for n in nginx sleep sh cpurun; do
-		printf 'check process proc_%s matching "^%s"\n  if does not exist then alert\n' "$n" "$n"
+		printf 'check process proc_%s matching "(^|/)%s( |$)"\n  if does not exist then alert\n' "$n" "$n"
 	done
 	i=1
 	while [ "$i" -le "$NHTTP" ]; do
@@ -148,6 +148,7 @@ MUNIN=no
 MPORT=$(free_port)
 if command -v munin-node >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1 &&
     [ -x /usr/share/munin/munin-update ] && command -v wget >/dev/null 2>&1 &&
+    id munin >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1 &&
     unshare -m true 2>/dev/null; then
 	MUNIN=yes
 	mkdir -p "$M/plugins" "$M/conf.d" "$M/state" "$M/db" "$M/www" "$M/log" "$M/run"
@@ -164,6 +165,7 @@ if command -v munin-node >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1 &
 		targets="$targets,${URL}?p=$i"
 		i=$((i + 1))
 	done
+	chown -R munin:munin "$M/db" "$M/www" "$M/log" "$M/run"
 	printf '[*]\nuser root\n\n[http_loadtime]\nenv.target %s\n' "$targets" >"$M/conf.d/bench"
 	cat >"$M/munin-node.conf" <<EOF
 log_level 4
@@ -200,6 +202,28 @@ exec munin-node --config "$1/munin-node.conf" --foreground
 EOF
 fi
 
+# prime DIR CONF: run the collector until its RRD files stop appearing
+# (at step 1 s each file holds 2 days at full resolution, ~4 MiB: creating
+# them is a one-time cost, kept out of every measurement window)
+prime() {
+	"$OSEMON_FULL" run -c "$2" >"$1/prime.log" 2>&1 &
+	_pp=$!
+	_last=-1 _same=0 _i=0
+	while [ "$_i" -lt 60 ] && [ "$_same" -lt 3 ]; do
+		sleep 0.3
+		_c=$(find "$1/rrd" -name '*.rrd' 2>/dev/null | wc -l)
+		if [ "$_c" -gt 0 ] && [ "$_c" -eq "$_last" ]; then
+			_same=$((_same + 1))
+		else
+			_same=0
+		fi
+		_last=$_c
+		_i=$((_i + 1))
+	done
+	kill "$_pp" 2>/dev/null
+	wait "$_pp" 2>/dev/null || true
+}
+
 # measure NAME: one warm-up + window of daemon NAME, appends to NAME.txt
 # "priv_kib pss_kib cpu_s_per_1000_checks"
 measure() {
@@ -215,14 +239,17 @@ measure() {
 		# munin-update is driven from here during the whole run; its CPU
 		# and peak RSS are added from wait4 (cpurun loop)
 		: >"$M/update.txt"
+		# on a fixed cadence like cron, as user munin (it refuses root)
+		rm -f "$M/stop"
 		(
 			sleep 1
-			_end=$(($(date +%s) + WARM + ${WINDOW%.*} + 1))
-			while [ "$(date +%s)" -lt "$_end" ]; do
-				"$CPURUN" loop 1 /usr/share/munin/munin-update \
-				    --config_file "$M/munin.conf" >>"$M/update.txt"
+			while [ ! -e "$M/stop" ]; do
+				"$CPURUN" loop 1 setpriv --reuid=munin --regid=munin \
+				    --init-groups /usr/share/munin/munin-update \
+				    --config_file "$M/munin.conf" >>"$M/update.txt" &
 				sleep "$MUNIN_EVERY"
 			done
+			wait
 		) &
 		_up=$!
 	fi
@@ -230,6 +257,7 @@ measure() {
 	    { echo "footprint: $_n failed:" >&2; tail -n 5 "$T_TMP/$_n.log" >&2; return 1; }
 	_extra_cpu=0 _extra_rss=0 _runs=0
 	if [ "$_n" = munin-node ]; then
+		touch "$M/stop"
 		wait "$_up" || true
 		_extra_cpu=$(awk '$1 == "cpu_us" { s += $2 } END { printf "%.3f", s / 1e6 }' "$M/update.txt")
 		_runs=$(grep -c '^cpu_us' "$M/update.txt" || true)
@@ -251,12 +279,11 @@ DAEMONS="osemon monit collectd"
 command -v monit >/dev/null 2>&1 || { echo "footprint: monit missing (sh bench/setup.sh)" >&2; DAEMONS="osemon collectd"; }
 command -v collectd >/dev/null 2>&1 || { echo "footprint: collectd missing (sh bench/setup.sh)" >&2; DAEMONS=$(echo "$DAEMONS" | sed 's/ collectd//'); }
 [ "$MUNIN" = yes ] && DAEMONS="$DAEMONS munin-node"
-[ "$MUNIN" = yes ] || echo "footprint: munin not measured (needs munin-node, munin, wget, unshare -m)"
+[ "$MUNIN" = yes ] || echo "footprint: munin not measured (needs munin-node, munin, wget, setpriv, unshare -m)"
 
 echo "footprint: $NCHECKS checks at 1 s ($NHTTP HTTP to nginx on 127.0.0.1:$HPORT)," \
     "munin every $MUNIN_EVERY s; warm-up $WARM s, window $WINDOW s, $REPS repetition(s), $(nproc) CPUs"
-# prime: osemon creates its RRD files (a one-time cost) before any window
-CPURUN_LOG=$T_TMP/prime.log "$CPURUN" daemon 0 2 "$OSEMON_FULL" run -c "$O/osemon.conf" >/dev/null
+prime "$O" "$O/osemon.conf"
 r=0
 while [ "$r" -lt "$REPS" ]; do
 	for d in $DAEMONS; do
