@@ -97,6 +97,8 @@ kill -0 "$PID" 2>/dev/null || { echo "soak: collector died at start" >&2; cat ru
 start_rss=$(rss $PID)
 start_fd=$(fds $PID)
 echo "$start_fd" >fds.log
+cpu() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/"$1"/stat 2>/dev/null; }
+start_cpu=$(cpu $PID)
 printf '%6s %9s %4s %7s %s\n' t_s rss_kib fds threads zombies
 printf '%6s %9s %4s %7s %s\n' $WARM "$start_rss" "$start_fd" "$(threads $PID)" "-"
 elapsed=$WARM
@@ -124,6 +126,9 @@ alive=yes
 kill -0 "$PID" 2>/dev/null || alive=no
 end_rss=$(rss $PID)
 end_fd=$(fds $PID)
+end_cpu=$(cpu $PID)
+cpu_pct=$(awk -v a="${start_cpu:-0}" -v b="${end_cpu:-0}" -v t="$((elapsed - WARM))" \
+    -v hz="$(getconf CLK_TCK)" 'BEGIN { if (t > 0) printf "%.1f", 100 * (b - a) / hz / t; else print "?" }')
 runs=$("$OSEMON" status -c soak.conf 2>/dev/null | grep -vc PENDING)
 errs=$(grep -c . run.err)
 
@@ -138,7 +143,7 @@ last_fd=$(tail -n 3 fds.log | sort -n | head -n 1)
 [ -n "$last_fd" ] && [ "$last_fd" -le "$first_fd" ] || { verdict=FAIL; why="$why fd-grew"; }
 [ -z "$stuck_z" ] || { verdict=FAIL; why="$why zombies:$stuck_z"; }
 [ "$runs" -ge 100 ] || { verdict=FAIL; why="$why only-$runs-checks-ok"; }
-echo "soak: ${DURATION}s, 100 checks at 1 s, concurrency 8"
+echo "soak: ${DURATION}s, 100 checks at 1 s, concurrency 8; collector CPU ${cpu_pct}% of one core after warm-up (children not counted)"
 echo "soak: start RSS ${start_rss} KiB, end RSS ${end_rss:-?} KiB, max ${max_rss} KiB (limit ${limit})"
 echo "soak: start fds ${start_fd}, end fds ${end_fd:-?}, max ${max_fd}; lowest of first/last 3 samples ${first_fd}/${last_fd:-?}"
 echo "soak: zombies seen twice: ${stuck_z:-none}; checks with a result: $runs/100; stderr lines: $errs"
