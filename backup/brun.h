@@ -12,6 +12,7 @@
 
 #include "b2.h"
 #include "backup.h"
+#include "bproc.h"
 
 struct brun {
 	struct backup_conf *bc;
@@ -32,11 +33,19 @@ struct brun {
 	char list_gpg_path[PATH_MAX + 600];
 	char dump_path[PATH_MAX + 64];
 	char gnupg_home[PATH_MAX];
+	bool gnupg_temp; /* removed at the end */
 	char pass[1024];
 	size_t pass_len;
 	struct b2_client *c;
 	char bucket_id[B2_ID_MAX];
 	pthread_t upload_thread;
+	/* gpg for the file list, started with the archive's so that its key
+	 * derivation overlaps the archive; fed once tar has finished. */
+	struct bproc list_gpg;
+	pid_t list_pg;
+	int list_in; /* write end of its stdin, -1 when closed */
+	struct bproc agent; /* gpgconf --launch gpg-agent, started early */
+	pid_t agent_pg;
 };
 
 /* One line "YYYY-MM-DDTHH:MM:SSZ text" to the log (and stderr on a tty). */

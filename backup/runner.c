@@ -48,6 +48,10 @@ struct uploader {
 	char err[B2_ERROR_MAX + 64];
 };
 
+static int list_gpg_start(struct brun *r);
+static void agent_wait(struct brun *r);
+static void list_gpg_stop(struct brun *r);
+
 void
 brun_log(struct brun *r, const char *fmt, ...)
 {
@@ -171,6 +175,10 @@ brun_gpg_args(struct brun *r, const char **argv)
 	argv[n++] = "--passphrase-fd";
 	argv[n++] = "3";
 	argv[n++] = "--no-symkey-cache";
+	/* GnuPG 2.2's default count, given explicitly: otherwise gpg asks
+	 * the fresh agent to calibrate one, a second or more of CPU. */
+	argv[n++] = "--s2k-count";
+	argv[n++] = "65011712";
 	return n;
 }
 
@@ -178,15 +186,60 @@ int
 brun_gpg_home(struct brun *r)
 {
 	const char *tmp = getenv("TMPDIR");
+	struct stat st;
 
-	/* Short path: gpg-agent's socket lives there (108 bytes max). */
+	/*
+	 * A private GNUPGHOME kept in state-dir (mode 0700): gpg's first run
+	 * in a fresh home seeds its random pool and keybox for seconds, so it
+	 * is made once.  It holds no secret (symmetric only, no passphrase
+	 * cache).  Its socket path must stay short (108 bytes): with a long
+	 * state-dir, a temporary home instead.
+	 */
+	r->gnupg_temp = false;
+	if (strlen(r->bc->state_dir) < 80) {
+		snprintf(r->gnupg_home, sizeof(r->gnupg_home), "%s/gnupg",
+		    r->bc->state_dir);
+		if ((mkdir(r->gnupg_home, 0700) == 0 || errno == EEXIST) &&
+		    lstat(r->gnupg_home, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    st.st_uid == geteuid() && chmod(r->gnupg_home, 0700) == 0)
+			goto launch;
+	}
 	snprintf(r->gnupg_home, sizeof(r->gnupg_home), "%s/osemon-gpg.XXXXXX",
 	    tmp != NULL && *tmp == '/' && strlen(tmp) < 60 ? tmp : "/tmp");
 	if (mkdtemp(r->gnupg_home) == NULL) {
 		r->gnupg_home[0] = '\0';
 		return -1;
 	}
+	r->gnupg_temp = true;
+launch : {
+	/* Start the agent now: its start-up overlaps the rotation and
+		 * the dump instead of delaying gpg's first bytes. */
+	char *argv[] = { (char *)(uintptr_t) "gpgconf",
+		(char *)(uintptr_t) "--homedir", r->gnupg_home,
+		(char *)(uintptr_t) "--launch", (char *)(uintptr_t) "gpg-agent",
+		NULL };
+	char err[256];
+
+	r->agent_pg = 0;
+	if (bproc_start(&r->agent, "gpgconf", argv, -1, -1, -1, &r->agent_pg,
+		err, sizeof(err)) != 0)
+		r->agent.pid = 0;
+}
 	return 0;
+}
+
+/* Wait until the early-launched agent is up: two gpg processes starting
+ * together would both try to start it, and the loser polls for it once
+ * a second (seconds of delay before the first byte). */
+static void
+agent_wait(struct brun *r)
+{
+	if (r->agent.pid > 0) {
+		(void)bproc_wait(
+		    &r->agent, r->agent_pg, clock_monotonic_now() + 30);
+		bproc_close(&r->agent);
+		r->agent.pid = 0;
+	}
 }
 
 /* Stop the private gpg-agent and remove the private GNUPGHOME. */
@@ -203,12 +256,14 @@ brun_gpg_cleanup(struct brun *r)
 
 	if (r->gnupg_home[0] == '\0')
 		return;
+	agent_wait(r);
 	if (bproc_start(
 		&p, "gpgconf", argv, -1, -1, -1, &pg, err, sizeof(err)) == 0) {
 		(void)bproc_wait(&p, pg, clock_monotonic_now() + 10);
 		bproc_close(&p);
 	}
-	(void)brun_rm_rf(r->gnupg_home);
+	if (r->gnupg_temp)
+		(void)brun_rm_rf(r->gnupg_home);
 	r->gnupg_home[0] = '\0';
 }
 
@@ -571,6 +626,10 @@ step_archive(struct brun *r, bool with_dump)
 		brun_fail(r, NULL, "pipe: %s", strerror(errno));
 		goto out;
 	}
+	/* Bigger pipes: fewer wake-ups between tar, gpg and the reader. */
+	(void)fcntl(tar_gpg[1], F_SETPIPE_SZ, 1024 * 1024);
+	(void)fcntl(gpg_out[1], F_SETPIPE_SZ, 1024 * 1024);
+	agent_wait(r);
 	if (bproc_start(&tar, "tar", (char *const *)(uintptr_t)targv, -1,
 		tar_gpg[1], -1, &pg, desc, sizeof(desc)) != 0) {
 		brun_fail(r, NULL, "%s", desc);
@@ -583,6 +642,8 @@ step_archive(struct brun *r, bool with_dump)
 		goto out;
 	}
 	gpg_started = true;
+	if (list_gpg_start(r) != 0)
+		goto out;
 	close(tar_gpg[0]);
 	close(tar_gpg[1]);
 	close(gpg_out[1]);
@@ -768,42 +829,109 @@ out:
 	return rc;
 }
 
-/* The file list, encrypted like the archive, uploaded beside it. */
+/* Start gpg for the file list (stdin: a pipe fed by step_list). */
 static int
-step_list(struct brun *r)
+list_gpg_start(struct brun *r)
 {
 	const char *argv[32];
 	char desc[256];
-	struct bproc p;
-	pid_t pg = 0;
-	int pass = -1, fd = -1, rc = -1;
+	int in[2] = { -1, -1 }, pass = -1, rc = -1;
 	size_t g;
-	struct stat st;
 
-	brun_step(r, "list");
 	g = brun_gpg_args(r, argv);
 	argv[g++] = "--symmetric";
 	argv[g++] = "--cipher-algo";
 	argv[g++] = "AES256";
 	argv[g++] = "--output";
 	argv[g++] = r->list_gpg_path;
-	argv[g++] = r->list_path;
 	argv[g] = NULL;
 	pass = brun_pass_fd(r);
-	if (pass < 0) {
+	if (pass < 0 || pipe2(in, O_CLOEXEC) != 0) {
 		brun_fail(r, NULL, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	if (bproc_start(&p, "gpg", (char *const *)(uintptr_t)argv, -1, -1, pass,
-		&pg, desc, sizeof(desc)) != 0) {
+	r->list_pg = 0;
+	if (bproc_start(&r->list_gpg, "gpg", (char *const *)(uintptr_t)argv,
+		in[0], -1, pass, &r->list_pg, desc, sizeof(desc)) != 0) {
 		brun_fail(r, NULL, "%s", desc);
 		goto out;
 	}
-	(void)bproc_wait(&p, pg, r->deadline);
-	bproc_close(&p);
-	if (bproc_exit_code(&p) != 0) {
-		bproc_describe(&p, desc, sizeof(desc));
-		brun_fail(r, bproc_tail(&p), "%s", desc);
+	r->list_in = in[1];
+	in[1] = -1;
+	rc = 0;
+out:
+	if (in[0] >= 0)
+		close(in[0]);
+	if (in[1] >= 0)
+		close(in[1]);
+	if (pass >= 0)
+		close(pass);
+	return rc;
+}
+
+/* Kill the list's gpg when the run ends before it was fed. */
+static void
+list_gpg_stop(struct brun *r)
+{
+	if (r->list_in >= 0)
+		close(r->list_in);
+	r->list_in = -1;
+	if (r->list_gpg.pid > 0 && !r->list_gpg.done) {
+		(void)kill(-r->list_pg, SIGKILL);
+		(void)bproc_wait(&r->list_gpg, r->list_pg, 0);
+	}
+	bproc_close(&r->list_gpg);
+}
+
+static int
+copy_to_fd(const char *path, int out)
+{
+	char buf[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -1;
+			break;
+		}
+		if (write_all(out, buf, (size_t)n) != 0) {
+			rc = -1;
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+/* The file list, encrypted like the archive, uploaded beside it. */
+static int
+step_list(struct brun *r)
+{
+	char desc[256];
+	int fd = -1, rc = -1;
+	struct stat st;
+
+	brun_step(r, "list");
+	if (r->list_gpg.pid <= 0 || r->list_in < 0) {
+		brun_fail(r, NULL, "gpg for the file list is not running");
+		goto out;
+	}
+	if (copy_to_fd(r->list_path, r->list_in) != 0) {
+		brun_fail(r, NULL, "feeding the file list to gpg: %s",
+		    strerror(errno));
+		goto out;
+	}
+	close(r->list_in);
+	r->list_in = -1;
+	(void)bproc_wait(&r->list_gpg, r->list_pg, r->deadline);
+	if (bproc_exit_code(&r->list_gpg) != 0) {
+		bproc_describe(&r->list_gpg, desc, sizeof(desc));
+		brun_fail(r, bproc_tail(&r->list_gpg), "%s", desc);
 		goto out;
 	}
 	fd = open(r->list_gpg_path, O_RDONLY | O_CLOEXEC);
@@ -823,8 +951,7 @@ step_list(struct brun *r)
 	    r, "%s, %lld bytes", r->list_object, (long long)st.st_size);
 	rc = 0;
 out:
-	if (pass >= 0)
-		close(pass);
+	list_gpg_stop(r);
 	if (fd >= 0)
 		close(fd);
 	return rc;
@@ -885,7 +1012,7 @@ brun_begin(struct brun *r, struct backup_conf *bc, const char *kind, bool lock,
 
 	memset(r, 0, sizeof(*r));
 	r->bc = bc;
-	r->log_fd = r->lock_fd = -1;
+	r->log_fd = r->lock_fd = r->list_in = -1;
 	r->tty = isatty(STDERR_FILENO) == 1;
 	r->deadline = clock_monotonic_now() + bc->timeout;
 	r->rec.ok = true;
@@ -952,6 +1079,23 @@ brun_end(struct brun *r, const char *record_path)
 	if (r->log_fd >= 0)
 		close(r->log_fd);
 	r->lock_fd = r->log_fd = -1;
+}
+
+/* VmHWM of this process (the runner alone, not tar or gpg). */
+static long
+peak_rss_kib(void)
+{
+	char *text = NULL, *p;
+	size_t len = 0;
+	long kib = -1;
+
+	if (file_read_capped("/proc/self/status", 65536, &text, &len) != 0)
+		return -1;
+	p = strstr(text, "VmHWM:");
+	if (p != NULL)
+		kib = strtol(p + 6, NULL, 10);
+	free(text);
+	return kib;
 }
 
 static int
@@ -1041,13 +1185,15 @@ backup_run(struct backup_conf *bc)
 		brun_log(&r, "keep-local: no, %s removed", r.archive_path);
 	}
 out:
+	list_gpg_stop(&r);
 	if (r.rec.ok) {
 		r.rec.last_success = (long long)time(NULL);
 		r.rec.last_success_bytes = r.rec.bytes;
 	}
-	brun_log(&r, "run: %s in %.2f s%s%s", r.rec.ok ? "success" : "FAILED",
-	    clock_monotonic_now() - t0, r.rec.ok ? "" : " at step ",
-	    r.rec.ok ? "" : r.rec.failed_step);
+	brun_log(&r, "run: %s in %.2f s%s%s, peak RSS %ld KiB",
+	    r.rec.ok ? "success" : "FAILED", clock_monotonic_now() - t0,
+	    r.rec.ok ? "" : " at step ", r.rec.ok ? "" : r.rec.failed_step,
+	    peak_rss_kib());
 	if (!r.rec.ok && !r.tty)
 		fprintf(stderr, "osemon: backup failed at step %s: %s\n",
 		    r.rec.failed_step, r.rec.error);
