@@ -28,7 +28,7 @@ esac
 BENCHES="startup percheck footprint rrd graph http mysql backup soak"
 # benchmarks without a peer: they pass on exit 0 and print no ratio
 NORATIO="soak"
-PARALLEL_QUICK=""
+PARALLEL_QUICK="soak"
 export LC_ALL=C
 
 [ -x "$BUILD/osemon" ] && [ -x "$BUILD/osemon-full" ] ||
