@@ -22,6 +22,7 @@
 #include "alerts.h"
 #include "backup.h"
 #include "forecast.h"
+#include "graphjob.h"
 #include "loop.h"
 #include "passive.h"
 #include "rrdstore.h"
@@ -66,6 +67,7 @@ struct collector {
 	size_t ninflight, inflight_cap;
 	struct rrd_store *rrd;
 	struct alerts *alerts;
+	struct graph_job *graphs; /* renders PNGs off the loop */
 	bool once;
 	bool dirty_state, dirty_status;
 	double last_state_error, last_web_error; /* log rate limits */
@@ -336,6 +338,27 @@ collector_web_output(const struct collector_conf *conf, bool graphs, time_t now,
 		rc = -1;
 	free(wc);
 	return rc;
+}
+
+/* Hand the graphs to the renderer thread; the loop never waits for it. */
+static void
+start_graphs(struct collector *co, double now)
+{
+	char err[512];
+	int rc = -1;
+
+	if (co->graphs == NULL)
+		co->graphs = graph_job_new();
+	if (co->graphs == NULL)
+		str_copy(err, "graphs: out of memory", sizeof(err));
+	else
+		rc = graph_job_submit(co->graphs, co->conf, err, sizeof(err));
+	if (rc == 1)
+		collector_log(LOG_INFO,
+		    "graphs: the previous rendering still runs; skipped");
+	else if (rc == -1)
+		collector_log(LOG_ERR, "%s", err);
+	co->next_graph = now + co->conf->graph_interval;
 }
 
 static void
@@ -847,7 +870,7 @@ collector_run_conf(
 				(double)co.conf->status_interval) {
 				bool graphs = now >= co.next_graph;
 
-				if (collector_web_output(co.conf, graphs,
+				if (collector_web_output(co.conf, false,
 					sched_wall(), err, sizeof(err)) != 0 &&
 				    (co.last_web_error == 0 ||
 					now - co.last_web_error >=
@@ -856,8 +879,7 @@ collector_run_conf(
 					co.last_web_error = now;
 				}
 				if (graphs)
-					co.next_graph =
-					    now + co.conf->graph_interval;
+					start_graphs(&co, now);
 				co.dirty_status = false;
 				co.last_status_write = now;
 			} else if (now >= co.next_graph) {
@@ -916,6 +938,7 @@ collector_run_conf(
 		rc = 0;
 	}
 out:
+	graph_job_free(co.graphs); /* bounded wait for a rendering */
 	pool_stop(&co);
 	close_outputs(&co);
 	passive_stop();

@@ -16,6 +16,7 @@
 #include <rrd.h>
 #include <rrd_client.h>
 
+#include "rrdlock.h"
 #include "rrdstore.h"
 #include "util.h"
 
@@ -369,6 +370,9 @@ rrd_store_update(struct rrd_store *st, const char *check, unsigned step,
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
+	/* One lock for the check's files: the graph thread draws between
+	 * two checks' updates, never in the middle of one (rrdlock.h). */
+	rrd_lock();
 	for (i = 0; i < res->metric_count && i < PROBE_METRICS_MAX; i++) {
 		const struct metric *m = &res->metrics[i];
 
@@ -383,6 +387,7 @@ rrd_store_update(struct rrd_store *st, const char *check, unsigned step,
 			str_copy(err, one, errlen);
 		rc = -1;
 	}
+	rrd_unlock();
 	return rc;
 }
 

@@ -18,6 +18,7 @@
 #include "forecast.h"
 #include "graph.h"
 #include "html_buf.h"
+#include "rrdlock.h"
 #include "rrdstore.h"
 #include "util.h"
 #include "web.h"
@@ -504,16 +505,88 @@ web_write_status(const struct web_config *cfg, const struct web_check *checks,
 }
 
 int
-web_render_graphs(const struct web_config *cfg, const struct web_check *checks,
-    size_t n, char *err, size_t errlen)
+web_render_check_graphs(const struct web_config *cfg, const char *check,
+    const struct metric *metrics, size_t count, const atomic_bool *stop,
+    char *err, size_t errlen)
 {
 	struct graph_spec spec;
 	char rrd[PATH_MAX], png[PATH_MAX], dir[PATH_MAX], name[NAME_MAX + 1];
 	char one[PATH_MAX + 128];
 	const char *daemon = getenv("RRDCACHED_ADDRESS");
 	time_t now = time(NULL);
-	size_t i, j;
+	size_t j;
 	int rc = 0, p, need, len;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if (cfg->graph_dir == NULL || cfg->rrd_dir == NULL) {
+		snprintf(err, errlen, "graph-dir or rrd-dir not set");
+		return -1;
+	}
+	if (rrd_metric_filename(check, name, sizeof(name)) == -1)
+		return 0;
+	len = snprintf(dir, sizeof(dir), "%s/%s", cfg->graph_dir, name);
+	if (len < 0 || (size_t)len >= sizeof(dir))
+		return 0;
+	for (j = 0; j < count; j++) {
+		const struct metric *m = &metrics[j];
+
+		if (rrd_metric_path(
+			cfg->rrd_dir, check, m->name, rrd, sizeof(rrd)) == -1)
+			continue;
+		spec.rrd_path = rrd;
+		spec.png_path = png;
+		spec.host = cfg->hostname;
+		spec.check = check;
+		spec.metric = m;
+		for (p = 0; p < GRAPH_PERIOD_COUNT; p++) {
+			if (stop != NULL && atomic_load(stop))
+				return rc;
+			if (graph_png_path(cfg->graph_dir, check, m->name,
+				(enum graph_period)p, png, sizeof(png)) == -1)
+				break;
+			/* One PNG at a time under the librrd lock: the
+			 * loop's RRD updates wait for one PNG at most. */
+			rrd_lock();
+			/* rrdcached holds recent updates: write them out so
+			 * the mtime test and the graph both see them.  The
+			 * store's connection serves when this process has
+			 * one, else RRDCACHED_ADDRESS (as rrdtool does). */
+			if (p == 0 && rrdc_is_any_connected())
+				(void)rrdc_flush(rrd);
+			else if (p == 0 && daemon != NULL && daemon[0] != '\0')
+				(void)rrdc_flush_if_daemon(daemon, rrd);
+			rrd_clear_error();
+			need = graph_needs_render(
+			    rrd, png, (enum graph_period)p, now);
+			if (need <= 0) {
+				rrd_unlock();
+				continue;
+			}
+			if (mkdir_p(dir, 0755) == -1)
+				snprintf(one, sizeof(one), "%s: %s", dir,
+				    strerror(errno));
+			else if (graph_render(&spec, (enum graph_period)p, one,
+				     sizeof(one)) == 0) {
+				rrd_unlock();
+				continue;
+			}
+			rrd_unlock();
+			if (rc == 0)
+				str_copy(err, one, errlen);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+int
+web_render_graphs(const struct web_config *cfg, const struct web_check *checks,
+    size_t n, char *err, size_t errlen)
+{
+	char one[PATH_MAX + 128];
+	size_t i;
+	int rc = 0;
 
 	if (errlen > 0)
 		err[0] = '\0';
@@ -524,53 +597,14 @@ web_render_graphs(const struct web_config *cfg, const struct web_check *checks,
 	for (i = 0; i < n; i++) {
 		const struct web_check *c = &checks[i];
 
-		if (c->result == NULL ||
-		    rrd_metric_filename(c->name, name, sizeof(name)) == -1)
+		if (c->result == NULL)
 			continue;
-		len = snprintf(dir, sizeof(dir), "%s/%s", cfg->graph_dir, name);
-		if (len < 0 || (size_t)len >= sizeof(dir))
+		if (web_render_check_graphs(cfg, c->name, c->result->metrics,
+			c->result->metric_count, NULL, one, sizeof(one)) == 0)
 			continue;
-		for (j = 0; j < c->result->metric_count; j++) {
-			const struct metric *m = &c->result->metrics[j];
-
-			if (rrd_metric_path(cfg->rrd_dir, c->name, m->name, rrd,
-				sizeof(rrd)) == -1)
-				continue;
-			/* rrdcached holds recent updates: write them out so
-			 * the mtime test and the graph both see them.  The
-			 * store's connection serves when this process has
-			 * one, else RRDCACHED_ADDRESS (as rrdtool does). */
-			if (rrdc_is_any_connected())
-				(void)rrdc_flush(rrd);
-			else if (daemon != NULL && daemon[0] != '\0')
-				(void)rrdc_flush_if_daemon(daemon, rrd);
-			rrd_clear_error();
-			spec.rrd_path = rrd;
-			spec.png_path = png;
-			spec.host = cfg->hostname;
-			spec.check = c->name;
-			spec.metric = m;
-			for (p = 0; p < GRAPH_PERIOD_COUNT; p++) {
-				if (graph_png_path(cfg->graph_dir, c->name,
-					m->name, (enum graph_period)p, png,
-					sizeof(png)) == -1)
-					break;
-				need = graph_needs_render(
-				    rrd, png, (enum graph_period)p, now);
-				if (need <= 0)
-					continue;
-				if (mkdir_p(dir, 0755) == -1)
-					snprintf(one, sizeof(one), "%s: %s",
-					    dir, strerror(errno));
-				else if (graph_render(&spec,
-					     (enum graph_period)p, one,
-					     sizeof(one)) == 0)
-					continue;
-				if (rc == 0)
-					str_copy(err, one, errlen);
-				rc = -1;
-			}
-		}
+		if (rc == 0)
+			str_copy(err, one, errlen);
+		rc = -1;
 	}
 	return rc;
 }

@@ -7,6 +7,7 @@
 #ifndef OSEMON_WEB_H
 #define OSEMON_WEB_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -36,6 +37,14 @@ struct web_config {
  */
 int web_render_graphs(const struct web_config *cfg,
     const struct web_check *checks, size_t n, char *err, size_t errlen);
+/*
+ * The same for one check's metrics (the collector's graph thread calls it
+ * with a snapshot).  Each PNG is drawn under rrd_lock(); when stop is not
+ * NULL and becomes true, returns before the next PNG.
+ */
+int web_render_check_graphs(const struct web_config *cfg, const char *check,
+    const struct metric *metrics, size_t count, const atomic_bool *stop,
+    char *err, size_t errlen);
 /*
  * Write GRAPH_DIR/index.html, GRAPH_DIR/CHECK/index.html (per check, with
  * the graphs that exist) and GRAPH_DIR/status.json, each atomically.
