@@ -40,7 +40,8 @@ if [ "\$name" != "$b" ]; then
 fi
 exec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \\
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \\
-    --track-fds=no --num-callers=30 --trace-children=yes \\
+    --track-fds=no --num-callers=40 --trace-children=yes \\
+    --suppressions="$SRC/scripts/valgrind.supp" \\
     --trace-children-skip='/bin/*,/usr/*,/sbin/*,/tmp/*,*python*,*.sh' \\
     --log-file="$VG_DIR/logs/vg.%p.log" "\$target" "\$@"
 EOF
