@@ -201,7 +201,45 @@ mail_subject(const struct mail_ctx *ctx, const struct mail_event *ev, size_t n,
 		    state_name(mail_worst(ev, n)), list);
 }
 
-/* Append text as body lines: CRLF ends, controls cleaned, wrapped. */
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t
+mail_utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/*
+ * Append text as body lines: CRLF ends, controls cleaned, bytes that are
+ * not UTF-8 (the mail says charset=UTF-8) become '?', lines wrapped below
+ * 998 octets between characters, never inside one.
+ */
 static void
 mail_body_text(struct abuf *b, const char *indent, const char *text)
 {
@@ -210,25 +248,36 @@ mail_body_text(struct abuf *b, const char *indent, const char *text)
 	while (*p != '\0') {
 		size_t n = strcspn(p, "\n");
 		const char *end = p + n;
+		size_t i = 0, col = 0;
 
 		while (n > 0 && p[n - 1] == '\r')
 			n--;
-		do {
-			size_t take = n > MAIL_LINE_MAX ? MAIL_LINE_MAX : n;
+		abuf_adds(b, indent);
+		while (i < n) {
+			const unsigned char *u = (const unsigned char *)p + i;
+			size_t l = mail_utf8_seq(u, n - i);
 
-			abuf_adds(b, indent);
-			for (size_t i = 0; i < take; i++) {
+			if (col >= MAIL_LINE_MAX) {
+				abuf_add(b, "\r\n", 2);
+				abuf_adds(b, indent);
+				col = 0;
+			}
+			if (l == 0) {
+				abuf_add(b, "?", 1);
+				l = 1;
+			} else if (l == 1) {
 				char c = p[i];
 
-				if (((unsigned char)c < 0x20 && c != '\t') ||
-				    c == 0x7f)
+				if ((u[0] < 0x20 && c != '\t') || u[0] == 0x7f)
 					c = ' ';
 				abuf_add(b, &c, 1);
+			} else {
+				abuf_add(b, p + i, l);
 			}
-			abuf_add(b, "\r\n", 2);
-			p += take;
-			n -= take;
-		} while (n > 0);
+			i += l;
+			col += l;
+		}
+		abuf_add(b, "\r\n", 2);
 		p = *end == '\n' ? end + 1 : end;
 	}
 }

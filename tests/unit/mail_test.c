@@ -282,6 +282,43 @@ test_format_notes_and_wrapping(void **unused)
 	free(long_line);
 }
 
+/* The mail says UTF-8: invalid bytes become '?', wrapping never splits a
+ * character. */
+static void
+test_body_utf8(void **unused)
+{
+	struct mail_ctx c = ctx_for();
+	struct mail_event e =
+	    event_for(NOTIFY_PROBLEM, "u", STATE_CRITICAL, STATE_OK);
+	char *mail = NULL, *d;
+	size_t len = 0, run = 0;
+
+	(void)unused;
+	d = malloc(4000);
+	assert_non_null(d);
+	str_copy(
+	    d, "caf\xc3\xa9 \xff\xfe \xed\xa0\x80 \xf0\x9f\x94\xa5 ok\n", 4000);
+	for (size_t i = strlen(d); i < 3001; i += 2)
+		memcpy(d + i, "\xc3\xa9", 3); /* 1500 x e-acute */
+	e.details = d;
+	assert_int_equal(mail_format(&c, &e, 1, "<u@web1>", &mail, &len), 0);
+	assert_non_null(
+	    strstr(mail, "\r\ncaf\xc3\xa9 ?? ??? \xf0\x9f\x94\xa5 ok\r\n"));
+	for (size_t i = 0; i < len; i++) {
+		if (mail[i] == '\n') {
+			run = 0;
+			/* no line starts with a UTF-8 continuation byte */
+			assert_true(
+			    ((unsigned char)mail[i + 1] & 0xc0) != 0x80);
+			continue;
+		}
+		run++;
+		assert_true(run <= 998);
+	}
+	free(mail);
+	free(d);
+}
+
 static void
 test_details_from_result(void **unused)
 {
@@ -584,6 +621,7 @@ main(void)
 		cmocka_unit_test(test_header_injection),
 		cmocka_unit_test(test_format_headers_and_threading),
 		cmocka_unit_test(test_format_notes_and_wrapping),
+		cmocka_unit_test(test_body_utf8),
 		cmocka_unit_test(test_details_from_result),
 		cmocka_unit_test(test_message_id_unique),
 		cmocka_unit_test(test_rcpts_from_mail),
