@@ -23,6 +23,7 @@
 #include <rrd_client.h>
 
 #include "forecast.h"
+#include "rrdlock.h"
 #include "rrdstore.h"
 #include "runtime.h"
 #include "util.h"
@@ -229,15 +230,20 @@ int
 forecast_rrd_read(const char *rrd_path, time_t now, double window,
     struct forecast_sample **out, size_t *n, char *err, size_t errlen)
 {
+	int rc;
+
 	*out = NULL;
 	*n = 0;
+	/* librrd is not thread-safe against the graph thread (rrdlock.h) */
+	rrd_lock();
 	/* MAX keeps a short peak that a 30 min AVERAGE row would flatten;
 	 * a file made elsewhere may only have AVERAGE. */
-	if (forecast_fetch(rrd_path, "MAX", now, window, out, n, err, errlen) ==
-	    0)
-		return 0;
-	return forecast_fetch(
-	    rrd_path, "AVERAGE", now, window, out, n, err, errlen);
+	rc = forecast_fetch(rrd_path, "MAX", now, window, out, n, err, errlen);
+	if (rc != 0)
+		rc = forecast_fetch(
+		    rrd_path, "AVERAGE", now, window, out, n, err, errlen);
+	rrd_unlock();
+	return rc;
 }
 
 void
@@ -362,8 +368,11 @@ forecast_one(struct probe_result *res, size_t used_index, size_t mlen,
 	if (rrd_metric_path(rrd_dir, check, used->name, path, sizeof(path)) !=
 	    0)
 		return;
-	if (rrdcached != NULL)
+	if (rrdcached != NULL) {
+		rrd_lock();
 		(void)rrdc_flush_if_daemon(rrdcached, path);
+		rrd_unlock();
+	}
 	forecast_rrd(
 	    path, now, window, capacity, current, &fc, err, sizeof(err));
 	days_metric_name(name, sizeof(name), used->name, mlen);
