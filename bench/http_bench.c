@@ -79,12 +79,13 @@ run_inproc(long n, int argc, char **argv)
 	struct probe_result *res = NULL;
 	struct probe_run run;
 	char err[256];
-	void *pstate = NULL;	/* the check's probe memory, as the collector keeps it */
+	void *pstate =
+	    NULL; /* the check's probe memory, as the collector keeps it */
 	long i, bad = 0;
 
 	args_init(&args, probe_http.options);
-	if (face_parse_argv(&probe_http, argc, argv, &args, &fo, err,
-	    sizeof(err)) != 0) {
+	if (face_parse_argv(
+		&probe_http, argc, argv, &args, &fo, err, sizeof(err)) != 0) {
 		fprintf(stderr, "http_bench: %s\n", err);
 		return 1;
 	}
@@ -100,8 +101,8 @@ run_inproc(long n, int argc, char **argv)
 		probe_http.run(&run, res);
 		if (res->state != STATE_OK) {
 			if (bad == 0)
-				fprintf(stderr, "http_bench: %s\n",
-				    res->message);
+				fprintf(
+				    stderr, "http_bench: %s\n", res->message);
 			bad++;
 		}
 	}

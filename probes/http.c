@@ -29,8 +29,8 @@
 #include "probe.h"
 #include "util.h"
 
-#define HTTP_BODY_CAP (1024 * 1024)	/* bytes kept for -s / -r */
-#define HTTP_HEADERS_CAP (64 * 1024)	/* final response headers kept for -d */
+#define HTTP_BODY_CAP (1024 * 1024) /* bytes kept for -s / -r */
+#define HTTP_HEADERS_CAP (64 * 1024) /* final response headers kept for -d */
 #define HTTP_STATUS_LINE_MAX 160
 #define HTTP_REDIRECTS_MAX 1024
 #define HTTP_PROBLEMS_MAX 400
@@ -38,7 +38,8 @@
 
 static const struct option_spec http_options[] = {
 	{ "url", 'u', OPT_STRING, "URL", NULL, 0, 0,
-	    "URL to fetch (http:// or https://), or a path like check_http's -u" },
+	    "URL to fetch (http:// or https://), or a path like check_http's "
+	    "-u" },
 	{ "hostname", 'H', OPT_STRING, "HOST[:PORT]", NULL, 0, 0,
 	    "host name (Host header, SNI and certificate name)" },
 	{ "port", 'p', OPT_INT, "PORT", NULL, 1, 65535,
@@ -79,8 +80,8 @@ static const struct option_spec http_options[] = {
 	    "response time in seconds (total) for WARNING" },
 	{ "critical", 'c', OPT_RANGE, "RANGE", NULL, 0, 0,
 	    "response time in seconds (total) for CRITICAL" },
-	{ "onredirect", 'f', OPT_STRING, "ok|warning|critical|follow", "ok",
-	    0, 0, "state for a 3xx answer, or follow it" },
+	{ "onredirect", 'f', OPT_STRING, "ok|warning|critical|follow", "ok", 0,
+	    0, "state for a 3xx answer, or follow it" },
 	{ "max-redirs", 0, OPT_INT, "N", "15", 0, 100,
 	    "redirects followed at most with -f follow" },
 	{ "insecure", 0, OPT_FLAG, NULL, NULL, 0, 0,
@@ -114,7 +115,7 @@ struct http_conf {
 
 /* One run's transfer state; callbacks reach it as user data. */
 struct http_ctx {
-	bool trust;		/* CA store from http_trust, not libcurl */
+	bool trust; /* CA store from http_trust, not libcurl */
 	char ca_path[HTTP_URL_MAX];
 	char ca_error[HTTP_ERR_MAX];
 	char url[HTTP_URL_MAX];
@@ -203,17 +204,17 @@ header_cb(char *buf, size_t size, size_t n, void *ud)
 	struct http_ctx *ctx = ud;
 	size_t len = size * n, l = len, sl = 0;
 
-	while (l > 0 && (buf[l - 1] == '\n' || buf[l - 1] == '\r' ||
-	    buf[l - 1] == ' '))
+	while (l > 0 &&
+	    (buf[l - 1] == '\n' || buf[l - 1] == '\r' || buf[l - 1] == ' '))
 		l--;
 	if (l >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
 		/* a new response (after 1xx or a followed redirect) */
-		copy_clean(ctx->status_line, sizeof(ctx->status_line), &sl, buf,
-		    l);
+		copy_clean(
+		    ctx->status_line, sizeof(ctx->status_line), &sl, buf, l);
 		ctx->cur_status = status_code_of(ctx->status_line);
 		ctx->headers_len = 0;
-	} else if (ctx->cur_status >= 300 && ctx->cur_status < 400 &&
-	    l > 9 && strncasecmp(buf, "location:", 9) == 0) {
+	} else if (ctx->cur_status >= 300 && ctx->cur_status < 400 && l > 9 &&
+	    strncasecmp(buf, "location:", 9) == 0) {
 		const char *v = buf + 9;
 		size_t vl = l - 9;
 
@@ -270,8 +271,8 @@ verify_cb(int ok, X509_STORE_CTX *sctx)
 	X509 *cert = X509_STORE_CTX_get_current_cert(sctx);
 	int depth = X509_STORE_CTX_get_error_depth(sctx);
 
-	ssl = X509_STORE_CTX_get_ex_data(sctx,
-	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	ssl = X509_STORE_CTX_get_ex_data(
+	    sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
 	ctx = ctx_of_ssl(ssl);
 	if (ctx == NULL)
 		return ok;
@@ -280,12 +281,12 @@ verify_cb(int ok, X509_STORE_CTX *sctx)
 	if (depth == 0 && cert != NULL && !ctx->name_checked) {
 		/* the name libcurl sent as SNI: after a redirect to another
 		 * host it is that host's name, not the first one's */
-		const char *sni = SSL_get_servername(ssl,
-		    TLSEXT_NAMETYPE_host_name);
+		const char *sni =
+		    SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 
 		ctx->name_checked = true;
-		ctx->name_ok = http_cert_matches_host(cert, sni != NULL ?
-		    sni : ctx->host);
+		ctx->name_ok =
+		    http_cert_matches_host(cert, sni != NULL ? sni : ctx->host);
 	}
 	return ok;
 }
@@ -299,8 +300,8 @@ info_cb(const SSL *ssl, int where, int ret)
 	(void)ret;
 	if (!(where & SSL_CB_HANDSHAKE_DONE) || (ctx = ctx_of_ssl(ssl)) == NULL)
 		return;
-	str_copy(ctx->tls_version, SSL_get_version(ssl),
-	    sizeof(ctx->tls_version));
+	str_copy(
+	    ctx->tls_version, SSL_get_version(ssl), sizeof(ctx->tls_version));
 	str_copy(ctx->cipher, SSL_get_cipher_name(ssl), sizeof(ctx->cipher));
 	peer = SSL_get0_peer_certificate(ssl);
 	if (peer != NULL && !ctx->seen.chain[0].present) {
@@ -324,12 +325,12 @@ ssl_ctx_cb(CURL *curl, void *sslctx, void *ud)
 	ctx->name_ok = false;
 	ctx->tls_version[0] = ctx->cipher[0] = '\0';
 	if (ctx->trust) {
-		X509_STORE *store = http_trust_get(ctx->ca_path, ctx->ca_error,
-		    sizeof(ctx->ca_error));
+		X509_STORE *store = http_trust_get(
+		    ctx->ca_path, ctx->ca_error, sizeof(ctx->ca_error));
 
 		if (store == NULL)
 			return CURLE_SSL_CACERT_BADFILE;
-		SSL_CTX_set1_cert_store(sctx, store);	/* takes its own ref */
+		SSL_CTX_set1_cert_store(sctx, store); /* takes its own ref */
 		X509_STORE_free(store);
 	}
 	SSL_CTX_set_app_data(sctx, ud);
@@ -378,7 +379,8 @@ conf_load(const struct args *a, struct http_conf *cf, char *err, size_t errlen)
 		return -1;
 	}
 	if (cf->http2 && args_flag(a, "http1.1")) {
-		str_copy(err, "--http2 and --http1.1 exclude each other", errlen);
+		str_copy(
+		    err, "--http2 and --http1.1 exclude each other", errlen);
 		return -1;
 	}
 	if (cf->method != NULL && !http_method_valid(cf->method)) {
@@ -388,8 +390,8 @@ conf_load(const struct args *a, struct http_conf *cf, char *err, size_t errlen)
 	n = args_list_count(a, "header");
 	for (i = 0; i < n; i++) {
 		if (!http_header_valid(args_list_item(a, "header", i))) {
-			str_copy(err, "invalid header in -k: want 'Name: value'",
-			    errlen);
+			str_copy(err,
+			    "invalid header in -k: want 'Name: value'", errlen);
 			return -1;
 		}
 	}
@@ -399,8 +401,8 @@ conf_load(const struct args *a, struct http_conf *cf, char *err, size_t errlen)
 	}
 	n = args_list_count(a, "expect");
 	for (i = 0; i < n; i++) {
-		if (http_status_parse(args_list_item(a, "expect", i),
-		    &code) != 0) {
+		if (http_status_parse(args_list_item(a, "expect", i), &code) !=
+		    0) {
 			snprintf(err, errlen, "invalid status code '%s' in -e",
 			    args_list_item(a, "expect", i));
 			return -1;
@@ -408,15 +410,19 @@ conf_load(const struct args *a, struct http_conf *cf, char *err, size_t errlen)
 	}
 	if ((s = args_string(a, "pagesize")) != NULL) {
 		if (http_pagesize_parse(s, &cf->size_min, &cf->size_max) != 0) {
-			str_copy(err, "invalid -m: want MIN[:MAX] bytes", errlen);
+			str_copy(
+			    err, "invalid -m: want MIN[:MAX] bytes", errlen);
 			return -1;
 		}
 		cf->have_size = true;
 	}
 	if ((s = args_string(a, "certificate")) != NULL) {
-		if (http_certdays_parse(s, &cf->days_warn, &cf->days_crit) != 0) {
-			str_copy(err, "invalid -C: want WARN[,CRIT] days, "
-			    "CRIT <= WARN", errlen);
+		if (http_certdays_parse(s, &cf->days_warn, &cf->days_crit) !=
+		    0) {
+			str_copy(err,
+			    "invalid -C: want WARN[,CRIT] days, "
+			    "CRIT <= WARN",
+			    errlen);
 			return -1;
 		}
 		cf->have_days = true;
@@ -444,13 +450,13 @@ conf_load(const struct args *a, struct http_conf *cf, char *err, size_t errlen)
 	else if (strcmp(s, "follow") == 0)
 		cf->redirect = REDIR_FOLLOW;
 	else {
-		str_copy(err, "invalid -f: want ok, warning, critical or follow",
-		    errlen);
+		str_copy(err,
+		    "invalid -f: want ok, warning, critical or follow", errlen);
 		return -1;
 	}
 	if (cf->regex_text != NULL) {
-		rc = regcomp(&cf->regex, cf->regex_text, REG_EXTENDED |
-		    REG_NOSUB | REG_NEWLINE);
+		rc = regcomp(&cf->regex, cf->regex_text,
+		    REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
 		if (rc != 0) {
 			char why[128];
 
@@ -473,8 +479,9 @@ set_trust(CURL *curl, const struct http_conf *cf, struct http_ctx *ctx)
 	const char *ca = cf->ca_file;
 
 	ctx->trust = false;
-	if (ca == NULL && (curl_easy_getinfo(curl, CURLINFO_CAINFO, &ca) !=
-	    CURLE_OK || ca == NULL))
+	if (ca == NULL &&
+	    (curl_easy_getinfo(curl, CURLINFO_CAINFO, &ca) != CURLE_OK ||
+		ca == NULL))
 		return;
 	if (str_copy(ctx->ca_path, ca, sizeof(ctx->ca_path)) >=
 	    sizeof(ctx->ca_path)) {
@@ -516,8 +523,9 @@ set_request(CURL *curl, const struct args *a, const struct http_conf *cf,
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, ctx);
 	curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
 	curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, ctx);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, cf->agent != NULL ?
-	    cf->agent : "osemon/" OSEMON_VERSION " (http probe)");
+	curl_easy_setopt(curl, CURLOPT_USERAGENT,
+	    cf->agent != NULL ? cf->agent
+			      : "osemon/" OSEMON_VERSION " (http probe)");
 	if (cf->ipv4)
 		curl_easy_setopt(curl, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V4);
 	if (cf->ipv6)
@@ -539,15 +547,18 @@ set_request(CURL *curl, const struct args *a, const struct http_conf *cf,
 	}
 	set_trust(curl, cf, ctx);
 	tls = cf->min_tls != NULL ? http_tls_version_parse(cf->min_tls) : 10;
-	curl_easy_setopt(curl, CURLOPT_SSLVERSION, tls == 13 ?
-	    CURL_SSLVERSION_TLSv1_3 : tls == 12 ? CURL_SSLVERSION_TLSv1_2 :
-	    tls == 11 ? CURL_SSLVERSION_TLSv1_1 : CURL_SSLVERSION_TLSv1_0);
+	curl_easy_setopt(curl, CURLOPT_SSLVERSION,
+	    tls == 13       ? CURL_SSLVERSION_TLSv1_3
+		: tls == 12 ? CURL_SSLVERSION_TLSv1_2
+		: tls == 11 ? CURL_SSLVERSION_TLSv1_1
+			    : CURL_SSLVERSION_TLSv1_0);
 	if (cf->http2)
-		curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, ctx->https ?
-		    CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
-	else
 		curl_easy_setopt(curl, CURLOPT_HTTP_VERSION,
-		    CURL_HTTP_VERSION_1_1);
+		    ctx->https ? CURL_HTTP_VERSION_2TLS
+			       : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+	else
+		curl_easy_setopt(
+		    curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
 	if (cf->cert_mode) {
 		curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
 		rc = 0;
@@ -566,11 +577,13 @@ set_request(CURL *curl, const struct args *a, const struct http_conf *cf,
 		if (strcmp(cf->method, "HEAD") == 0)
 			curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
 		else
-			curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, cf->method);
+			curl_easy_setopt(
+			    curl, CURLOPT_CUSTOMREQUEST, cf->method);
 	}
 	n = args_list_count(a, "header");
 	for (i = 0; i < n; i++) {
-		tmp = curl_slist_append(*headers, args_list_item(a, "header", i));
+		tmp =
+		    curl_slist_append(*headers, args_list_item(a, "header", i));
 		if (tmp == NULL)
 			goto out;
 		*headers = tmp;
@@ -579,11 +592,11 @@ set_request(CURL *curl, const struct args *a, const struct http_conf *cf,
 		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, *headers);
 	if (cf->auth_file != NULL) {
 		if (secret_read(cf->auth_file, secret, sizeof(secret), err,
-		    errlen) != 0)
+			errlen) != 0)
 			goto out;
 		if (strchr(secret, ':') == NULL) {
-			str_copy(err, "auth file must hold 'user:password'",
-			    errlen);
+			str_copy(
+			    err, "auth file must hold 'user:password'", errlen);
 			goto out;
 		}
 		curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -629,22 +642,29 @@ tls_problem_text(const struct http_ctx *ctx, char *buf, size_t size)
 	if (s->first_error != 0) {
 		switch (p) {
 		case TLS_PROBLEM_EXPIRED:
-			snprintf(buf, size, "certificate '%s'%s expired %ld "
-			    "day(s) ago (notAfter %s)", cert_label(ci), where,
-			    ci->days_expired, ci->not_after);
+			snprintf(buf, size,
+			    "certificate '%s'%s expired %ld "
+			    "day(s) ago (notAfter %s)",
+			    cert_label(ci), where, ci->days_expired,
+			    ci->not_after);
 			return true;
 		case TLS_PROBLEM_NOT_YET_VALID:
-			snprintf(buf, size, "certificate '%s'%s not yet valid "
-			    "(notBefore %s)", cert_label(ci), where,
-			    ci->not_before);
+			snprintf(buf, size,
+			    "certificate '%s'%s not yet valid "
+			    "(notBefore %s)",
+			    cert_label(ci), where, ci->not_before);
 			return true;
 		case TLS_PROBLEM_SELF_SIGNED:
-			snprintf(buf, size, "certificate '%s'%s is self-signed "
-			    "and not trusted", cert_label(ci), where);
+			snprintf(buf, size,
+			    "certificate '%s'%s is self-signed "
+			    "and not trusted",
+			    cert_label(ci), where);
 			return true;
 		case TLS_PROBLEM_UNTRUSTED:
-			snprintf(buf, size, "certificate '%s'%s is untrusted: "
-			    "%s (issuer %s)", cert_label(ci), where,
+			snprintf(buf, size,
+			    "certificate '%s'%s is untrusted: "
+			    "%s (issuer %s)",
+			    cert_label(ci), where,
 			    X509_verify_cert_error_string(s->first_error),
 			    ci->issuer);
 			return true;
@@ -656,8 +676,10 @@ tls_problem_text(const struct http_ctx *ctx, char *buf, size_t size)
 		}
 	}
 	if (ctx->name_checked && !ctx->name_ok) {
-		snprintf(buf, size, "certificate '%s' does not match host name "
-		    "'%s' (SANs: %s)", cert_label(&s->chain[0]), ctx->host,
+		snprintf(buf, size,
+		    "certificate '%s' does not match host name "
+		    "'%s' (SANs: %s)",
+		    cert_label(&s->chain[0]), ctx->host,
 		    s->chain[0].sans[0] ? s->chain[0].sans : "none");
 		return true;
 	}
@@ -672,25 +694,29 @@ long_tls(struct probe_result *res, const struct http_ctx *ctx)
 	int d;
 
 	if (ctx->tls_version[0] != '\0')
-		result_long(res, "TLS: %s, cipher %s", ctx->tls_version,
-		    ctx->cipher);
+		result_long(
+		    res, "TLS: %s, cipher %s", ctx->tls_version, ctx->cipher);
 	for (d = 0; d <= s->depth_max && d < HTTP_CHAIN_MAX; d++) {
 		ci = &s->chain[d];
 		if (!ci->present)
 			continue;
 		if (d == 0) {
-			result_long(res, "certificate subject: %s", ci->subject);
+			result_long(
+			    res, "certificate subject: %s", ci->subject);
 			result_long(res, "certificate issuer: %s", ci->issuer);
 			result_long(res, "certificate SANs: %s",
 			    ci->sans[0] ? ci->sans : "none");
-			result_long(res, "certificate notBefore: %s",
-			    ci->not_before);
-			result_long(res, "certificate notAfter: %s (%ld days "
-			    "left)", ci->not_after, ci->days_left);
+			result_long(
+			    res, "certificate notBefore: %s", ci->not_before);
+			result_long(res,
+			    "certificate notAfter: %s (%ld days "
+			    "left)",
+			    ci->not_after, ci->days_left);
 		} else {
-			result_long(res, "chain depth %d: %s, notAfter %s (%ld "
-			    "days left)", d, ci->subject, ci->not_after,
-			    ci->days_left);
+			result_long(res,
+			    "chain depth %d: %s, notAfter %s (%ld "
+			    "days left)",
+			    d, ci->subject, ci->not_after, ci->days_left);
 		}
 	}
 }
@@ -726,8 +752,8 @@ check_cert(const struct http_conf *cf, const struct http_ctx *ctx,
 	e = http_tls_earliest(s);
 	worst = e >= 0 ? &s->chain[e] : leaf;
 	days = worst->days_left;
-	m = result_metric(res, "cert_days_left", (double)leaf->days_left, "",
-	    DS_GAUGE);
+	m = result_metric(
+	    res, "cert_days_left", (double)leaf->days_left, "", DS_GAUGE);
 	if (m != NULL && cf->have_days) {
 		snprintf(text, sizeof(text), "@~:%ld", cf->days_warn);
 		range_parse(text, &m->warn);
@@ -735,15 +761,15 @@ check_cert(const struct http_conf *cf, const struct http_ctx *ctx,
 		range_parse(text, &m->crit);
 	}
 	if (e > 0)
-		result_metric(res, "cert_chain_days_left", (double)days, "",
-		    DS_GAUGE);
+		result_metric(
+		    res, "cert_chain_days_left", (double)days, "", DS_GAUGE);
 	if (ctx->tls_version[0] != '\0')
 		result_metric(res, "tls_version",
 		    tls_version_number(ctx->tls_version), "", DS_GAUGE);
 	if (!cf->have_days)
 		return;
 	if (days < 0 || worst->days_to_valid > 0)
-		return;	/* verification (or --insecure) already spoke */
+		return; /* verification (or --insecure) already spoke */
 	if (days <= cf->days_crit)
 		verdict_add(v, STATE_CRITICAL, REASON_TLS,
 		    "certificate '%s'%s expires in %ld day(s) (%s)",
@@ -763,8 +789,8 @@ check_cert(const struct http_conf *cf, const struct http_ctx *ctx,
 /* Expired or not yet valid certificates accepted with --insecure still
  * fail a -C check. */
 static void
-check_cert_dates_insecure(const struct http_conf *cf,
-    const struct http_ctx *ctx, struct verdict *v)
+check_cert_dates_insecure(
+    const struct http_conf *cf, const struct http_ctx *ctx, struct verdict *v)
 {
 	const struct http_cert_info *leaf = &ctx->seen.chain[0];
 
@@ -791,8 +817,9 @@ check_status(const struct args *a, const struct http_conf *cf, long code,
 
 	if (n > 0) {
 		for (i = 0; i < n; i++) {
-			if (http_status_parse(args_list_item(a, "expect", i),
-			    &want) == 0 && want == code)
+			if (http_status_parse(
+				args_list_item(a, "expect", i), &want) == 0 &&
+			    want == code)
 				return;
 			str_appendf(list, sizeof(list), &len, "%s%s",
 			    i ? "," : "", args_list_item(a, "expect", i));
@@ -815,14 +842,15 @@ check_status(const struct args *a, const struct http_conf *cf, long code,
 }
 
 static void
-check_content(const struct http_conf *cf, const struct http_ctx *ctx,
-    struct verdict *v)
+check_content(
+    const struct http_conf *cf, const struct http_ctx *ctx, struct verdict *v)
 {
 	int m;
 
-	if (cf->string != NULL && (ctx->body == NULL ||
-	    memmem(ctx->body, ctx->body_len, cf->string,
-	    strlen(cf->string)) == NULL))
+	if (cf->string != NULL &&
+	    (ctx->body == NULL ||
+		memmem(ctx->body, ctx->body_len, cf->string,
+		    strlen(cf->string)) == NULL))
 		verdict_add(v, STATE_CRITICAL, REASON_CONTENT,
 		    "string '%s' not found", cf->string);
 	if (cf->have_regex) {
@@ -835,9 +863,10 @@ check_content(const struct http_conf *cf, const struct http_ctx *ctx,
 			verdict_add(v, STATE_CRITICAL, REASON_CONTENT,
 			    "pattern '%s' not found", cf->regex_text);
 	}
-	if (cf->header_string != NULL && (ctx->headers == NULL ||
-	    memmem(ctx->headers, ctx->headers_len, cf->header_string,
-	    strlen(cf->header_string)) == NULL))
+	if (cf->header_string != NULL &&
+	    (ctx->headers == NULL ||
+		memmem(ctx->headers, ctx->headers_len, cf->header_string,
+		    strlen(cf->header_string)) == NULL))
 		verdict_add(v, STATE_CRITICAL, REASON_CONTENT,
 		    "header string '%s' not found", cf->header_string);
 	if (cf->have_size && (double)ctx->size < (double)cf->size_min)
@@ -892,14 +921,15 @@ add_time_metrics(CURL *curl, const struct http_conf *cf, bool https,
 	*total = info_seconds(curl, CURLINFO_TOTAL_TIME_T);
 	if ((m = result_metric(res, "time_dns", dns, "s", DS_GAUGE)) != NULL)
 		m->has_min = true;
-	if ((m = result_metric(res, "time_connect", conn > dns ? conn - dns :
-	    0.0, "s", DS_GAUGE)) != NULL)
+	if ((m = result_metric(res, "time_connect",
+		 conn > dns ? conn - dns : 0.0, "s", DS_GAUGE)) != NULL)
 		m->has_min = true;
-	if (https && (m = result_metric(res, "time_tls", app > conn ?
-	    app - conn : 0.0, "s", DS_GAUGE)) != NULL)
+	if (https &&
+	    (m = result_metric(res, "time_tls", app > conn ? app - conn : 0.0,
+		 "s", DS_GAUGE)) != NULL)
 		m->has_min = true;
-	if (!cf->cert_mode && (m = result_metric(res, "time_ttfb", ttfb, "s",
-	    DS_GAUGE)) != NULL)
+	if (!cf->cert_mode &&
+	    (m = result_metric(res, "time_ttfb", ttfb, "s", DS_GAUGE)) != NULL)
 		m->has_min = true;
 	if ((m = result_metric(res, "time_total", *total, "s", DS_GAUGE)) !=
 	    NULL) {
@@ -932,18 +962,20 @@ http_run(const struct probe_run *run, struct probe_result *res)
 	}
 	conf_ok = true;
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
-		result_set(res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
+		result_set(
+		    res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
 		goto out;
 	}
 	http_tls_seen_init(&ctx->seen);
 	if (http_url_build(&cf.target, ctx->url, sizeof(ctx->url), ctx->host,
-	    sizeof(ctx->host), &ctx->port, &ctx->https, err, sizeof(err)) != 0) {
+		sizeof(ctx->host), &ctx->port, &ctx->https, err,
+		sizeof(err)) != 0) {
 		result_set(res, STATE_UNKNOWN, REASON_CONFIG, "%s", err);
 		goto out;
 	}
 	if (cf.cert_mode && !ctx->https) {
-		result_set(res, STATE_UNKNOWN, REASON_CONFIG,
-		    "-C needs an https URL");
+		result_set(
+		    res, STATE_UNKNOWN, REASON_CONFIG, "-C needs an https URL");
 		goto out;
 	}
 	ctx->keep_body = cf.string != NULL || cf.have_regex;
@@ -967,7 +999,7 @@ http_run(const struct probe_run *run, struct probe_result *res)
 	}
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	if (set_request(curl, run->args, &cf, ctx, &headers, &resolve, left,
-	    err, sizeof(err)) != 0) {
+		err, sizeof(err)) != 0) {
 		result_set(res, STATE_UNKNOWN, REASON_CONFIG, "%s",
 		    err[0] ? err : "cannot set up the request");
 		goto out;
@@ -999,9 +1031,11 @@ http_run(const struct probe_run *run, struct probe_result *res)
 			    "size limit");
 		} else {
 			result_set(res, STATE_CRITICAL, reason, "%s%s",
-			    reason == REASON_TLS ? "TLS handshake failed: " :
-			    reason == REASON_PROTOCOL ? "invalid HTTP response: " :
-			    "", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			    reason == REASON_TLS ? "TLS handshake failed: "
+				: reason == REASON_PROTOCOL
+				? "invalid HTTP response: "
+				: "",
+			    errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		}
 		if (ctx->seen.chain[0].present) {
 			/* metrics only: the failure above is the verdict */
@@ -1015,10 +1049,10 @@ http_run(const struct probe_run *run, struct probe_result *res)
 	}
 
 	if (ctx->seen.chain[0].present) {
-		if (cf.insecure && tls_problem_text(ctx, tlsmsg,
-		    sizeof(tlsmsg)))
-			result_long(res, "not verified (--insecure): %s",
-			    tlsmsg);
+		if (cf.insecure &&
+		    tls_problem_text(ctx, tlsmsg, sizeof(tlsmsg)))
+			result_long(
+			    res, "not verified (--insecure): %s", tlsmsg);
 		if (cf.insecure)
 			check_cert_dates_insecure(&cf, ctx, &v);
 		check_cert(&cf, ctx, res, &v);
@@ -1044,8 +1078,8 @@ http_run(const struct probe_run *run, struct probe_result *res)
 		verdict_add(&v, STATE_WARNING, REASON_THRESHOLD,
 		    "response time %.3f s over %s", total, cf.warn.text);
 
-	if ((m = result_metric(res, "size", (double)ctx->size, "B",
-	    DS_GAUGE)) != NULL) {
+	if ((m = result_metric(
+		 res, "size", (double)ctx->size, "B", DS_GAUGE)) != NULL) {
 		m->has_min = true;
 		if (cf.have_size)
 			range_from_bounds(&m->warn, (double)cf.size_min,
@@ -1053,14 +1087,18 @@ http_run(const struct probe_run *run, struct probe_result *res)
 	}
 	result_metric(res, "status", (double)code, "", DS_GAUGE);
 
-	result_set(res, v.state, v.reason, "%s%s%s - %zu bytes in %.3f second "
-	    "response time", ctx->status_line[0] ? ctx->status_line :
-	    "no status line", v.len ? " - " : "", v.text, ctx->size, total);
+	result_set(res, v.state, v.reason,
+	    "%s%s%s - %zu bytes in %.3f second "
+	    "response time",
+	    ctx->status_line[0] ? ctx->status_line : "no status line",
+	    v.len ? " - " : "", v.text, ctx->size, total);
 	if (ctx->redirects_len > 0)
 		result_long(res, "redirects: %s", ctx->redirects);
-	result_long(res, "HTTP version: %s", hver == CURL_HTTP_VERSION_2_0 ?
-	    "2" : hver == CURL_HTTP_VERSION_1_0 ? "1.0" : hver ==
-	    CURL_HTTP_VERSION_3 ? "3" : "1.1");
+	result_long(res, "HTTP version: %s",
+	    hver == CURL_HTTP_VERSION_2_0       ? "2"
+		: hver == CURL_HTTP_VERSION_1_0 ? "1.0"
+		: hver == CURL_HTTP_VERSION_3   ? "3"
+						: "1.1");
 	long_tls(res, ctx);
 out:
 	/* A TLS opt-out shows wherever the result goes (status page, mail). */

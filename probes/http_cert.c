@@ -60,8 +60,8 @@ name_text(const X509_NAME *name, char *buf, size_t size)
 	buf[0] = '\0';
 	if (name == NULL || (bio = BIO_new(BIO_s_mem())) == NULL)
 		return;
-	if (X509_NAME_print_ex(bio, name, 0,
-	    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+	if (X509_NAME_print_ex(
+		bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
 		n = BIO_read(bio, buf, (int)size - 1);
 		buf[n > 0 ? n : 0] = '\0';
 	}
@@ -70,8 +70,8 @@ name_text(const X509_NAME *name, char *buf, size_t size)
 
 /* Append s to buf, replacing control bytes: names come from the peer. */
 static void
-append_clean(char *buf, size_t size, size_t *len, const unsigned char *s,
-    int slen)
+append_clean(
+    char *buf, size_t size, size_t *len, const unsigned char *s, int slen)
 {
 	int i;
 
@@ -118,8 +118,8 @@ sans_text(X509 *x, char *buf, size_t size)
 					    "%s%x", j ? ":" : "",
 					    (unsigned)(ip[j] << 8 | ip[j + 1]));
 			}
-			str_appendf(buf, size, &len, "%sIP:%s", len ? ", " : "",
-			    addr);
+			str_appendf(
+			    buf, size, &len, "%sIP:%s", len ? ", " : "", addr);
 		}
 	}
 	GENERAL_NAMES_free(names);
@@ -141,8 +141,8 @@ common_name(X509 *x, char *buf, size_t size)
 	if (i < 0 || (e = X509_NAME_get_entry(name, i)) == NULL)
 		return;
 	s = X509_NAME_ENTRY_get_data(e);
-	append_clean(buf, size, &len, ASN1_STRING_get0_data(s),
-	    ASN1_STRING_length(s));
+	append_clean(
+	    buf, size, &len, ASN1_STRING_get0_data(s), ASN1_STRING_length(s));
 }
 
 void
@@ -159,10 +159,10 @@ http_cert_describe(X509 *x, struct http_cert_info *ci)
 	name_text(X509_get_issuer_name(x), ci->issuer, sizeof(ci->issuer));
 	common_name(x, ci->common_name, sizeof(ci->common_name));
 	sans_text(x, ci->sans, sizeof(ci->sans));
-	asn1_time_text(X509_get0_notBefore(x), ci->not_before,
-	    sizeof(ci->not_before));
-	asn1_time_text(X509_get0_notAfter(x), ci->not_after,
-	    sizeof(ci->not_after));
+	asn1_time_text(
+	    X509_get0_notBefore(x), ci->not_before, sizeof(ci->not_before));
+	asn1_time_text(
+	    X509_get0_notAfter(x), ci->not_after, sizeof(ci->not_after));
 	oka = http_cert_days_until(X509_get0_notAfter(x), &ci->days_left);
 	if (oka == 0 && ci->days_left < 0) {
 		int d = 0, sec = 0;
@@ -249,11 +249,11 @@ http_cert_matches_host(X509 *x, const char *host)
 {
 	if (x == NULL || host == NULL || *host == '\0')
 		return false;
-	if (strchr(host, ':') != NULL || strspn(host, "0123456789.") ==
-	    strlen(host))
+	if (strchr(host, ':') != NULL ||
+	    strspn(host, "0123456789.") == strlen(host))
 		return X509_check_ip_asc(x, host, 0) == 1;
 	return X509_check_host(x, host, strlen(host),
-	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+		   X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
 }
 
 int

@@ -30,31 +30,31 @@ enum http_tls_problem {
 
 struct http_cert_info {
 	bool present;
-	bool dates_ok;		/* both dates parsed */
-	char subject[HTTP_CERT_NAME_MAX];	/* one-line RFC 2253 */
+	bool dates_ok; /* both dates parsed */
+	char subject[HTTP_CERT_NAME_MAX]; /* one-line RFC 2253 */
 	char issuer[HTTP_CERT_NAME_MAX];
 	char common_name[HTTP_CERT_NAME_MAX];
-	char sans[HTTP_CERT_SANS_MAX];		/* "DNS:a, IP:1.2.3.4" */
-	char not_before[HTTP_CERT_DATE_MAX];	/* "Jan  2 03:04:05 2027 GMT" */
+	char sans[HTTP_CERT_SANS_MAX]; /* "DNS:a, IP:1.2.3.4" */
+	char not_before[HTTP_CERT_DATE_MAX]; /* "Jan  2 03:04:05 2027 GMT" */
 	char not_after[HTTP_CERT_DATE_MAX];
-	long days_left;		/* floor of days until notAfter; < 0 expired */
-	long days_expired;	/* whole days since notAfter, when expired */
-	long days_to_valid;	/* > 0 while not yet valid */
+	long days_left; /* floor of days until notAfter; < 0 expired */
+	long days_expired; /* whole days since notAfter, when expired */
+	long days_to_valid; /* > 0 while not yet valid */
 };
 
 /* What verification saw, filled by http_tls_record for each callback. */
 struct http_tls_seen {
-	struct http_cert_info chain[HTTP_CHAIN_MAX];	/* by depth, 0 = leaf */
-	int depth_max;		/* highest depth seen, -1 for none */
-	unsigned problems;	/* bit (1u << enum http_tls_problem) */
-	int first_error;	/* first X509_V_ERR_* seen, 0 for none */
+	struct http_cert_info chain[HTTP_CHAIN_MAX]; /* by depth, 0 = leaf */
+	int depth_max; /* highest depth seen, -1 for none */
+	unsigned problems; /* bit (1u << enum http_tls_problem) */
+	int first_error; /* first X509_V_ERR_* seen, 0 for none */
 	int first_error_depth;
 };
 
 void http_tls_seen_init(struct http_tls_seen *seen);
 /* Record one verify-callback call: cert at depth, X509_V_ERR_* err. */
-void http_tls_record(struct http_tls_seen *seen, X509 *cert, int depth,
-    int err);
+void http_tls_record(
+    struct http_tls_seen *seen, X509 *cert, int depth, int err);
 /* Fill ci from x; never fails (fields stay empty when absent). */
 void http_cert_describe(X509 *x, struct http_cert_info *ci);
 /* Floor of days from now until t; -1 when t does not parse. */

@@ -19,8 +19,8 @@ struct trust_slot {
 	ino_t ino;
 	struct timespec mtime;
 	off_t size;
-	double loaded, used;	/* clock_monotonic_now() */
-	X509_STORE *store;	/* the cache's reference; NULL: free slot */
+	double loaded, used; /* clock_monotonic_now() */
+	X509_STORE *store; /* the cache's reference; NULL: free slot */
 };
 
 /* The one shared, mutable state of the probe: guarded by trust_lock. */
@@ -33,8 +33,7 @@ same_file(const struct trust_slot *s, const char *path, const struct stat *sb)
 	return s->store != NULL && strcmp(s->path, path) == 0 &&
 	    s->dev == sb->st_dev && s->ino == sb->st_ino &&
 	    s->mtime.tv_sec == sb->st_mtim.tv_sec &&
-	    s->mtime.tv_nsec == sb->st_mtim.tv_nsec &&
-	    s->size == sb->st_size;
+	    s->mtime.tv_nsec == sb->st_mtim.tv_nsec && s->size == sb->st_size;
 }
 
 static X509_STORE *
@@ -45,13 +44,13 @@ trust_load(const char *path, char *err, size_t errlen)
 	if (store == NULL || X509_STORE_load_file(store, path) != 1) {
 		X509_STORE_free(store);
 		ERR_clear_error();
-		snprintf(err, errlen, "cannot load CA certificates from %s",
-		    path);
+		snprintf(
+		    err, errlen, "cannot load CA certificates from %s", path);
 		return NULL;
 	}
 	/* as libcurl does: a CA file's intermediates are trust anchors */
-	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN |
-	    X509_V_FLAG_TRUSTED_FIRST);
+	X509_STORE_set_flags(
+	    store, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_TRUSTED_FIRST);
 	return store;
 }
 
@@ -116,7 +115,7 @@ http_trust_get(const char *path, char *err, size_t errlen)
 	slot->size = sb.st_size;
 	slot->loaded = slot->used = now;
 	slot->store = store;
-	X509_STORE_up_ref(store);	/* one for the cache, one for the caller */
+	X509_STORE_up_ref(store); /* one for the cache, one for the caller */
 	pthread_mutex_unlock(&trust_lock);
 	X509_STORE_free(old);
 	return store;

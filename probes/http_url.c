@@ -111,8 +111,8 @@ full_url(const struct http_target *t, char *out, size_t outlen, char *host,
 		return -1;
 	}
 	if (t->host != NULL || t->path != NULL || t->port != 0) {
-		err_set(err, errlen,
-		    "a full URL in -u excludes -H, -p and --path");
+		err_set(
+		    err, errlen, "a full URL in -u excludes -H, -p and --path");
 		return -1;
 	}
 	if (!url_chars_ok(t->url)) {
@@ -121,8 +121,7 @@ full_url(const struct http_target *t, char *out, size_t outlen, char *host,
 	}
 	n = strcspn(rest, "/?#");
 	if (memchr(rest, '@', n) != NULL) {
-		err_set(err, errlen,
-		    "credentials in the URL: use --auth-file");
+		err_set(err, errlen, "credentials in the URL: use --auth-file");
 		return -1;
 	}
 	if (n == 0 || n >= sizeof(authority)) {
@@ -160,10 +159,11 @@ http_url_build(const struct http_target *t, char *out, size_t outlen,
 		return -1;
 	out[0] = '\0';
 	if (t->url != NULL && t->url[0] != '/')
-		return full_url(t, out, outlen, host, hostlen, port, https,
-		    err, errlen);
+		return full_url(
+		    t, out, outlen, host, hostlen, port, https, err, errlen);
 	if (t->url != NULL && t->path != NULL) {
-		err_set(err, errlen, "give the path with -u or --path, not both");
+		err_set(
+		    err, errlen, "give the path with -u or --path, not both");
 		return -1;
 	}
 	if (t->url != NULL)
@@ -172,12 +172,14 @@ http_url_build(const struct http_target *t, char *out, size_t outlen,
 		path = t->path;
 	if (path[0] != '/' || !url_chars_ok(path)) {
 		err_set(err, errlen,
-		    "path must start with '/' and hold no spaces or control characters");
+		    "path must start with '/' and hold no spaces or control "
+		    "characters");
 		return -1;
 	}
 	hostarg = t->host != NULL ? t->host : t->address;
 	if (hostarg == NULL) {
-		err_set(err, errlen, "no target: give -u URL, -H host or -I address");
+		err_set(err, errlen,
+		    "no target: give -u URL, -H host or -I address");
 		return -1;
 	}
 	if (http_hostport_split(hostarg, host, hostlen, &hport) != 0) {
@@ -283,7 +285,8 @@ http_tls_version_parse(const char *text)
 static bool
 is_tchar(unsigned char c)
 {
-	return isalnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+	return isalnum(c) ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 bool

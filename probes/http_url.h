@@ -15,12 +15,12 @@
 
 /* Where to send the request, as the options gave it. */
 struct http_target {
-	const char *url;	/* -u: full URL, or a path when it starts with '/' */
-	const char *host;	/* -H: host, host:port or [v6]:port */
-	const char *path;	/* --path */
-	const char *address;	/* -I: connect here instead of resolving host */
-	long port;		/* -p, 0 when not given */
-	bool ssl;		/* -S or -C: https when no scheme given */
+	const char *url; /* -u: full URL, or a path when it starts with '/' */
+	const char *host; /* -H: host, host:port or [v6]:port */
+	const char *path; /* --path */
+	const char *address; /* -I: connect here instead of resolving host */
+	long port; /* -p, 0 when not given */
+	bool ssl; /* -S or -C: https when no scheme given */
 };
 
 /*
@@ -29,13 +29,12 @@ struct http_target {
  * certificate's name check.  Returns 0, or -1 with a message in err.
  */
 int http_url_build(const struct http_target *t, char *out, size_t outlen,
-    char *host, size_t hostlen, long *port, bool *https,
-    char *err, size_t errlen);
+    char *host, size_t hostlen, long *port, bool *https, char *err,
+    size_t errlen);
 
 /* Split "host", "host:port", "[v6]" or "[v6]:port"; *port is 0 when
  * absent.  Returns 0 or -1 (empty host, bad port, junk). */
-int http_hostport_split(const char *in, char *host, size_t hostlen,
-    long *port);
+int http_hostport_split(const char *in, char *host, size_t hostlen, long *port);
 
 /* One -e item: an HTTP status code 100..599.  Returns 0 or -1. */
 int http_status_parse(const char *text, long *code);

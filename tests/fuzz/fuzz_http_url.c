@@ -64,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		t.port = (*cur & 2) ? 8443 : 0;
 	}
 	if (http_url_build(&t, out, sizeof(out), host, sizeof(host), &port,
-	    &https, err, sizeof(err)) == 0) {
+		&https, err, sizeof(err)) == 0) {
 		/* a built URL is absolute http(s), bounded, with a sane port */
 		if (strncasecmp(out, "http", 4) != 0)
 			__builtin_trap();

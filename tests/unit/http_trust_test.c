@@ -82,12 +82,12 @@ test_shared_and_reloaded(void **state)
 	s1 = http_trust_get(a, err, sizeof(err));
 	s2 = http_trust_get(a, err, sizeof(err));
 	assert_non_null(s1);
-	assert_ptr_equal(s1, s2);	/* parsed once, shared */
+	assert_ptr_equal(s1, s2); /* parsed once, shared */
 	s3 = http_trust_get(b, err, sizeof(err));
 	assert_non_null(s3);
-	assert_ptr_not_equal(s1, s3);	/* one store per file */
+	assert_ptr_not_equal(s1, s3); /* one store per file */
 
-	write_certs(a, 3);		/* the file changes: reloaded */
+	write_certs(a, 3); /* the file changes: reloaded */
 	s4 = http_trust_get(a, err, sizeof(err));
 	assert_non_null(s4);
 	assert_ptr_not_equal(s4, s1);
@@ -148,7 +148,7 @@ test_slots_bounded(void **state)
 	snprintf(path, sizeof(path), "%s/f0.pem", dir);
 	again = http_trust_get(path, err, sizeof(err));
 	assert_non_null(again);
-	assert_ptr_not_equal(again, first);	/* was evicted, parsed again */
+	assert_ptr_not_equal(again, first); /* was evicted, parsed again */
 	X509_STORE_free(first);
 	X509_STORE_free(again);
 }

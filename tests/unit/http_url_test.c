@@ -35,43 +35,41 @@ static const struct url_case url_cases[] = {
 	    "HTTPS://example.com", "example.com", 443, true },
 	{ "http://[::1]:8080/x", NULL, NULL, NULL, 0, false, 0,
 	    "http://[::1]:8080/x", "::1", 8080, false },
-	{ NULL, "example.com", NULL, NULL, 0, false, 0,
-	    "http://example.com/", "example.com", 80, false },
+	{ NULL, "example.com", NULL, NULL, 0, false, 0, "http://example.com/",
+	    "example.com", 80, false },
 	{ NULL, "example.com", "/status?full", NULL, 8080, true, 0,
 	    "https://example.com:8080/status?full", "example.com", 8080, true },
 	{ NULL, "example.com:8081", NULL, NULL, 0, false, 0,
 	    "http://example.com:8081/", "example.com", 8081, false },
-	{ NULL, "example.com", NULL, NULL, 443, true, 0,
-	    "https://example.com/", "example.com", 443, true },
+	{ NULL, "example.com", NULL, NULL, 443, true, 0, "https://example.com/",
+	    "example.com", 443, true },
 	{ "/health", "example.com", NULL, NULL, 0, false, 0,
 	    "http://example.com/health", "example.com", 80, false },
-	{ NULL, NULL, NULL, "127.0.0.1", 0, false, 0,
-	    "http://127.0.0.1/", "127.0.0.1", 80, false },
-	{ NULL, "::1", NULL, NULL, 0, false, 0,
-	    "http://[::1]/", "::1", 80, false },
-	{ NULL, "[::1]:81", NULL, NULL, 0, false, 0,
-	    "http://[::1]:81/", "::1", 81, false },
+	{ NULL, NULL, NULL, "127.0.0.1", 0, false, 0, "http://127.0.0.1/",
+	    "127.0.0.1", 80, false },
+	{ NULL, "::1", NULL, NULL, 0, false, 0, "http://[::1]/", "::1", 80,
+	    false },
+	{ NULL, "[::1]:81", NULL, NULL, 0, false, 0, "http://[::1]:81/", "::1",
+	    81, false },
 	/* refused */
-	{ "ftp://example.com/", NULL, NULL, NULL, 0, false, -1, NULL, NULL,
+	{ "ftp://example.com/", NULL, NULL, NULL, 0, false, -1, NULL, NULL, 0,
+	    false },
+	{ "http://u:p@example.com/", NULL, NULL, NULL, 0, false, -1, NULL, NULL,
 	    0, false },
-	{ "http://u:p@example.com/", NULL, NULL, NULL, 0, false, -1, NULL,
-	    NULL, 0, false },
-	{ "http://example.com:0/", NULL, NULL, NULL, 0, false, -1, NULL,
-	    NULL, 0, false },
+	{ "http://example.com:0/", NULL, NULL, NULL, 0, false, -1, NULL, NULL,
+	    0, false },
 	{ "http://example.com:65536/", NULL, NULL, NULL, 0, false, -1, NULL,
 	    NULL, 0, false },
 	{ "http:///x", NULL, NULL, NULL, 0, false, -1, NULL, NULL, 0, false },
-	{ "http://exa mple.com/", NULL, NULL, NULL, 0, false, -1, NULL, NULL,
-	    0, false },
-	{ "http://example.com/", "example.com", NULL, NULL, 0, false, -1,
-	    NULL, NULL, 0, false },
-	{ "example.com", NULL, NULL, NULL, 0, false, -1, NULL, NULL, 0,
+	{ "http://exa mple.com/", NULL, NULL, NULL, 0, false, -1, NULL, NULL, 0,
 	    false },
+	{ "http://example.com/", "example.com", NULL, NULL, 0, false, -1, NULL,
+	    NULL, 0, false },
+	{ "example.com", NULL, NULL, NULL, 0, false, -1, NULL, NULL, 0, false },
 	{ NULL, NULL, NULL, NULL, 0, false, -1, NULL, NULL, 0, false },
 	{ NULL, "example.com", "noslash", NULL, 0, false, -1, NULL, NULL, 0,
 	    false },
-	{ "/a", "example.com", "/b", NULL, 0, false, -1, NULL, NULL, 0,
-	    false },
+	{ "/a", "example.com", "/b", NULL, 0, false, -1, NULL, NULL, 0, false },
 	{ NULL, "exa/mple", NULL, NULL, 0, false, -1, NULL, NULL, 0, false },
 	{ NULL, "[::1", NULL, NULL, 0, false, -1, NULL, NULL, 0, false },
 	{ NULL, "host:", NULL, NULL, 0, false, -1, NULL, NULL, 0, false },
@@ -88,7 +86,7 @@ test_url_build(void **state)
 	for (i = 0; i < sizeof(url_cases) / sizeof(url_cases[0]); i++) {
 		const struct url_case *c = &url_cases[i];
 		struct http_target t = { c->url, c->host, c->path, c->address,
-		    c->port, c->ssl };
+			c->port, c->ssl };
 		char out[HTTP_URL_MAX], host[HTTP_HOST_MAX], err[HTTP_ERR_MAX];
 		long port = -1;
 		bool https = false;
@@ -98,8 +96,8 @@ test_url_build(void **state)
 		rc = http_url_build(&t, out, sizeof(out), host, sizeof(host),
 		    &port, &https, err, sizeof(err));
 		if (rc != c->rc)
-			fail_msg("case %zu: rc %d, wanted %d (%s)", i, rc, c->rc,
-			    err);
+			fail_msg("case %zu: rc %d, wanted %d (%s)", i, rc,
+			    c->rc, err);
 		if (rc != 0) {
 			assert_true(err[0] != '\0');
 			continue;
@@ -125,7 +123,8 @@ test_url_too_long(void **state)
 	path[0] = '/';
 	path[sizeof(path) - 1] = '\0';
 	assert_int_equal(http_url_build(&t, out, sizeof(out), host,
-	    sizeof(host), &port, &https, err, sizeof(err)), -1);
+			     sizeof(host), &port, &https, err, sizeof(err)),
+	    -1);
 }
 
 static void
@@ -202,8 +201,8 @@ make_cert(long before, long after, const char *cn, const char *san)
 	X509_gmtime_adj(X509_getm_notAfter(x), after);
 	X509_set_pubkey(x, key);
 	name = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(
+	    name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
 	X509_set_issuer_name(x, name);
 	if (san != NULL) {
 		X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
@@ -276,7 +275,7 @@ test_tls_record(void **state)
 	http_tls_record(&seen, inter, 1, X509_V_OK);
 	http_tls_record(&seen, leaf, 0, X509_V_ERR_CERT_HAS_EXPIRED);
 	http_tls_record(&seen, leaf, 0, X509_V_ERR_HOSTNAME_MISMATCH);
-	http_tls_record(&seen, leaf, 99, X509_V_OK);	/* ignored */
+	http_tls_record(&seen, leaf, 99, X509_V_OK); /* ignored */
 	assert_int_equal(seen.depth_max, 1);
 	assert_int_equal(seen.first_error, X509_V_ERR_CERT_HAS_EXPIRED);
 	assert_int_equal(seen.first_error_depth, 0);
@@ -298,8 +297,10 @@ test_problem_classes(void **state)
 		{ X509_V_OK, TLS_PROBLEM_NONE },
 		{ X509_V_ERR_CERT_HAS_EXPIRED, TLS_PROBLEM_EXPIRED },
 		{ X509_V_ERR_CERT_NOT_YET_VALID, TLS_PROBLEM_NOT_YET_VALID },
-		{ X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, TLS_PROBLEM_SELF_SIGNED },
-		{ X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, TLS_PROBLEM_SELF_SIGNED },
+		{ X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+		    TLS_PROBLEM_SELF_SIGNED },
+		{ X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+		    TLS_PROBLEM_SELF_SIGNED },
 		{ X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
 		    TLS_PROBLEM_UNTRUSTED },
 		{ X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
@@ -312,10 +313,10 @@ test_problem_classes(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_int_equal(http_tls_problem_of(cases[i].err), cases[i].p);
-	assert_string_equal(http_tls_problem_name(TLS_PROBLEM_SELF_SIGNED),
-	    "self-signed");
-	assert_string_equal(http_tls_problem_name(TLS_PROBLEM_COUNT),
-	    "invalid");
+	assert_string_equal(
+	    http_tls_problem_name(TLS_PROBLEM_SELF_SIGNED), "self-signed");
+	assert_string_equal(
+	    http_tls_problem_name(TLS_PROBLEM_COUNT), "invalid");
 }
 
 int
