@@ -1,7 +1,7 @@
 #!/bin/sh
 # Reliability: the servers the collector talks to hang, stall, trickle,
-# refuse or reset (tests/lib/faultsrv.py on loopback).  While the http
-# and b2 checks sit on them and an alert is stuck on a hung SMTP server,
+# refuse or reset (tests/lib/faultsrv.py on loopback).  While the http,
+# b2 and mysql checks sit on them and an alert is stuck on a hung SMTP server,
 # a 1 s "tick" check keeps its cadence (the cycle is never delayed past
 # a check's deadline), every check is re-run after its deadline, and each
 # gets the right state and reason in status.json.
@@ -22,8 +22,8 @@ for p in $HANG $SLOW $RESET $MIDRESET $GREET; do
 done
 printf 'K001testapplicationkey\n' >b2key
 chmod 600 b2key
-printf 'smtp-pass\n' >smtppw
-chmod 600 smtppw
+printf '[client]\nuser=osemon\npassword=not-used\n' >my.cnf
+chmod 600 my.cnf
 
 cat >osemon.conf <<EOF
 [global]
@@ -76,6 +76,16 @@ bucket = backups
 key-id = 0012testkeyid
 key-file = $T_TMP/b2key
 api-url = http://127.0.0.1:$HANG
+[check mysql-hang]
+probe = mysql
+defaults-file = $T_TMP/my.cnf
+hostname = 127.0.0.1
+port = $HANG
+[check mysql-garbage]
+probe = mysql
+defaults-file = $T_TMP/my.cnf
+hostname = 127.0.0.1
+port = $GREET
 [check alarm]
 probe = exec
 command = /bin/sh -c "echo ALARM CRITICAL - for the hung SMTP server; exit 2"
@@ -102,7 +112,7 @@ t_run "$OSEMON" status -c osemon.conf --json
 expect_rc 0 "status --json"
 printf '%s\n' "$OUT" >status.json
 summary() { # CHECK: "STATE REASON AGE"
-	$PY - "$1" <<'PY'
+	$PY - "$1" 2>/dev/null <<'PY'
 import json, sys, time
 doc = json.load(open("status.json"))
 for c in doc["checks"]:
@@ -111,7 +121,7 @@ for c in doc["checks"]:
         print(c["state"], r.get("reason"), int(time.time() - c.get("last_check", 0)))
 PY
 }
-for c in http-hang http-slow http-backlog b2-hang; do
+for c in http-hang http-slow http-backlog b2-hang mysql-hang; do
 	s=$(summary $c)
 	expect_match "$s" '^CRITICAL timeout [0-9]+$' "$c: CRITICAL, reason timeout"
 	expect_near "${s##* }" 2 3 "$c: re-run after its deadline (last check ${s##* } s before the end)"
@@ -120,6 +130,7 @@ for c in http-reset http-midreset; do
 	expect_match "$(summary $c)" '^CRITICAL protocol ' "$c: CRITICAL, reason protocol (reset by peer)"
 done
 expect_match "$(summary http-refused)" '^CRITICAL connect ' "http-refused: CRITICAL, reason connect"
+expect_match "$(summary mysql-garbage)" '^CRITICAL protocol ' "mysql-garbage (an SMTP banner): CRITICAL, reason protocol"
 expect_match "$(summary tick)" '^OK ' "tick: OK"
 
 # The alert for "alarm" met a server that greets and then says nothing:
