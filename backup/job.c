@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "privdrop.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -51,13 +52,29 @@ job_spawn(const char *config, time_t now)
 	ssize_t n;
 	pid_t pid;
 
+	/* This binary; when it was replaced on disk since the collector
+	 * started (an upgrade, a rebuild), the running one by its inode. */
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0) {
-		collector_log(LOG_ERR, "backup: cannot find my own binary: %s",
-		    strerror(errno));
+	if (n > 0)
+		self[n] = '\0';
+	if (n <= 0 || strstr(self, " (deleted)") != NULL ||
+	    access(self, X_OK) != 0)
+		str_copy(self, "/proc/self/exe", sizeof(self));
+	if (privdrop_dropped()) {
+		/* [global] user: the root helper starts it (privdrop.h) */
+		char err[256];
+
+		if (privdrop_backup_start(&pid, err, sizeof(err)) != 0) {
+			collector_log(LOG_ERR, "backup: %s", err);
+			return;
+		}
+		job.pid = pid;
+		job.started = now;
+		job.term_sent = false;
+		collector_log(
+		    LOG_NOTICE, "backup: started pid %d as root", (int)pid);
 		return;
 	}
-	self[n] = '\0';
 	pid = fork();
 	if (pid < 0) {
 		collector_log(LOG_ERR, "backup: fork: %s", strerror(errno));
@@ -95,7 +112,8 @@ static void
 job_reap(double timeout, time_t now)
 {
 	int st;
-	pid_t r = waitpid(job.pid, &st, WNOHANG);
+	pid_t r = privdrop_dropped() ? privdrop_backup_wait(job.pid, &st)
+				     : waitpid(job.pid, &st, WNOHANG);
 
 	if (r == job.pid || (r < 0 && errno == ECHILD)) {
 		if (r < 0)
@@ -120,11 +138,15 @@ job_reap(double timeout, time_t now)
 		    "backup: pid %d overran its timeout "
 		    "(%g s): killing it",
 		    (int)job.pid, timeout);
-		(void)kill(-job.pid, SIGTERM);
+		(void)(privdrop_dropped()
+			? privdrop_backup_kill(job.pid, SIGTERM)
+			: kill(-job.pid, SIGTERM));
 		job.term_sent = true;
 		job.term_at = now;
 	} else if (job.term_sent && now - job.term_at > 10) {
-		(void)kill(-job.pid, SIGKILL);
+		(void)(privdrop_dropped()
+			? privdrop_backup_kill(job.pid, SIGKILL)
+			: kill(-job.pid, SIGKILL));
 	}
 }
 

@@ -46,7 +46,33 @@ struct uploader {
 	struct b2_large *large;
 	bool failed;
 	char err[B2_ERROR_MAX + 64];
+	/* SHA-256 of the archive, computed from the file by the uploader as
+	 * the parts go (off the reader's path), then by the reader for the
+	 * rest: bytes [0, hashed) are in it. */
+	EVP_MD_CTX *sha;
+	long long hashed;
 };
+
+/* Add bytes [from, to) of fd to ctx. */
+static int
+hash_range(EVP_MD_CTX *ctx, int fd, long long from, long long to)
+{
+	char buf[65536];
+
+	while (from < to) {
+		size_t want = to - from < (long long)sizeof(buf)
+		    ? (size_t)(to - from)
+		    : sizeof(buf);
+		ssize_t n = pread(fd, buf, want, (off_t)from);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
+			return -1;
+		from += n;
+	}
+	return 0;
+}
 
 static int list_gpg_start(struct brun *r);
 static void agent_wait(struct brun *r);
@@ -348,6 +374,11 @@ uploader_main(void *arg)
 			break;
 		}
 		u->parts_done = n;
+		if (u->hashed == off)
+			u->hashed =
+			    hash_range(u->sha, u->fd, off, off + u->part) == 0
+			    ? off + u->part
+			    : -1; /* no digest rather than a wrong one */
 	}
 	pthread_mutex_unlock(&u->lock);
 	return NULL;
@@ -609,6 +640,7 @@ step_archive(struct brun *r, bool with_dump)
 	gargv[g] = NULL;
 	buf = malloc(READ_CHUNK);
 	sha = EVP_MD_CTX_new();
+	u.sha = sha;
 	if (buf == NULL || sha == NULL ||
 	    EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
 		brun_fail(r, NULL, "out of memory");
@@ -710,7 +742,6 @@ step_archive(struct brun *r, bool with_dump)
 			killed = true;
 			break;
 		}
-		(void)EVP_DigestUpdate(sha, buf, (size_t)got);
 		total += got;
 		pthread_mutex_lock(&u.lock);
 		u.written = total;
@@ -734,7 +765,8 @@ step_archive(struct brun *r, bool with_dump)
 	thread = false;
 	progress(r, total, t0, u.parts_done, true);
 	r->rec.bytes = total;
-	if (EVP_DigestFinal_ex(sha, md, &mdlen) == 1)
+	if (u.hashed >= 0 && hash_range(sha, fd, u.hashed, total) == 0 &&
+	    EVP_DigestFinal_ex(sha, md, &mdlen) == 1)
 		for (unsigned int i = 0; i < mdlen && i < 32; i++)
 			snprintf(r->rec.sha256 + 2 * i, 3, "%02x", md[i]);
 	if (with_dump)
@@ -742,13 +774,14 @@ step_archive(struct brun *r, bool with_dump)
 	if (!killed) {
 		int tc = bproc_exit_code(&tar), gc = bproc_exit_code(&gpg);
 
-		if (tc != 0 && tc != 1) {
-			bproc_describe(&tar, desc, sizeof(desc));
-			brun_fail(r, bproc_tail(&tar), "%s", desc);
-		} else if (gc != 0) {
+		/* gpg first: when it dies, tar only sees SIGPIPE. */
+		if (gc != 0) {
 			r->step = "encrypt";
 			bproc_describe(&gpg, desc, sizeof(desc));
 			brun_fail(r, bproc_tail(&gpg), "%s", desc);
+		} else if (tc != 0 && tc != 1) {
+			bproc_describe(&tar, desc, sizeof(desc));
+			brun_fail(r, bproc_tail(&tar), "%s", desc);
 		} else {
 			if (tc == 1)
 				brun_log(r,
@@ -764,8 +797,10 @@ step_archive(struct brun *r, bool with_dump)
 	}
 	if (!r->rec.ok) {
 		/* A partial archive is no backup: keep sync.old intact. */
+		list_gpg_stop(r);
 		(void)unlink(r->archive_path);
 		(void)unlink(r->list_path);
+		(void)unlink(r->list_gpg_path);
 		goto cancel;
 	}
 	brun_step(r, "upload");
@@ -873,13 +908,15 @@ out:
 static void
 list_gpg_stop(struct brun *r)
 {
-	if (r->list_in >= 0)
-		close(r->list_in);
-	r->list_in = -1;
+	/* Kill before closing its input: on EOF it would write an empty
+	 * list into sync/, which the next rotation would take for a run. */
 	if (r->list_gpg.pid > 0 && !r->list_gpg.done) {
 		(void)kill(-r->list_pg, SIGKILL);
 		(void)bproc_wait(&r->list_gpg, r->list_pg, 0);
 	}
+	if (r->list_in >= 0)
+		close(r->list_in);
+	r->list_in = -1;
 	bproc_close(&r->list_gpg);
 }
 

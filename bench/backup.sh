@@ -136,7 +136,12 @@ while [ $r -lt $ROUNDS ]; do
 	peak_du local/sync o.pid o.du1
 	wait $W
 	set -- $(cat o.w4)
-	[ "$3" = 0 ] || { echo "osemon backup run failed:"; tail -n 5 state/backup.log; exit 1; }
+	[ "$3" = 0 ] || {
+		echo "osemon backup run failed (exit $3):"
+		tail -n 5 state/backup.log 2>/dev/null
+		"$OSEMON" backup run -c osemon.conf
+		exit 1
+	}
 	min_into o.us "$1"
 	max_into o.rss "$2"
 	max_into o.du "$(cat o.du1)"

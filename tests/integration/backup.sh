@@ -152,6 +152,7 @@ expect_match "$REC" '"ok": true' "record: ok"
 expect_match "$REC" '"parts": [2-9]' "record: parts"
 expect_match "$REC" "\"bytes\": $(stat -c %s "$ARCH")," "record: bytes = local archive size"
 expect_match "$REC" "\"$BASE.files.gpg\"" "record: object names"
+expect_match "$REC" "\"sha256\": \"$(sha256sum "$ARCH" | cut -d' ' -f1)\"" "record: sha256 of the archive"
 LOG=$(cat backup.log)
 for step in rotate dump archive upload list; do
 	expect_match "$LOG" "Z $step: ok.*\\([0-9.]+ s\\)\$" "log line with timing for step $step"

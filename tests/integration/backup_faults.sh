@@ -33,7 +33,7 @@ for v in json.load(urllib.request.urlopen(sys.argv[1]+"/_control", timeout=5))["
     print(v["action"])' "$URL" | sort | uniq -c | tr -s ' ' | tr '\n' ';'; }
 
 SMTP_PORT=$(free_port)
-write_conf() { # PATHS SCHEDULE
+write_conf() { # PATHS SCHEDULE [EXTRA-LINE]
 	cat >osemon.conf <<EOF
 [global]
 interval = 1
@@ -64,6 +64,7 @@ paths = $1
 passphrase-file = pass
 local-dir = $FS/backups
 schedule = $2
+${3:-}
 [check backup]
 probe = backup
 EOF
@@ -118,6 +119,19 @@ expect_match "$OUT" "^BACKUP CRITICAL: last run of web1 FAILED at step upload: "
 expect_match "$OUT" "failed=1" "failed metric"
 expect_match "$(cat "$FS/backups/sync.old/"*.files)" "etc/x.conf" "the previous good copy stays in sync.old/"
 ctl '{"op":"clear"}'
+
+# --- 3b. a broken pipeline (gpg cannot start): nothing half-made is kept --
+write_conf "$FS/etc, $FS/data" "07:20" "gpg = $T_TMP/no-such-gpg"
+ctl '{"op":"reset_counts"}'
+sleep 1
+t_run "$OSEMON" backup run -c osemon.conf
+expect_rc 1 "run fails when gpg cannot run"
+expect_match "$(cat state/backup.json)" '"failed_step": "encrypt"' "record: failed step encrypt"
+expect_match "$(cat state/backup.json)" '"stderr_tail": ".*no-such-gpg' "record: gpg's stderr tail"
+expect_eq "$(ls "$SYNC" | wc -l | tr -d ' ')" 0 "no partial archive or list left in sync/"
+expect_eq "$(ls "$FS/backups/sync.old" | grep -c '\.tar\.gpg$')" 1 "sync.old/ keeps the last complete archive"
+expect_eq "$(count b2_start_large_file)" 0 "nothing uploaded"
+write_conf "$FS/etc, $FS/data" "07:20"
 
 # --- 4. the collector runs it at its schedule; one PROBLEM mail -----------
 mkdir -p mail
