@@ -25,6 +25,7 @@
 #include "graphjob.h"
 #include "loop.h"
 #include "passive.h"
+#include "privdrop.h"
 #include "rrdstore.h"
 #include "util.h"
 #include "web.h"
@@ -786,6 +787,9 @@ collector_run_conf(
 		collector_log(LOG_ERR, "pipe: %s", strerror(errno));
 		goto out;
 	}
+	/* [global] user: drop root before any check or thread runs */
+	if (privdrop_apply(co.conf, co.config_path, once) != 0)
+		goto out;
 	if (open_outputs(&co) != 0)
 		goto out;
 	if (access(co.conf->state_file, F_OK) == 0 &&

@@ -54,6 +54,9 @@ const struct option_spec collector_global_options[] = {
 	{ "status-interval", 0, OPT_INT, "SECONDS", "5", 1, 3600,
 	    "at most one status page write per this many seconds" },
 	{ "log", 0, OPT_STRING, "WHERE", "stderr", 0, -1, "stderr or syslog" },
+	{ "user", 0, OPT_STRING, "NAME", NULL, 0, -1,
+	    "started as root, run as this user once the folders are made "
+	    "(the backup keeps root through a helper)" },
 	{ "flap-detection", 0, OPT_FLAG, NULL, "yes", 0, -1,
 	    "detect flapping checks (Nagios' weighted percent state change)" },
 	{ "low-flap-threshold", 0, OPT_DOUBLE, "PERCENT", "20", 0, 100,
