@@ -204,3 +204,26 @@ expect_match "$(cat data/www/status.json)" '<script>alert' "status.json keeps th
 # TLS verification switched off by `insecure`: logged and shown.
 expect_match "$(cat once.err daemon.err)" 'tls-off.*(insecure|TLS verification off)' "insecure check logged"
 expect_match "$(cat data/www/index.html)" '(insecure|TLS not verified|verification off)' "insecure check marked on the status page"
+
+# Secret files that others can read, or that belong to someone else, are
+# refused with the reason (and the secret is not echoed).
+cp b2.key open.key
+chmod 640 open.key
+t_run "$OSEMON" check b2 --bucket backups --key-id $KEY_ID --key-file open.key --api-url "$B2URL"
+expect_rc 3 "b2: group-readable key file: UNKNOWN"
+expect_match "$OUT" 'key file refused: .*open.key: secret file is accessible by group or others \(mode 640\)' "b2: says why"
+cp b2.key other.key
+chmod 600 other.key
+chown nobody other.key 2>/dev/null || chown 65534 other.key
+t_run "$OSEMON" check b2 --bucket backups --key-id $KEY_ID --key-file other.key --api-url "$B2URL"
+expect_match "$OUT" 'secret file is not owned by uid' "b2: key file owned by another user refused"
+cp my.cnf open.cnf
+chmod 644 open.cnf
+t_run "$OSEMON" check mysql -f open.cnf -s "$MDB_SOCK"
+expect_match "$OUT" 'option file refused: .*secret file is accessible by group or others' "mysql: world-readable option file refused"
+sed "s|^password-file = smtp.pw|password-file = open.pw|" osemon.conf >open.conf
+cp smtp.pw open.pw
+chmod 644 open.pw
+t_run "$OSEMON" alert test -c open.conf
+expect_match "$OUT$ERR" 'open.pw: secret file is accessible by group or others' "smtp: world-readable password file refused"
+expect_no_match "$OUT$ERR$(cat mail/*.eml 2>/dev/null)" "$SMTP_PW|$B2_KEY|$MYSQL_PW" "refusals never echo the secret"
