@@ -160,6 +160,8 @@ type_text(const struct option_spec *o)
 		return "range";
 	case OPT_LIST:
 		return "list";
+	case OPT_MULTI:
+		return "repeatable";
 	case OPT_STRING:
 		break;
 	}

@@ -55,7 +55,7 @@ static const struct option_spec http_options[] = {
 	{ "method", 'j', OPT_STRING, "METHOD", NULL, 0, 0,
 	    "request method (default GET, or POST with -P)" },
 	{ "post", 'P', OPT_STRING, "DATA", NULL, 0, 0, "request body" },
-	{ "header", 'k', OPT_LIST, "'NAME: VALUE'", NULL, 0, 0,
+	{ "header", 'k', OPT_MULTI, "'NAME: VALUE'", NULL, 0, 0,
 	    "extra request header (repeatable; no commas inside)" },
 	{ "useragent", 'A', OPT_STRING, "AGENT", NULL, 0, 0,
 	    "User-Agent header" },

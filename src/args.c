@@ -101,7 +101,8 @@ validate_value(const struct option_spec *spec, const char *text, char *err,
 		return 0;
 	case OPT_STRING:
 	case OPT_LIST:
-		if (*text == '\0' && spec->type == OPT_LIST) {
+	case OPT_MULTI:
+		if (*text == '\0' && spec->type != OPT_STRING) {
 			snprintf(err, errlen, "--%s: empty value", spec->name);
 			return -1;
 		}
@@ -118,7 +119,7 @@ args_store(struct args *a, const struct option_spec *spec, const char *text,
 
 	if (validate_value(spec, text, err, errlen) != 0)
 		return -1;
-	if (spec->type != OPT_LIST) {
+	if (spec->type != OPT_LIST && spec->type != OPT_MULTI) {
 		/* A repeated single-valued option: the last one wins. */
 		for (size_t i = 0; i < a->count; i++) {
 			if (a->values[i].spec != spec)

@@ -19,6 +19,7 @@ enum option_type {
 	OPT_DOUBLE,	/* bounded by min/max */
 	OPT_RANGE,	/* Nagios range */
 	OPT_LIST,	/* repeatable string; commas split in INI and argv */
+	OPT_MULTI,	/* repeatable string, taken whole (HTTP headers) */
 };
 
 struct option_spec {

@@ -223,7 +223,8 @@ print_options(const struct option_spec *specs)
 		printf("  %-30s %s", left, s->help ? s->help : "");
 		if (s->def)
 			printf(" (default %s)", s->def);
-		printf("%s\n", s->type == OPT_LIST ? " [repeatable]" : "");
+		printf("%s\n", s->type == OPT_LIST ? " [repeatable, or a comma list]" :
+		    s->type == OPT_MULTI ? " [repeatable]" : "");
 	}
 }
 

@@ -109,7 +109,7 @@ template CheckCommand "osemon-command" {
                 w("\t\t\tset_if = %s\n" % q(var).replace("$$", "$"))
             else:
                 w("\t\t\tvalue = %s\n" % q(var).replace("$$", "$"))
-            if o["type"] == "OPT_LIST":
+            if o["type"] in ("OPT_LIST", "OPT_MULTI"):
                 w("\t\t\trepeat_key = true\n")
             w("\t\t\tdescription = %s\n" % q(o["help"]))
             w("\t\t}\n")

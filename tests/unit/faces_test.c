@@ -17,6 +17,7 @@ static const struct option_spec fake_options[] = {
 	{ "path", 'p', OPT_LIST, "PATH", NULL, 1, 0, "paths" },
 	{ "count", 'n', OPT_INT, "N", "3", 1, 10, "count" },
 	{ "insecure", 0, OPT_FLAG, NULL, NULL, 1, 0, "no TLS check" },
+	{ "header", 'k', OPT_MULTI, "H", NULL, 1, 0, "headers" },
 	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
 };
 
@@ -75,6 +76,11 @@ test_parse_forms(void **state)
 	assert_true(fo.timeout == 2.5);
 	assert_int_equal(args_int(&a, "count"), 3);	/* default */
 	assert_false(args_flag(&a, "insecure"));
+	args_free(&a);
+	assert_int_equal(parse(&a, &fo, err, 5, "-k", "Accept: a, b", "-k",
+	    "X: 1"), 0);
+	assert_int_equal(args_list_count(&a, "header"), 2);	/* no split */
+	assert_string_equal(args_list_item(&a, "header", 0), "Accept: a, b");
 	args_free(&a);
 	assert_int_equal(parse(&a, &fo, err, 4, "--insecure", "-v", "-v"), 0);
 	assert_true(args_flag(&a, "insecure"));
