@@ -28,6 +28,12 @@
 #include "spool.h"
 #include "util.h"
 
+struct alerts_limiter {
+	bool failing;
+	time_t last; /* last logged */
+	unsigned long skipped; /* failures not logged since */
+};
+
 struct alerts {
 	struct alerts_conf conf;
 	struct notify *nt;
@@ -41,10 +47,34 @@ struct alerts {
 	unsigned long dropped; /* not yet reported in a mail */
 	time_t *last_check; /* per conf check: last result seen */
 	FILE *log; /* delivery reports -> collector_log */
+	struct alerts_limiter spool_err, save_err;
 };
 
 static void alerts_log(int priority, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* A failure that repeats every second (a full disk) is logged when it
+ * starts, then at most once a minute, and once more when it ends. */
+static bool
+alerts_limit(struct alerts_limiter *l, time_t now)
+{
+	if (!l->failing || now - l->last >= 60 || now < l->last) {
+		l->failing = true;
+		l->last = now;
+		return true;
+	}
+	l->skipped++;
+	return false;
+}
+
+static void
+alerts_limit_ok(struct alerts_limiter *l, const char *what)
+{
+	if (!l->failing)
+		return;
+	alerts_log(LOG_NOTICE, "%s", what);
+	memset(l, 0, sizeof(*l));
+}
 
 static void
 alerts_log(int priority, const char *fmt, ...)
@@ -198,11 +228,16 @@ alerts_emit(void *arg, const struct mail_event *ev, size_t n, const char *msgid,
 	}
 	if (spool_write(al->spool_dir, mail, len, name, sizeof(name), err,
 		sizeof(err)) != 0) {
-		alerts_log(LOG_ERR, "cannot spool mail '%s': %s", subject, err);
+		if (alerts_limit(&al->spool_err, ctx.now))
+			alerts_log(LOG_ERR,
+			    "cannot spool mail '%s': %s (kept, tried again "
+			    "with a backoff; %lu failures not logged)",
+			    subject, err, al->spool_err.skipped);
 		free(mail);
 		return -1;
 	}
 	free(mail);
+	alerts_limit_ok(&al->spool_err, "the spool takes mail again");
 	al->dropped = 0;
 	alerts_log(LOG_NOTICE, "spooled %s: %s", name, subject);
 	dropped = spool_enforce_limit(al->spool_dir, al->conf.spool_max);
@@ -231,8 +266,15 @@ alerts_save(struct alerts *al)
 		return;
 	}
 	if (file_write_atomic(al->state_path, text, strlen(text), 0600, err,
-		sizeof(err)) != 0)
-		alerts_log(LOG_ERR, "cannot write %s: %s", al->state_path, err);
+		sizeof(err)) != 0) {
+		notify_touch(al->nt); /* written at a later tick */
+		if (alerts_limit(&al->save_err, time(NULL)))
+			alerts_log(LOG_ERR,
+			    "cannot write %s: %s (%lu failures not logged)",
+			    al->state_path, err, al->save_err.skipped);
+	} else {
+		alerts_limit_ok(&al->save_err, "alerts.json written again");
+	}
 	free(text);
 }
 

@@ -31,6 +31,11 @@ struct notify {
 	size_t sent_len, sent_cap;
 	unsigned long suppressed; /* held back since the last mail */
 	bool dirty;
+
+	/* The spool could not take a mail (disk full...): its events wait in
+	 * the queue and are tried again with a backoff. */
+	unsigned emit_failures;
+	time_t hold_until;
 };
 
 struct notify *
@@ -204,34 +209,53 @@ notify_event_from(struct mail_event *ev, const struct notify_check *c,
 		ev->details = strdup(c->details);
 }
 
-static void
-notify_enqueue(struct notify *nt, const struct notify_check *c,
-    enum notify_type type, const char *note, time_t now)
+/* Append a copy of src to the queue; 0 or -1 (counted as suppressed). */
+static int
+notify_queue_push(struct notify *nt, const struct mail_event *src, time_t now)
 {
-	struct mail_event *ev;
-
-	if (nt->qlen == NOTIFY_QUEUE_MAX) {
-		nt->suppressed++;
-		nt->dirty = true;
-		return;
-	}
+	if (nt->qlen == NOTIFY_QUEUE_MAX)
+		goto full;
 	if (nt->qlen == nt->qcap) {
 		size_t ncap = nt->qcap ? nt->qcap * 2 : 8;
 		struct mail_event *p;
 
 		p = realloc(nt->queue, ncap * sizeof(*p));
-		if (p == NULL) {
-			nt->suppressed++;
-			return;
-		}
+		if (p == NULL)
+			goto full;
 		nt->queue = p;
 		nt->qcap = ncap;
 	}
+	if (mail_event_copy(&nt->queue[nt->qlen], src) != 0) {
+		mail_event_clear(&nt->queue[nt->qlen]);
+		goto full;
+	}
 	if (nt->qlen == 0)
 		nt->qfirst = now;
-	ev = &nt->queue[nt->qlen++];
-	notify_event_from(ev, c, type, note);
+	nt->qlen++;
 	nt->dirty = true;
+	return 0;
+full:
+	nt->suppressed++;
+	nt->dirty = true;
+	return -1;
+}
+
+static bool
+notify_held(const struct notify *nt, time_t now)
+{
+	/* A wall clock gone back does not hold mails for long. */
+	return now < nt->hold_until && nt->hold_until <= now + 120;
+}
+
+static void
+notify_enqueue(struct notify *nt, const struct notify_check *c,
+    enum notify_type type, const char *note, time_t now)
+{
+	struct mail_event ev;
+
+	notify_event_from(&ev, c, type, note);
+	(void)notify_queue_push(nt, &ev, now);
+	mail_event_clear(&ev);
 }
 
 /* Withdraw queued PROBLEMs of a check; returns how many. */
@@ -320,8 +344,25 @@ notify_send(struct notify *nt, struct mail_event *ev, size_t n, time_t now)
 		}
 	}
 	nt->make_id(nt->arg, msgid, sizeof(msgid));
-	if (nt->emit(nt->arg, ev, n, msgid, nt->suppressed) != 0)
+	if (nt->emit(nt->arg, ev, n, msgid, nt->suppressed) != 0) {
+		/* Not spooled: nothing is lost, the events wait in the queue
+		 * and go out once the spool takes mail again (1, 2, 4... s,
+		 * at most a minute apart). */
+		unsigned shift = nt->emit_failures < 6 ? nt->emit_failures : 6;
+
+		nt->emit_failures++;
+		nt->hold_until = now + (1L << shift);
+		for (size_t i = 0; i < n; i++) {
+			struct notify_check *c = notify_find(nt, ev[i].check);
+
+			if (c != NULL && ev[i].reminder)
+				c->last_notification = now;
+			(void)notify_queue_push(nt, &ev[i], now);
+		}
 		return;
+	}
+	nt->emit_failures = 0;
+	nt->hold_until = 0;
 	notify_record_sent(nt, now);
 	nt->suppressed = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -346,13 +387,17 @@ notify_flush_queue(struct notify *nt, time_t now)
 	struct mail_event *q = nt->queue;
 	size_t n = nt->qlen;
 
-	if (n == 0)
+	if (n == 0 || notify_held(nt, now))
 		return;
 	nt->queue = NULL;
 	nt->qlen = nt->qcap = 0;
 	if (nt->group_window <= 0) {
-		for (size_t i = 0; i < n; i++)
-			notify_send(nt, &q[i], 1, now);
+		for (size_t i = 0; i < n; i++) {
+			if (notify_held(nt, now))
+				(void)notify_queue_push(nt, &q[i], now);
+			else
+				notify_send(nt, &q[i], 1, now);
+		}
 	} else {
 		/* By check name (stable: one check's changes keep their
 		 * order), so that a group's subject does not depend on which
@@ -585,7 +630,7 @@ notify_tick(struct notify *nt, time_t now)
 		}
 	}
 	/* Every due reminder goes out in one digest. */
-	if (nrem > 0)
+	if (nrem > 0 && !notify_held(nt, now))
 		notify_send(nt, rem, nrem, now);
 	for (size_t i = 0; i < nrem; i++)
 		mail_event_clear(&rem[i]);
@@ -623,6 +668,12 @@ notify_retain(struct notify *nt, const char *const *names, size_t n)
 		nt->queue[q++] = nt->queue[i];
 	}
 	nt->qlen = q;
+}
+
+void
+notify_touch(struct notify *nt)
+{
+	nt->dirty = true;
 }
 
 bool
@@ -935,7 +986,6 @@ notify_load(struct notify *nt, const char *text, char *err, size_t errlen)
 		json_array_foreach(queue, i, v)
 		{
 			struct mail_event ev;
-			struct notify_check *c;
 
 			if (notify_event_load(v, &ev) != 0) {
 				mail_event_clear(&ev);
@@ -945,18 +995,8 @@ notify_load(struct notify *nt, const char *text, char *err, size_t errlen)
 				    i);
 				goto out;
 			}
-			c = notify_find_or_add(nt, ev.check);
-			if (c != NULL) {
-				/* Re-create through the queue to keep its
-				 * bookkeeping, then restore the saved copy. */
-				notify_enqueue(nt, c, ev.type, NULL, 0);
-				if (nt->qlen > 0) {
-					mail_event_clear(
-					    &nt->queue[nt->qlen - 1]);
-					nt->queue[nt->qlen - 1] = ev;
-					ev.details = NULL;
-				}
-			}
+			if (notify_find_or_add(nt, ev.check) != NULL)
+				(void)notify_queue_push(nt, &ev, 0);
 			mail_event_clear(&ev);
 		}
 	v = json_object_get(root, "queue_first");

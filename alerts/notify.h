@@ -14,7 +14,9 @@
  *  - group-window: changes within the window go out as one mail (0: one
  *    mail per change); a PROBLEM still waiting when its check recovers is
  *    simply withdrawn;
- *  - max-per-hour caps mails; the next mail says how many were held back.
+ *  - max-per-hour caps mails; the next mail says how many were held back;
+ *  - a mail the emit callback could not spool (disk full) is kept in the
+ *    queue and tried again after 1, 2, 4... s (at most 64 s apart).
  * notify_save/notify_load keep all of it (including the waiting group) in
  * a JSON text so that nothing is lost or re-sent across restarts.
  */
@@ -123,6 +125,8 @@ void notify_tick(struct notify *nt, time_t now);
  * its queued changes: no reminder for a check that no longer exists. */
 void notify_retain(struct notify *nt, const char *const *names, size_t n);
 
+/* Mark the state as changed (e.g. its last save could not be written). */
+void notify_touch(struct notify *nt);
 /* True when something changed since the last notify_save. */
 bool notify_dirty(const struct notify *nt);
 /* JSON text of the whole state (malloc'd), or NULL. */

@@ -148,6 +148,39 @@ test_recovery_only_if_notified(void **unused)
 	notify_free(nt);
 }
 
+/* A mail the spool cannot take (disk full) is kept and retried with a
+ * backoff: never lost, never mailed twice. */
+static void
+test_spool_failure_retry(void **unused)
+{
+	struct box b;
+	struct notify *nt = new_nt(&b, 0, 0, 0, 0);
+
+	(void)unused;
+	b.fail = true;
+	problem(nt, "web", STATE_OK, STATE_CRITICAL, T0);
+	assert_int_equal(b.count, 0);
+	assert_int_equal(notify_queued(nt), 1);
+	notify_tick(nt, T0); /* held for 1 s */
+	notify_tick(nt, T0 + 1); /* tried again: fails, held 2 s */
+	assert_int_equal(b.count, 0);
+	assert_int_equal(notify_queued(nt), 1);
+	b.fail = false;
+	notify_tick(nt, T0 + 2);
+	assert_int_equal(b.count, 0);
+	notify_tick(nt, T0 + 3);
+	assert_int_equal(b.count, 1);
+	assert_int_equal(notify_queued(nt), 0);
+	assert_int_equal(b.mails[0].type[0], NOTIFY_PROBLEM);
+	assert_int_equal(b.mails[0].number[0], 1);
+	notify_tick(nt, T0 + 100);
+	assert_int_equal(b.count, 1);
+	problem(nt, "web", STATE_CRITICAL, STATE_OK, T0 + 200);
+	assert_int_equal(b.count, 2);
+	assert_string_equal(b.mails[1].first_id[0], b.mails[0].msgid);
+	notify_free(nt);
+}
+
 static void
 test_renotify_timing(void **unused)
 {
@@ -595,6 +628,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_problem_and_recovery_thread),
 		cmocka_unit_test(test_recovery_only_if_notified),
+		cmocka_unit_test(test_spool_failure_retry),
 		cmocka_unit_test(test_renotify_timing),
 		cmocka_unit_test(test_reminders_digest),
 		cmocka_unit_test(test_first_notification_delay),
