@@ -332,8 +332,11 @@ rrd_store_new(
 		goto fail;
 	/* Connect early so a wrong address shows at start-up, but a daemon
 	 * that is down now is retried on every update. */
-	if (st->daemon != NULL)
+	if (st->daemon != NULL) {
+		rrd_lock();
 		(void)rrd_daemon_connect(st, err, errlen);
+		rrd_unlock();
+	}
 	err[0] = '\0';
 	return st;
 fail:
@@ -396,8 +399,10 @@ rrd_store_free(struct rrd_store *st)
 {
 	if (st == NULL)
 		return;
+	rrd_lock(); /* the graph thread may be flushing through it */
 	if (st->daemon != NULL && rrdc_is_connected(st->daemon))
 		rrdc_disconnect();
+	rrd_unlock();
 	free(st->daemon);
 	free(st->dir);
 	free(st);
