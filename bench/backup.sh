@@ -131,6 +131,7 @@ while [ $r -lt $ROUNDS ]; do
 	max_into peer.rss "$2"
 	max_into peer.du "$(cat peer.du1)"
 	sleep 1 # a new object name each run
+	S0=$(awk '{ print $14 + $15 }' "/proc/$B2_PID/stat")
 	(sh -c 'echo $$ >o.pid; exec ./wait4run '"$OSEMON"' backup run -c osemon.conf' >o.w4) &
 	W=$!
 	peak_du local/sync o.pid o.du1
@@ -142,6 +143,8 @@ while [ $r -lt $ROUNDS ]; do
 		"$OSEMON" backup run -c osemon.conf
 		exit 1
 	}
+	S1=$(awk '{ print $14 + $15 }' "/proc/$B2_PID/stat")
+	echo $((S1 - S0)) >>server.ticks
 	min_into o.us "$1"
 	max_into o.rss "$2"
 	max_into o.du "$(cat o.du1)"
@@ -152,16 +155,18 @@ P_SIZE=$(stat -c %s peer/peer.tar.gpg)
 O_US=$(cat o.us) O_RSS=$(cat o.rss)
 O_SIZE=$(sed -n 's/^ "bytes": \([0-9]*\),/\1/p' state/backup.json)
 O_PARTS=$(sed -n 's/^ "parts": \([0-9]*\),/\1/p' state/backup.json)
+SRV_S=$(awk -v hz="$(getconf CLK_TCK)" '{ t += $1; n++ } END { printf "%.2f", t / n / hz }' server.ticks)
 O_HWM=$(sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p' state/backup.log | sort -n | tail -n 1)
 
 awk -v in_b="$INPUT" -v pu="$P_US" -v prss="$P_RSS" -v psize="$P_SIZE" \
     -v pdu="$(cat peer.du)" -v ou="$O_US" -v orss="$O_RSS" -v osize="$O_SIZE" \
-    -v odu="$(cat o.du)" -v ohwm="$O_HWM" -v parts="$O_PARTS" -v part="$PART" -v rounds="$ROUNDS" 'BEGIN {
+    -v odu="$(cat o.du)" -v ohwm="$O_HWM" -v parts="$O_PARTS" -v part="$PART" -v rounds="$ROUNDS" -v srv="$SRV_S" 'BEGIN {
 	pm = in_b / 1e6 / (pu / 1e6); om = in_b / 1e6 / (ou / 1e6)
 	printf "input %.1f MB of mixed files; part size %.0f MB, %d parts; best of %d runs each\n", in_b / 1e6, part / 1e6, parts, rounds
 	printf "%-34s %8s %8s %12s %12s %14s\n", "pipeline", "wall s", "MB/s", "archive MB", "maxrss MiB", "peak disk MB"
 	printf "%-34s %8.2f %8.1f %12.1f %12.1f %14.1f\n", "tar | gpg > file", pu / 1e6, pm, psize / 1e6, prss / 1024, pdu / 1e6
 	printf "%-34s %8.2f %8.1f %12.1f %12.1f %14.1f\n", "osemon backup run (+B2 upload)", ou / 1e6, om, osize / 1e6, orss / 1024, odu / 1e6
+	printf "the local B2 server (Python) used %.2f CPU-s per osemon run on the same cores\n", srv
 	printf "osemon runner alone: peak RSS %.1f MiB (bound: 2 parts + 32 MiB = %.1f MiB)\n", ohwm / 1024, 2 * part / 1048576 + 32
 	printf "RATIO backup-throughput osemon/tar-gpg = %.4f (target >= 0.9)\n", om / pm
 	printf "RATIO backup-peak-disk osemon/archive = %.4f (one archive, not two)\n", odu / osize
