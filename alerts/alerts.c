@@ -334,6 +334,10 @@ alerts_new(
 		    strerror(errno));
 		goto fail;
 	}
+	/* A writer killed mid-write leaves NAME.tmp.PID; one a minute old
+	 * is nobody's any more. */
+	(void)spool_clean_temp(al->spool_dir, "", time(NULL), 60);
+	(void)spool_clean_temp(al->conf.state_dir, "alerts.", time(NULL), 60);
 	al->nt = notify_new(al->conf.group_window, al->conf.max_per_hour,
 	    &al->conf.defaults, alerts_emit, alerts_make_id, al);
 	if (al->nt == NULL) {

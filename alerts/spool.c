@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "abuf.h"
@@ -135,6 +136,33 @@ spool_enforce_limit(const char *dir, long max)
 	}
 	spool_names_free(names, n);
 	return dropped;
+}
+
+unsigned long
+spool_clean_temp(const char *dir, const char *prefix, time_t now, long max_age)
+{
+	DIR *d;
+	struct dirent *de;
+	unsigned long removed = 0;
+
+	d = opendir(dir);
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char path[SMTP_PATH_MAX];
+		struct stat st;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
+		    strstr(de->d_name, ".tmp.") == NULL ||
+		    spool_path(path, sizeof(path), dir, de->d_name, "") != 0 ||
+		    lstat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    now - st.st_mtime < max_age)
+			continue;
+		if (unlink(path) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }
 
 static bool

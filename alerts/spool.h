@@ -49,6 +49,11 @@ void spool_remove(const char *dir, const char *name);
 /* Keep the newest max files; returns how many oldest were dropped. */
 unsigned long spool_enforce_limit(const char *dir, long max);
 
+/* Remove temp files (PREFIX*.tmp.PID) older than max_age seconds that a
+ * writer killed mid-write left behind; returns how many. */
+unsigned long spool_clean_temp(
+    const char *dir, const char *prefix, time_t now, long max_age);
+
 /* Parse a meta text (bounded, fuzzed).  Unknown lines are ignored;
  * returns -1 on a malformed known line. */
 int spool_meta_parse(const char *text, size_t len, struct spool_meta *m);

@@ -475,6 +475,15 @@ test_spool_files(void **unused)
 	spool_names_free(list, n);
 	snprintf(path, sizeof(path), "%s/%s.meta", dir, names[0]);
 	assert_int_equal(access(path, F_OK), -1); /* meta went too */
+	/* A temp file left by a killed writer goes once it is old. */
+	snprintf(path, sizeof(path), "%s/%s.tmp.12345", dir, names[2]);
+	assert_int_equal(
+	    file_write_atomic(path, "x", 1, 0600, err, sizeof(err)), 0);
+	assert_int_equal(spool_clean_temp(dir, "", time(NULL), 60), 0);
+	assert_int_equal(
+	    spool_clean_temp(dir, "other", time(NULL) + 61, 60), 0);
+	assert_int_equal(spool_clean_temp(dir, "", time(NULL) + 61, 60), 1);
+	assert_int_equal(access(path, F_OK), -1);
 	spool_remove(dir, names[2]);
 	spool_remove(dir, names[3]);
 	assert_int_equal(rmdir(dir), 0);
