@@ -216,6 +216,21 @@ expect_rc 0 "prune succeeds"
 expect_eq "$(files "^$BASE\\." | wc -l)" 0 "older backup and its list deleted (every version)"
 expect_eq "$(files "^$BASE2.tar.gpg" | wc -l | tr -d ' ')" 2 "newest backup kept (both versions)"
 
+# --- 6b. a failing dump fails the run with mariadb-dump's stderr ---------
+sed 's/^password=.*/password=wrong-password/' my.cnf >bad.cnf
+chmod 600 bad.cnf
+write_conf "mysql-defaults-file = bad.cnf"
+sed -i '0,/^mysql-defaults-file = my.cnf$/{/^mysql-defaults-file = my.cnf$/d}' osemon.conf
+sleep 1
+t_run "$OSEMON" backup run -c osemon.conf
+expect_rc 1 "run fails when the dump is refused"
+expect_match "$(cat state/backup.json)" '"failed_step": "dump"' "record: failed step dump"
+expect_match "$(cat state/backup.json)" '"stderr_tail": ".*Access denied' "record: mariadb-dump's stderr tail"
+expect_eq "$(ls "$SYNC" | wc -l | tr -d ' ')" 0 "no plaintext dump left behind"
+t_run "$OSEMON" check backup -c osemon.conf
+expect_match "$OUT" "^BACKUP CRITICAL: last run of web1 FAILED at step dump: " "probe names the dump step"
+write_conf ""
+
 # --- 7. secrets never leak -----------------------------------------------
 ALLTEXT=$(cat backup.log state/backup.json state/backup-verify.json)
 expect_no_match "$ALLTEXT" "$PASS" "passphrase in neither log nor records"

@@ -133,6 +133,18 @@ expect_eq "$(ls "$FS/backups/sync.old" | grep -c '\.tar\.gpg$')" 1 "sync.old/ ke
 expect_eq "$(count b2_start_large_file)" 0 "nothing uploaded"
 write_conf "$FS/etc, $FS/data" "07:20"
 
+# --- 3c. the run's timeout kills the whole pipeline -----------------------
+printf '#!/bin/sh\nsleep 30\n' >slowtar.sh
+chmod 755 slowtar.sh
+write_conf "$FS/etc" "07:20" "tar = $T_TMP/slowtar.sh
+timeout = 2"
+sleep 1
+t_run "$OSEMON" backup run -c osemon.conf
+expect_rc 1 "a run past its timeout fails"
+expect_match "$(cat state/backup.json)" '"error": "the run passed its timeout' "record: timeout"
+expect_eq "$(pgrep -f "$T_TMP/slowtar.sh" | wc -l | tr -d ' ')" 0 "the pipeline's children were killed"
+write_conf "$FS/etc, $FS/data" "07:20"
+
 # --- 4. the collector runs it at its schedule; one PROBLEM mail -----------
 mkdir -p mail
 smtpd_start "$SMTP_PORT" "$T_TMP/mail" --no-tls || { t_fail "smtpd did not start"; exit 0; }
