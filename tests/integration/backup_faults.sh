@@ -78,6 +78,7 @@ ctl '{"op":"fault","call":"b2_upload_part","status":401,"code":"expired_auth_tok
 ctl '{"op":"fault","call":"b2_get_upload_part_url","status":401,"code":"expired_auth_token","skip":2,"count":1}'
 t_run "$OSEMON" backup run -c osemon.conf
 expect_rc 0 "run succeeds through 503s and expired tokens"
+expect_eq "$OUT$ERR" "" "a run without a terminal prints nothing"
 expect_eq "$(count b2_start_large_file)" 1 "one large file"
 expect_eq "$(count b2_finish_large_file)" 1 "finished once"
 expect_eq "$([ "$(count b2_authorize_account)" -ge 2 ] && echo yes)" yes "re-authorised after the expired account token"
@@ -86,6 +87,11 @@ expect_match "$(cat state/backup.json)" '"parts": [4-9]' "record: >= 4 parts"
 t_run "$OSEMON" check backup -c osemon.conf
 expect_rc 0 "backup probe OK after a success"
 expect_match "$OUT" "^BACKUP OK: last run of web1 succeeded" "probe message"
+if command -v script >/dev/null 2>&1; then
+	sleep 1
+	t_run script -qec "$OSEMON backup run -c osemon.conf" /dev/null
+	expect_match "$(printf '%s' "$OUT" | tr '\r' '\n')" "^backup: [0-9.]+ MiB, [0-9.]+ MiB/s, [0-9]+ parts uploaded" "progress (bytes, rate) on a terminal"
+fi
 
 # --- 2. a small archive takes the simple upload ---------------------------
 write_conf "$FS/etc" "07:20"
