@@ -28,7 +28,7 @@ check_roundtrip(const struct alert_cmd *cmd)
 		__builtin_trap();
 	memset(&again, 0, sizeof(again));
 	if (alert_cmd_parse(line, n - 1, &again, err, sizeof(err)) != 0)
-		return;	/* e.g. text too long to round-trip: not a crash */
+		return; /* e.g. text too long to round-trip: not a crash */
 	if (again.type != cmd->type || strcmp(again.check, cmd->check) != 0)
 		__builtin_trap();
 }
@@ -45,8 +45,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&cmd, 0, sizeof(cmd));
 	/* The line is not NUL-ended in the file buffer: pass it exactly. */
-	if (alert_cmd_parse((const char *)data, size, &cmd, err,
-	    sizeof(err)) == 0)
+	if (alert_cmd_parse((const char *)data, size, &cmd, err, sizeof(err)) ==
+	    0)
 		check_roundtrip(&cmd);
 	if (strlen(err) >= sizeof(err))
 		__builtin_trap();

@@ -30,8 +30,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					__builtin_trap();
 		}
 	} else {
-		n = spool_rcpts_from_mail(text, size - 1, rcpts,
-		    SMTP_RCPTS_MAX);
+		n = spool_rcpts_from_mail(
+		    text, size - 1, rcpts, SMTP_RCPTS_MAX);
 		if (n > SMTP_RCPTS_MAX)
 			__builtin_trap();
 		for (long i = 0; i < n; i++) {
