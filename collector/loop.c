@@ -923,6 +923,9 @@ collector_run_conf(
 		(void)poll(&pfd, 1, ms);
 	}
 
+	/* a rendering in progress finishes first (bounded) */
+	graph_job_free(co.graphs);
+	co.graphs = NULL;
 	save_state(&co, sched_mono());
 	if (once) {
 		if (collector_web_output(
