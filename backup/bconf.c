@@ -33,7 +33,8 @@ const struct option_spec backup_options[] = {
 	{ "local-dir", 0, OPT_STRING, "PATH", "/root/backups", 0, -1,
 	    "folder holding sync/ (this run) and sync.old/ (the previous)" },
 	{ "keep-local", 0, OPT_FLAG, NULL, "yes", 0, -1,
-	    "keep the archive in sync/ (no: delete it once uploaded)" },
+	    "keep the archive in sync/ (no: parts go to B2 from memory, "
+	    "nothing kept)" },
 	{ "log-file", 0, OPT_STRING, "FILE", NULL, 0, -1,
 	    "the backup log, one line per step (default: "
 	    "STATE_DIR/backup.log)" },

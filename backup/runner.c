@@ -51,6 +51,14 @@ struct uploader {
 	 * rest: bytes [0, hashed) are in it. */
 	EVP_MD_CTX *sha;
 	long long hashed;
+	/* keep-local = no: the parts live in two buffers instead of a file;
+	 * the reader fills mbuf[fill], the uploader sends mbuf[ready]. */
+	bool mem;
+	bool part_known; /* part is set (or failed) */
+	char *mbuf[2];
+	size_t mlen[2];
+	int fill;
+	int ready; /* -1 when no buffer waits */
 };
 
 /* Add bytes [from, to) of fd to ctx. */
@@ -322,6 +330,54 @@ brun_b2_open(struct brun *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* Start the large file on the first part (called unlocked). */
+static void
+uploader_start_large(struct uploader *u)
+{
+	struct brun *r = u->r;
+
+	if (u->large != NULL)
+		return;
+	u->large = b2_large_start(
+	    r->c, r->bucket_id, r->object, "application/pgp-encrypted");
+	if (u->large != NULL)
+		brun_log(r,
+		    "upload: large file %s started, parts of %lld bytes",
+		    b2_large_file_id(u->large), u->part);
+}
+
+/* keep-local = no: send each buffer the reader hands over (u->lock held
+ * on entry and exit). */
+static void
+uploader_mem_loop(struct uploader *u)
+{
+	for (;;) {
+		int idx, n = u->parts_done + 1, rc;
+
+		while (u->ready < 0 && !u->ended)
+			pthread_cond_wait(&u->cond, &u->lock);
+		if (u->ready < 0)
+			return;
+		idx = u->ready;
+		pthread_mutex_unlock(&u->lock);
+		uploader_start_large(u);
+		rc = u->large == NULL ? -1
+				      : b2_large_upload_part(u->large, n,
+					    u->mbuf[idx], -1, 0, u->mlen[idx]);
+		pthread_mutex_lock(&u->lock);
+		if (rc != 0) {
+			u->failed = true;
+			snprintf(u->err, sizeof(u->err), "part %d: %s", n,
+			    b2_client_error(u->r->c));
+			pthread_cond_broadcast(&u->cond);
+			return;
+		}
+		u->parts_done = n;
+		u->ready = -1;
+		pthread_cond_broadcast(&u->cond);
+	}
+}
+
 static void *
 uploader_main(void *arg)
 {
@@ -332,14 +388,23 @@ uploader_main(void *arg)
 	if (brun_b2_open(r, err, sizeof(err)) != 0) {
 		pthread_mutex_lock(&u->lock);
 		u->failed = true;
+		u->part_known = true;
 		snprintf(u->err, sizeof(u->err), "%s", err);
+		pthread_cond_broadcast(&u->cond);
 		pthread_mutex_unlock(&u->lock);
 		return NULL;
 	}
+	pthread_mutex_lock(&u->lock);
 	u->part = r->bc->part_size > 0 ? r->bc->part_size : b2_part_size(r->c);
 	if (u->part < b2_min_part_size(r->c))
 		u->part = b2_min_part_size(r->c);
-	pthread_mutex_lock(&u->lock);
+	u->part_known = true;
+	pthread_cond_broadcast(&u->cond);
+	if (u->mem) {
+		uploader_mem_loop(u);
+		pthread_mutex_unlock(&u->lock);
+		return NULL;
+	}
 	for (;;) {
 		long long off = (long long)u->parts_done * u->part;
 		int n = u->parts_done + 1;
@@ -556,6 +621,43 @@ count_lines(const char *path)
 	return n;
 }
 
+/*
+ * keep-local = no: copy gpg's output into the part buffers, handing a
+ * full buffer to the uploader once a byte follows it (so the last part is
+ * always sent by upload_finish).  Waits while both buffers are busy.
+ * Returns -1 when the upload failed (nothing can be kept then).
+ */
+static int
+mem_consume(struct uploader *u, const char *buf, size_t len)
+{
+	while (len > 0) {
+		int idx = u->fill;
+		size_t room = (size_t)u->part - u->mlen[idx], n;
+
+		if (room == 0) {
+			pthread_mutex_lock(&u->lock);
+			while (u->ready >= 0 && !u->failed)
+				pthread_cond_wait(&u->cond, &u->lock);
+			if (u->failed) {
+				pthread_mutex_unlock(&u->lock);
+				return -1;
+			}
+			u->ready = idx;
+			u->fill = 1 - idx;
+			u->mlen[u->fill] = 0;
+			pthread_cond_broadcast(&u->cond);
+			pthread_mutex_unlock(&u->lock);
+			continue;
+		}
+		n = len < room ? len : room;
+		memcpy(u->mbuf[idx] + u->mlen[idx], buf, n);
+		u->mlen[idx] += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* Upload what the uploader left: the last part(s) and finish, or the
  * whole archive in one b2_upload_file when it fits a part. */
 static int
@@ -563,9 +665,14 @@ upload_finish(struct brun *r, struct uploader *u, long long total)
 {
 	struct b2_file f;
 
+	if (u->mem && u->large == NULL && u->parts_done > 0) {
+		brun_fail(r, NULL, "parts sent without a large file");
+		return -1;
+	}
 	if (u->large == NULL) {
-		if (b2_upload_file(r->c, r->bucket_id, r->object, NULL, u->fd,
-			0, (size_t)total, &f) != 0) {
+		if (b2_upload_file(r->c, r->bucket_id, r->object,
+			u->mem ? u->mbuf[u->fill] : NULL, u->fd, 0,
+			(size_t)total, &f) != 0) {
 			brun_fail(r, NULL, "%s: %s", r->object,
 			    b2_client_error(r->c));
 			return -1;
@@ -574,7 +681,16 @@ upload_finish(struct brun *r, struct uploader *u, long long total)
 		    r, "%s, %lld bytes in one upload", r->object, total);
 		return 0;
 	}
-	while ((long long)u->parts_done * u->part < total) {
+	if (u->mem && u->mlen[u->fill] > 0) {
+		if (b2_large_upload_part(u->large, u->parts_done + 1,
+			u->mbuf[u->fill], -1, 0, u->mlen[u->fill]) != 0) {
+			brun_fail(r, NULL, "part %d: %s", u->parts_done + 1,
+			    b2_client_error(r->c));
+			return -1;
+		}
+		u->parts_done++;
+	}
+	while (!u->mem && (long long)u->parts_done * u->part < total) {
 		long long off = (long long)u->parts_done * u->part;
 		long long len = total - off < u->part ? total - off : u->part;
 
@@ -623,6 +739,8 @@ step_archive(struct brun *r, bool with_dump)
 	pthread_cond_init(&u.cond, NULL);
 	u.r = r;
 	u.fd = -1;
+	u.ready = -1;
+	u.mem = !args_flag(&r->bc->opt, "keep-local");
 	brun_step(r, "archive");
 	trc = tar_argv(r, with_dump, targv, owned, &nowned);
 	if (trc != 0) {
@@ -646,8 +764,12 @@ step_archive(struct brun *r, bool with_dump)
 		brun_fail(r, NULL, "out of memory");
 		goto out;
 	}
-	fd = open(r->archive_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	fd = u.mem ? -2
+		   : open(r->archive_path,
+			 O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -2)
+		fd = -1; /* keep-local = no: no archive file */
+	else if (fd < 0) {
 		brun_fail(r, NULL, "%s: %s", r->archive_path, strerror(errno));
 		goto out;
 	}
@@ -684,9 +806,27 @@ step_archive(struct brun *r, bool with_dump)
 	if (pthread_create(&r->upload_thread, NULL, uploader_main, &u) == 0)
 		thread = true;
 	else
-		u.failed = true;
+		u.failed = u.part_known = true;
+	if (u.mem) {
+		/* The buffers need the part size: B2 tells it. */
+		pthread_mutex_lock(&u.lock);
+		while (!u.part_known)
+			pthread_cond_wait(&u.cond, &u.lock);
+		pthread_mutex_unlock(&u.lock);
+		if (!u.failed) {
+			u.mbuf[0] = malloc((size_t)u.part);
+			u.mbuf[1] = malloc((size_t)u.part);
+		}
+		if (u.failed || u.mbuf[0] == NULL || u.mbuf[1] == NULL) {
+			(void)kill(-pg, SIGKILL);
+			killed = true;
+			r->step = "upload";
+			brun_fail(r, NULL, "%s",
+			    u.failed ? u.err : "out of memory for the parts");
+		}
+	}
 
-	for (;;) {
+	for (; !killed;) {
 		struct pollfd pf[3];
 		nfds_t n = 0;
 		ssize_t got;
@@ -734,7 +874,16 @@ step_archive(struct brun *r, bool with_dump)
 		}
 		if (got == 0)
 			break;
-		if (write_all(fd, buf, (size_t)got) != 0) {
+		if (u.mem) {
+			(void)EVP_DigestUpdate(sha, buf, (size_t)got);
+			if (mem_consume(&u, buf, (size_t)got) != 0) {
+				r->step = "upload";
+				brun_fail(r, NULL, "%s", u.err);
+				(void)kill(-pg, SIGKILL);
+				killed = true;
+				break;
+			}
+		} else if (write_all(fd, buf, (size_t)got) != 0) {
 			r->step = "write";
 			brun_fail(r, NULL, "%s: %s", r->archive_path,
 			    strerror(errno));
@@ -765,8 +914,10 @@ step_archive(struct brun *r, bool with_dump)
 	thread = false;
 	progress(r, total, t0, u.parts_done, true);
 	r->rec.bytes = total;
-	if (u.hashed >= 0 && hash_range(sha, fd, u.hashed, total) == 0 &&
-	    EVP_DigestFinal_ex(sha, md, &mdlen) == 1)
+	if (u.mem
+		? EVP_DigestFinal_ex(sha, md, &mdlen) == 1
+		: u.hashed >= 0 && hash_range(sha, fd, u.hashed, total) == 0 &&
+		    EVP_DigestFinal_ex(sha, md, &mdlen) == 1)
 		for (unsigned int i = 0; i < mdlen && i < 32; i++)
 			snprintf(r->rec.sha256 + 2 * i, 3, "%02x", md[i]);
 	if (with_dump)
@@ -858,6 +1009,8 @@ out:
 	for (size_t i = 0; i < nowned; i++)
 		free(owned[i]);
 	EVP_MD_CTX_free(sha);
+	free(u.mbuf[0]);
+	free(u.mbuf[1]);
 	free(buf);
 	pthread_mutex_destroy(&u.lock);
 	pthread_cond_destroy(&u.cond);
@@ -1219,7 +1372,9 @@ backup_run(struct backup_conf *bc)
 	if (!args_flag(&bc->opt, "keep-local")) {
 		(void)unlink(r.archive_path);
 		(void)unlink(r.list_gpg_path);
-		brun_log(&r, "keep-local: no, %s removed", r.archive_path);
+		brun_log(&r,
+		    "keep-local: no: the archive went from memory to B2, "
+		    "none kept here");
 	}
 out:
 	list_gpg_stop(&r);

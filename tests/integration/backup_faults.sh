@@ -103,6 +103,34 @@ expect_eq "$(count b2_start_large_file)" 0 "no large file for an archive below o
 expect_eq "$(count b2_upload_file)" 2 "archive and file list by b2_upload_file"
 expect_match "$(cat state/backup.json)" '"parts": 0' "record: no parts"
 
+# --- 2b. keep-local = no: parts from memory, nothing on disk --------------
+write_conf "$FS/etc, $FS/data" "07:20" "keep-local = no"
+ctl '{"op":"reset_counts"}'
+sleep 1
+t_run "$OSEMON" backup run -c osemon.conf
+expect_rc 0 "keep-local = no: run succeeds"
+expect_eq "$(ls "$SYNC" | grep -c '\.gpg$')" 0 "keep-local = no: no archive on disk"
+expect_eq "$([ "$(count b2_upload_part)" -ge 3 ] && echo yes)" yes "keep-local = no: large file in >= 3 parts from memory"
+expect_match "$(cat state/backup.json)" '"parts": [3-9]' "keep-local = no: record parts"
+t_run "$OSEMON" backup verify -c osemon.conf
+expect_rc 0 "keep-local = no: the uploaded archive verifies (decrypts, matches its list)"
+write_conf "$FS/etc" "07:20" "keep-local = no"
+ctl '{"op":"reset_counts"}'
+sleep 1
+t_run "$OSEMON" backup run -c osemon.conf
+expect_rc 0 "keep-local = no: small run succeeds"
+expect_eq "$(count b2_upload_file)" 2 "keep-local = no: one simple upload from memory (+ list)"
+write_conf "$FS/etc, $FS/data" "07:20" "keep-local = no"
+ctl '{"op":"fault","call":"b2_upload_part","status":503,"skip":1,"count":1000}'
+ctl '{"op":"reset_counts"}'
+sleep 1
+t_run "$OSEMON" backup run -c osemon.conf
+expect_rc 1 "keep-local = no: B2 failing fails the run"
+expect_match "$(cat state/backup.json)" '"failed_step": "upload"' "keep-local = no: record says upload"
+expect_eq "$(count b2_cancel_large_file)" 1 "keep-local = no: large file cancelled"
+ctl '{"op":"clear"}'
+write_conf "$FS/etc, $FS/data" "07:20"
+
 # --- 3. B2 fails mid-upload: cancelled, local copy kept, CRITICAL ---------
 write_conf "$FS/etc, $FS/data" "07:20"
 ctl '{"op":"reset_counts"}'
