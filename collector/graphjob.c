@@ -134,8 +134,9 @@ graph_job_render(struct graph_job *gj, const struct graph_snap *s)
 			str_copy(first, err, sizeof(first));
 	}
 	now = clock_monotonic_now();
-	if (failed > 0 && (gj->last_error == 0 ||
-			      now - gj->last_error >= GRAPH_JOB_ERROR_GAP)) {
+	if (failed > 0 &&
+	    (gj->last_error == 0 ||
+		now - gj->last_error >= GRAPH_JOB_ERROR_GAP)) {
 		collector_log(LOG_ERR, "graphs: %s (%zu check%s failed)", first,
 		    failed, failed == 1 ? "" : "s");
 		gj->last_error = now;
@@ -217,8 +218,8 @@ graph_job_submit(struct graph_job *gj, const struct collector_conf *conf,
 	if (!gj->started) {
 		rc = pthread_create(&gj->thread, NULL, graph_job_main, gj);
 		if (rc != 0) {
-			snprintf(err, errlen, "graphs: cannot start a thread: %s",
-			    strerror(rc));
+			snprintf(err, errlen,
+			    "graphs: cannot start a thread: %s", strerror(rc));
 			graph_snap_free(s);
 			return -1;
 		}
@@ -306,8 +307,8 @@ graph_job_free(struct graph_job *gj)
 		exited = graph_job_wait_exit(gj, GRAPH_JOB_STOP_WAIT);
 	}
 	if (!exited) {
-		collector_log(LOG_ERR,
-		    "graph rendering stuck: leaving it behind");
+		collector_log(
+		    LOG_ERR, "graph rendering stuck: leaving it behind");
 		gj->orphaned = true;
 		pthread_mutex_unlock(&gj->lock);
 		(void)pthread_detach(gj->thread);

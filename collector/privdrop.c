@@ -58,8 +58,8 @@ privdrop_dropped(void)
 }
 
 static int
-priv_fix_entry(const char *path, const struct stat *sb, int flag,
-    struct FTW *ftw)
+priv_fix_entry(
+    const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)flag;
 	(void)ftw;
@@ -106,8 +106,8 @@ priv_prepare_dir(const char *key, const char *dir, uid_t uid, gid_t gid)
 	if (fix_count > 0 || fix_errors > 0)
 		collector_log(fix_errors ? LOG_WARNING : LOG_NOTICE,
 		    "user: %s %s: gave %zu root-owned entr%s to uid %u%s", key,
-		    dir, fix_count, fix_count == 1 ? "y" : "ies",
-		    (unsigned)uid, fix_errors ? " (some failed)" : "");
+		    dir, fix_count, fix_count == 1 ? "y" : "ies", (unsigned)uid,
+		    fix_errors ? " (some failed)" : "");
 	return 0;
 }
 
@@ -120,9 +120,8 @@ priv_send(int fd, int type, int pid, int value)
 	m.type = type;
 	m.pid = pid;
 	m.value = value;
-	return send(fd, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m)
-	    ? 0
-	    : -1;
+	return send(fd, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0
+									   : -1;
 }
 
 /* The backup run, as backup/job.c starts it. */
@@ -145,8 +144,7 @@ priv_exec_backup(const char *self, const char *config)
 		(void)dup2(fd, 1);
 	}
 	closefrom(3);
-	execl(self, "osemon-full", "backup", "run", "-c", config,
-	    (char *)NULL);
+	execl(self, "osemon-full", "backup", "run", "-c", config, (char *)NULL);
 	_exit(127);
 }
 
@@ -232,8 +230,8 @@ priv_helper_fork(const char *config_path)
 	}
 	self[n] = '\0';
 	if (realpath(config_path, config) == NULL) {
-		collector_log(LOG_ERR, "user: %s: %s", config_path,
-		    strerror(errno));
+		collector_log(
+		    LOG_ERR, "user: %s: %s", config_path, strerror(errno));
 		return -1;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -253,8 +251,8 @@ priv_helper_fork(const char *config_path)
 	}
 	close(sv[1]);
 	priv_sock = sv[0];
-	collector_log(LOG_INFO, "user: backup helper pid %d keeps root",
-	    (int)pid);
+	collector_log(
+	    LOG_INFO, "user: backup helper pid %d keeps root", (int)pid);
 	return 0;
 }
 
@@ -297,15 +295,16 @@ privdrop_apply(
 		return -1;
 	}
 	if (pw.pw_uid == 0) {
-		collector_log(LOG_ERR, "user: %s is root: nothing to drop", name);
+		collector_log(
+		    LOG_ERR, "user: %s is root: nothing to drop", name);
 		return -1;
 	}
-	if (priv_prepare_dir("state-dir", conf->state_dir, pw.pw_uid,
-		pw.pw_gid) != 0 ||
+	if (priv_prepare_dir(
+		"state-dir", conf->state_dir, pw.pw_uid, pw.pw_gid) != 0 ||
 	    priv_prepare_dir("rrd-dir", conf->rrd_dir, pw.pw_uid, pw.pw_gid) !=
 		0 ||
-	    priv_prepare_dir("graph-dir", conf->graph_dir, pw.pw_uid,
-		pw.pw_gid) != 0)
+	    priv_prepare_dir(
+		"graph-dir", conf->graph_dir, pw.pw_uid, pw.pw_gid) != 0)
 		return -1;
 	if (!once && config_path != NULL &&
 	    cfg_find(conf->cfg, "backup", NULL) != NULL &&
@@ -323,8 +322,10 @@ privdrop_apply(
 	    euid != pw.pw_uid || suid != pw.pw_uid || rgid != pw.pw_gid ||
 	    egid != pw.pw_gid || sgid != pw.pw_gid || setuid(0) != -1 ||
 	    seteuid(0) != -1 || setgid(0) != -1) {
-		collector_log(LOG_ERR, "user: the switch to %s is reversible: "
-				       "refusing to run", name);
+		collector_log(LOG_ERR,
+		    "user: the switch to %s is reversible: "
+		    "refusing to run",
+		    name);
 		return -1;
 	}
 	priv_dropped = true;
@@ -398,8 +399,8 @@ privdrop_backup_start(pid_t *pid, char *err, size_t errlen)
 			return 0;
 		}
 		if (m.type == PRIV_FAILED) {
-			snprintf(err, errlen, "root helper: %s",
-			    strerror(m.value));
+			snprintf(
+			    err, errlen, "root helper: %s", strerror(m.value));
 			return -1;
 		}
 	}

@@ -61,8 +61,8 @@ test_submit_never_waits(void **unused)
 	memset(&c, 0, sizeof(c));
 	result_init(&res);
 	str_copy(conf.rrd_dir, "/nonexistent/osemon-rrd", sizeof(conf.rrd_dir));
-	str_copy(conf.graph_dir, "/nonexistent/osemon-www",
-	    sizeof(conf.graph_dir));
+	str_copy(
+	    conf.graph_dir, "/nonexistent/osemon-www", sizeof(conf.graph_dir));
 	c.name = strdup("web");
 	assert_non_null(c.name);
 	res.metric_count = 1;
@@ -123,8 +123,8 @@ test_lock_fifo(void **unused)
 	(void)unused;
 	rrd_lock();
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(pthread_create(&t[i], NULL, locker,
-				     (void *)(intptr_t)i),
+		assert_int_equal(
+		    pthread_create(&t[i], NULL, locker, (void *)(intptr_t)i),
 		    0);
 		usleep(50000); /* each queues before the next starts */
 	}
