@@ -158,17 +158,32 @@ O_PARTS=$(sed -n 's/^ "parts": \([0-9]*\),/\1/p' state/backup.json)
 SRV_S=$(awk -v hz="$(getconf CLK_TCK)" '{ t += $1; n++ } END { printf "%.2f", t / n / hz }' server.ticks)
 O_HWM=$(sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p' state/backup.log | sort -n | tail -n 1)
 
+# --- keep-local = no: the parts live in memory ---------------------------
+printf 'keep-local = no\nlog-file = %s/mem.log\n' "$TMP" >>osemon.conf
+rm -rf local/sync local/sync.old # so that du sees only this run
+sleep 1
+(sh -c 'echo $$ >m.pid; exec ./wait4run '"$OSEMON"' backup run -c osemon.conf' >m.w4) &
+W=$!
+peak_du local/sync m.pid m.du
+wait $W
+set -- $(cat m.w4)
+[ "$3" = 0 ] || { echo "osemon backup run (keep-local = no) failed (exit $3)"; exit 1; }
+M_US=$1
+M_HWM=$(sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p' mem.log | tail -n 1)
+
 awk -v in_b="$INPUT" -v pu="$P_US" -v prss="$P_RSS" -v psize="$P_SIZE" \
     -v pdu="$(cat peer.du)" -v ou="$O_US" -v orss="$O_RSS" -v osize="$O_SIZE" \
-    -v odu="$(cat o.du)" -v ohwm="$O_HWM" -v parts="$O_PARTS" -v part="$PART" -v rounds="$ROUNDS" -v srv="$SRV_S" 'BEGIN {
+    -v odu="$(cat o.du)" -v ohwm="$O_HWM" -v parts="$O_PARTS" -v part="$PART" -v rounds="$ROUNDS" -v srv="$SRV_S" \
+    -v mu="$M_US" -v mhwm="$M_HWM" -v mdu="$(cat m.du)" 'BEGIN {
 	pm = in_b / 1e6 / (pu / 1e6); om = in_b / 1e6 / (ou / 1e6)
 	printf "input %.1f MB of mixed files; part size %.0f MB, %d parts; best of %d runs each\n", in_b / 1e6, part / 1e6, parts, rounds
 	printf "%-34s %8s %8s %12s %12s %14s\n", "pipeline", "wall s", "MB/s", "archive MB", "maxrss MiB", "peak disk MB"
 	printf "%-34s %8.2f %8.1f %12.1f %12.1f %14.1f\n", "tar | gpg > file", pu / 1e6, pm, psize / 1e6, prss / 1024, pdu / 1e6
 	printf "%-34s %8.2f %8.1f %12.1f %12.1f %14.1f\n", "osemon backup run (+B2 upload)", ou / 1e6, om, osize / 1e6, orss / 1024, odu / 1e6
+	printf "%-34s %8.2f %8.1f %12.1f %12.1f %14.1f\n", "  same, keep-local = no (memory)", mu / 1e6, in_b / mu, osize / 1e6, mhwm / 1024, mdu / 1e6
 	printf "the local B2 server (Python) used %.2f CPU-s per osemon run on the same cores\n", srv
-	printf "osemon runner alone: peak RSS %.1f MiB (bound: 2 parts + 32 MiB = %.1f MiB)\n", ohwm / 1024, 2 * part / 1048576 + 32
+	printf "runner alone (VmHWM): %.1f MiB from the file, %.1f MiB with parts in memory (bound: 2 parts + 32 MiB = %.1f MiB)\n", ohwm / 1024, mhwm / 1024, 2 * part / 1048576 + 32
 	printf "RATIO backup-throughput osemon/tar-gpg = %.4f (target >= 0.9)\n", om / pm
 	printf "RATIO backup-peak-disk osemon/archive = %.4f (one archive, not two)\n", odu / osize
-	printf "RATIO backup-runner-rss/bound = %.4f\n", (ohwm / 1024) / (2 * part / 1048576 + 32)
+	printf "RATIO backup-runner-rss/bound = %.4f (keep-local = no: %.4f)\n", (ohwm / 1024) / (2 * part / 1048576 + 32), (mhwm / 1024) / (2 * part / 1048576 + 32)
 }'
