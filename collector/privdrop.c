@@ -155,7 +155,7 @@ priv_helper_main(int sock, const char *self, const char *config)
 	struct sigaction sa;
 	struct priv_msg m;
 	struct pollfd pfd;
-	pid_t child = 0, r;
+	pid_t child = 0;
 	ssize_t n;
 	int st;
 
@@ -177,7 +177,7 @@ priv_helper_main(int sock, const char *self, const char *config)
 		pfd.events = POLLIN;
 		pfd.revents = 0;
 		(void)poll(&pfd, 1, child > 0 ? 200 : 1000);
-		if (child > 0 && (r = waitpid(child, &st, WNOHANG)) == child) {
+		if (child > 0 && waitpid(child, &st, WNOHANG) == child) {
 			(void)priv_send(sock, PRIV_EXITED, (int)child, st);
 			child = 0;
 		}
