@@ -84,6 +84,14 @@ SYNC=$FS/root/backups/sync
 t_run "$OSEMON" config check -c osemon.conf
 expect_rc 0 "config check accepts the [backup] section"
 
+t_run "$OSEMON" backup run
+expect_rc 2 "backup run without -c is a usage error"
+expect_match "$ERR" "^usage: osemon backup run\|verify\|list -c FILE" "usage names the commands"
+t_run "$OSEMON" backup restore -c osemon.conf
+expect_rc 2 "unknown backup command"
+t_run "$OSEMON" backup run -c osemon.conf --dry-run
+expect_rc 2 "--dry-run belongs to prune only"
+
 # --- 1. a run, with /proc scanned for the passphrase meanwhile ----------
 cat >scan.py <<'EOF'
 import os, sys, time

@@ -246,6 +246,40 @@ test_config_check(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* [backup] without [b2]: the B2 access is missing. */
+static void
+test_config_needs_b2(void **state)
+{
+	struct cfg *cfg = NULL;
+	struct cfg_errors errs;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	(void)state;
+	cfg_errors_init(&errs);
+	assert_int_equal(cfg_load_string("[backup]\nschedule = 07:20\n",
+			     "n.conf", &cfg, &errs),
+	    0);
+	assert_int_equal(backup_config_check(cfg, &errs), -1);
+	mem = open_memstream(&buf, &len);
+	cfg_errors_print(&errs, mem);
+	fclose(mem);
+	assert_non_null(strstr(buf, "n.conf:1: passphrase-file is required"));
+	assert_non_null(strstr(buf, "n.conf:1: [backup] needs a [b2] section"));
+	free(buf);
+	cfg_errors_free(&errs);
+	cfg_free(cfg);
+	/* No [backup]: nothing to check. */
+	cfg_errors_init(&errs);
+	assert_int_equal(
+	    cfg_load_string("[global]\n", "g.conf", &cfg, &errs), 0);
+	assert_int_equal(backup_config_check(cfg, &errs), 0);
+	assert_int_equal(cfg_errors_total(&errs), 0);
+	cfg_errors_free(&errs);
+	cfg_free(cfg);
+}
+
 int
 main(void)
 {
@@ -256,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_record_roundtrip),
 		cmocka_unit_test(test_record_parse_errors),
 		cmocka_unit_test(test_config_check),
+		cmocka_unit_test(test_config_needs_b2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
