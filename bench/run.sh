@@ -48,7 +48,7 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo missing; }
 	echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
 	    "$(awk '/^MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)," \
 	    "load $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "osemon $("$BUILD/osemon" check disk -V 2>&1 | head -n 1 | sed 's/^osemon //; s/ (.*//')" \
+	echo "$("$BUILD/osemon" --version 2>&1 | head -n 1)" \
 	    "(git $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 	printf 'peers:'
 	for p in monitoring-plugins-basic monit collectd-core munin-node munin rrdtool rrdcached \
@@ -144,7 +144,9 @@ EOF
 	printf '%-10s %-34s %-24s %9s %-10s %s\n' bench name ratio value target detail
 	awk 'NR == FNR { tg[++nt] = $1; op[nt] = $2; tv[nt] = $3; next }
 	{
-		bench = $1; name = $2; what = $3; value = $5
+		bench = $1; name = $2; what = "-"; value = ""
+		for (i = 3; i < NF; i++)
+			if ($i == "=") { value = $(i + 1); if (i > 3) what = $3; break }
 		detail = $0; sub(/^[^(]*\(/, "(", detail); if (detail == $0) detail = ""
 		target = "-"
 		for (i = 1; i <= nt; i++) {
