@@ -22,12 +22,12 @@ check_lines(const char *buf, size_t len, size_t metrics, const char *suffix)
 		const char *nl = memchr(p, '\n', (size_t)(buf + len - p));
 
 		if (nl == NULL)
-			__builtin_trap();	/* every line ends */
+			__builtin_trap(); /* every line ends */
 		if (suffix != NULL) {
 			const char *dot = memchr(p, '.', (size_t)(nl - p));
 
-			if (dot == NULL || strncmp(dot, suffix,
-			    strlen(suffix)) != 0)
+			if (dot == NULL ||
+			    strncmp(dot, suffix, strlen(suffix)) != 0)
 				__builtin_trap();
 			lines++;
 		}

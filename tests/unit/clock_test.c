@@ -30,8 +30,8 @@
 #include "web.h"
 
 static atomic_int runs_a, runs_b;
-static atomic_long mono_leap;	/* seconds added to the monotonic clock */
-static atomic_long wall_step;	/* seconds added to the wall clock */
+static atomic_long mono_leap; /* seconds added to the monotonic clock */
+static atomic_long wall_step; /* seconds added to the wall clock */
 static char dir[64];
 
 static double

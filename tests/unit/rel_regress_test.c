@@ -44,8 +44,7 @@ capture(void *arg, const struct mail_event *ev, size_t n, const char *msgid,
 	assert_true(b->count < 8);
 	b->type[b->count] = ev[0].type;
 	b->number[b->count] = ev[0].number;
-	str_copy(b->first_id[b->count], ev[0].first_id,
-	    sizeof(b->first_id[0]));
+	str_copy(b->first_id[b->count], ev[0].first_id, sizeof(b->first_id[0]));
 	b->count++;
 	return 0;
 }
@@ -88,24 +87,24 @@ test_replayed_problem_not_mailed_twice(void **unused)
 	b2.ids = b1.ids;
 	nt = new_nt(&b2);
 	assert_int_equal(notify_load(nt, saved, err, sizeof(err)), 0);
-	notify_hard_change(nt, "web", STATE_OK, STATE_CRITICAL, 1, 1, "x",
-	    T0 + 1);
+	notify_hard_change(
+	    nt, "web", STATE_OK, STATE_CRITICAL, 1, 1, "x", T0 + 1);
 	assert_int_equal(b2.count, 0);
 	/* The recovery still threads to the first mail. */
-	notify_hard_change(nt, "web", STATE_CRITICAL, STATE_OK, 1, 1, "x",
-	    T0 + 60);
+	notify_hard_change(
+	    nt, "web", STATE_CRITICAL, STATE_OK, 1, 1, "x", T0 + 60);
 	assert_int_equal(b2.count, 1);
 	assert_int_equal(b2.type[0], NOTIFY_RECOVERY);
 	assert_string_equal(b2.first_id[0], "<id1@test>");
 	/* A later problem is a new one. */
-	notify_hard_change(nt, "web", STATE_OK, STATE_CRITICAL, 1, 1, "x",
-	    T0 + 120);
+	notify_hard_change(
+	    nt, "web", STATE_OK, STATE_CRITICAL, 1, 1, "x", T0 + 120);
 	assert_int_equal(b2.count, 2);
 	assert_int_equal(b2.type[1], NOTIFY_PROBLEM);
 	assert_string_equal(b2.first_id[1], "");
 	/* A different problem state after a replayed one is still mailed. */
-	notify_hard_change(nt, "web", STATE_CRITICAL, STATE_WARNING, 1, 1,
-	    "x", T0 + 180);
+	notify_hard_change(
+	    nt, "web", STATE_CRITICAL, STATE_WARNING, 1, 1, "x", T0 + 180);
 	assert_int_equal(b2.count, 3);
 	notify_free(nt);
 	free(saved);
