@@ -32,6 +32,7 @@ struct alerts_limiter {
 	bool failing;
 	time_t last; /* last logged */
 	unsigned long skipped; /* failures not logged since */
+	char note[80];
 };
 
 struct alerts {
@@ -65,6 +66,18 @@ alerts_limit(struct alerts_limiter *l, time_t now)
 	}
 	l->skipped++;
 	return false;
+}
+
+/* " (N more failures since the last log line)" or "". */
+static const char *
+alerts_limit_note(struct alerts_limiter *l)
+{
+	if (l->skipped == 0)
+		return "";
+	snprintf(l->note, sizeof(l->note),
+	    " (%lu more failures since the last log line)", l->skipped);
+	l->skipped = 0;
+	return l->note;
 }
 
 static void
@@ -231,8 +244,8 @@ alerts_emit(void *arg, const struct mail_event *ev, size_t n, const char *msgid,
 		if (alerts_limit(&al->spool_err, ctx.now))
 			alerts_log(LOG_ERR,
 			    "cannot spool mail '%s': %s (kept, tried again "
-			    "with a backoff; %lu failures not logged)",
-			    subject, err, al->spool_err.skipped);
+			    "with a backoff%s)",
+			    subject, err, alerts_limit_note(&al->spool_err));
 		free(mail);
 		return -1;
 	}
@@ -269,9 +282,9 @@ alerts_save(struct alerts *al)
 		sizeof(err)) != 0) {
 		notify_touch(al->nt); /* written at a later tick */
 		if (alerts_limit(&al->save_err, time(NULL)))
-			alerts_log(LOG_ERR,
-			    "cannot write %s: %s (%lu failures not logged)",
-			    al->state_path, err, al->save_err.skipped);
+			alerts_log(LOG_ERR, "cannot write %s: %s%s",
+			    al->state_path, err,
+			    alerts_limit_note(&al->save_err));
 	} else {
 		alerts_limit_ok(&al->save_err, "alerts.json written again");
 	}
