@@ -1,6 +1,7 @@
 #!/bin/sh
 # Reliability: the servers the collector talks to hang, stall, trickle,
-# refuse or reset (tests/lib/faultsrv.py on loopback).  While the http,
+# refuse or reset (tests/lib/faultsrv.py on loopback), varnishstat hangs
+# or prints junk.  While the http,
 # b2 and mysql checks sit on them and an alert is stuck on a hung SMTP server,
 # a 1 s "tick" check keeps its cadence (the cycle is never delayed past
 # a check's deadline), every check is re-run after its deadline, and each
@@ -24,6 +25,11 @@ printf 'K001testapplicationkey\n' >b2key
 chmod 600 b2key
 printf '[client]\nuser=osemon\npassword=not-used\n' >my.cnf
 chmod 600 my.cnf
+
+# varnishd hung: varnishstat never answers; varnishd gone mad: junk.
+printf '#!/bin/sh\nsleep 60\n' >varnishstat-hung
+printf '#!/bin/sh\necho "{ not json"\n' >varnishstat-junk
+chmod 755 varnishstat-hung varnishstat-junk
 
 cat >osemon.conf <<EOF
 [global]
@@ -86,6 +92,12 @@ probe = mysql
 defaults-file = $T_TMP/my.cnf
 hostname = 127.0.0.1
 port = $GREET
+[check varnish-hung]
+probe = varnish
+varnishstat = $T_TMP/varnishstat-hung
+[check varnish-junk]
+probe = varnish
+varnishstat = $T_TMP/varnishstat-junk
 [check alarm]
 probe = exec
 command = /bin/sh -c "echo ALARM CRITICAL - for the hung SMTP server; exit 2"
@@ -121,7 +133,7 @@ for c in doc["checks"]:
         print(c["state"], r.get("reason"), int(time.time() - c.get("last_check", 0)))
 PY
 }
-for c in http-hang http-slow http-backlog b2-hang mysql-hang; do
+for c in http-hang http-slow http-backlog b2-hang mysql-hang varnish-hung; do
 	s=$(summary $c)
 	expect_match "$s" '^CRITICAL timeout [0-9]+$' "$c: CRITICAL, reason timeout"
 	expect_near "${s##* }" 2 3 "$c: re-run after its deadline (last check ${s##* } s before the end)"
@@ -131,6 +143,8 @@ for c in http-reset http-midreset; do
 done
 expect_match "$(summary http-refused)" '^CRITICAL connect ' "http-refused: CRITICAL, reason connect"
 expect_match "$(summary mysql-garbage)" '^CRITICAL protocol ' "mysql-garbage (an SMTP banner): CRITICAL, reason protocol"
+expect_match "$(summary varnish-junk)" '^(CRITICAL|UNKNOWN) bad-output ' "varnish-junk: reason bad-output"
+expect_eq "$(pgrep -f "$T_TMP/varnishstat-hung" | wc -l)" 0 "the hung varnishstat children were killed at their deadline"
 expect_match "$(summary tick)" '^OK ' "tick: OK"
 
 # The alert for "alarm" met a server that greets and then says nothing:
