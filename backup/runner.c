@@ -398,6 +398,9 @@ uploader_main(void *arg)
 	u->part = r->bc->part_size > 0 ? r->bc->part_size : b2_part_size(r->c);
 	if (u->part < b2_min_part_size(r->c))
 		u->part = b2_min_part_size(r->c);
+	/* B2 allows 10000 parts: leave room for twice the last archive. */
+	if (u->part < (2 * r->rec.last_success_bytes + 9999) / 10000)
+		u->part = (2 * r->rec.last_success_bytes + 9999) / 10000;
 	u->part_known = true;
 	pthread_cond_broadcast(&u->cond);
 	if (u->mem) {
@@ -956,12 +959,44 @@ step_archive(struct brun *r, bool with_dump)
 	}
 	brun_step(r, "upload");
 	r->step_t0 = t0;
+	if (u.failed && fd >= 0 && r->c != NULL &&
+	    b2_client_error_kind(r->c) != B2_ERR_AUTH &&
+	    b2_client_error_kind(r->c) != B2_ERR_REQUEST &&
+	    deadline_left(r->deadline) > 0) {
+		struct b2_file f;
+
+		/* A large file can stay pinned to a busy vault: cancel it and
+		 * upload the finished local copy once more from the start
+		 * (tar and gpg are not run again). */
+		brun_log(r, "upload: %s; retrying the whole archive from %s",
+		    u.err, r->archive_path);
+		if (u.large != NULL && b2_large_cancel(u.large) == 0)
+			brun_log(r, "upload: large file %s cancelled",
+			    b2_large_file_id(u.large));
+		b2_large_free(u.large);
+		u.large = NULL;
+		if (b2_upload_fd(r->c, r->bucket_id, r->object, fd,
+			(size_t)total, &f) == 0) {
+			r->rec.parts = total > u.part && u.part > 0
+			    ? (total + u.part - 1) / u.part
+			    : 0;
+			brun_step_done(r,
+			    "%s, %lld bytes, uploaded again from "
+			    "the local copy",
+			    r->object, total);
+			goto uploaded;
+		}
+		brun_fail(r, NULL, "%s (and again from the local copy: %s)",
+		    u.err, b2_client_error(r->c));
+		goto cancel;
+	}
 	if (u.failed) {
 		brun_fail(r, NULL, "%s", u.err);
 		goto cancel;
 	}
 	if (upload_finish(r, &u, total) != 0)
 		goto cancel;
+uploaded:
 	str_copy(r->rec.objects[r->rec.object_count++], r->object,
 	    sizeof(r->rec.objects[0]));
 	rc = 0;
