@@ -11,6 +11,7 @@
 
 #include "b2.h"
 #include "backup.h"
+#include "privdrop.h"
 #include "util.h"
 
 const struct option_spec backup_options[] = {
@@ -153,6 +154,11 @@ check_passphrase_file(const char *path, char *err, size_t errlen)
 	size_t len = 0;
 	int rc = -1;
 
+	/* A collector that dropped root ([global] user) reloads this file
+	 * as its user: only the root backup run reads the backup's secrets,
+	 * and checks them itself (collector/privdrop.h). */
+	if (privdrop_dropped())
+		return 0;
 	if (secret_check_mode(path, err, errlen) != 0)
 		goto out;
 	if (file_read_capped(path, 4096, &text, &len) != 0) {
@@ -272,8 +278,9 @@ resolve(struct backup_conf *bc, const struct cfg_section *bs,
 			cfg_errors_add(errs, cfg->name,
 			    entry_line(bs, "mysql-defaults-file"),
 			    "mysql-defaults-file: path too long");
-		else if (secret_check_mode(
-			     bc->mysql_defaults, err, sizeof(err)) != 0)
+		else if (!privdrop_dropped() &&
+		    secret_check_mode(bc->mysql_defaults, err, sizeof(err)) !=
+			0)
 			cfg_errors_add(errs, cfg->name,
 			    entry_line(bs, "mysql-defaults-file"),
 			    "mysql-defaults-file: %s", err);
@@ -309,7 +316,8 @@ resolve(struct backup_conf *bc, const struct cfg_section *bs,
 	} else if (cfg_path(cfg, v, bc->key_file, sizeof(bc->key_file)) != 0) {
 		cfg_errors_add(errs, cfg->name, entry_line(b2s, "key-file"),
 		    "key-file: path too long");
-	} else if (secret_check_mode(bc->key_file, err, sizeof(err)) != 0) {
+	} else if (!privdrop_dropped() &&
+	    secret_check_mode(bc->key_file, err, sizeof(err)) != 0) {
 		cfg_errors_add(errs, cfg->name, entry_line(b2s, "key-file"),
 		    "key-file: %s", err);
 	}

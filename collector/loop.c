@@ -608,6 +608,7 @@ reload(struct collector *co, double now)
 		return;
 	}
 	cfg_errors_free(&errs);
+	privdrop_reload_check(fresh);
 	schedule_first(fresh, now, false);
 	/* Checks whose section did not change keep state and schedule. */
 	for (size_t i = 0; i < co->conf->count; i++) {

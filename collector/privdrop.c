@@ -41,6 +41,8 @@ struct priv_msg {
 
 static bool priv_dropped;
 static int priv_sock = -1; /* collector's end; -1: no helper */
+static pid_t priv_helper_pid;
+static char priv_user[64]; /* the user dropped to */
 static bool priv_exit_seen;
 static pid_t priv_exit_pid;
 static int priv_exit_status;
@@ -251,6 +253,7 @@ priv_helper_fork(const char *config_path)
 	}
 	close(sv[1]);
 	priv_sock = sv[0];
+	priv_helper_pid = pid;
 	collector_log(
 	    LOG_INFO, "user: backup helper pid %d keeps root", (int)pid);
 	return 0;
@@ -329,6 +332,7 @@ privdrop_apply(
 		return -1;
 	}
 	priv_dropped = true;
+	str_copy(priv_user, name, sizeof(priv_user));
 	if (priv_check_writable("state-dir", conf->state_dir, name) != 0 ||
 	    priv_check_writable("rrd-dir", conf->rrd_dir, name) != 0 ||
 	    priv_check_writable("graph-dir", conf->graph_dir, name) != 0)
@@ -356,8 +360,11 @@ priv_read(struct priv_msg *m, int wait_ms)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0) {
+		collector_log(LOG_ERR, "user: the backup helper is gone");
 		close(priv_sock);
 		priv_sock = -1;
+		if (priv_helper_pid > 0)
+			(void)waitpid(priv_helper_pid, NULL, WNOHANG);
 		return -1;
 	}
 	if (n != (ssize_t)sizeof(*m))
@@ -435,4 +442,22 @@ privdrop_backup_kill(pid_t pid, int sig)
 	if (priv_sock < 0)
 		return -1;
 	return priv_send(priv_sock, PRIV_SIGNAL, (int)pid, sig);
+}
+
+void
+privdrop_reload_check(const struct collector_conf *conf)
+{
+	const char *name = args_string(&conf->global, "user");
+
+	if (!priv_dropped) {
+		if (name != NULL && name[0] != '\0' && geteuid() == 0)
+			collector_log(LOG_WARNING,
+			    "user = %s: takes effect at the next start", name);
+		return;
+	}
+	if (name == NULL || strcmp(name, priv_user) != 0)
+		collector_log(LOG_WARNING,
+		    "user: still running as %s (a change of user = takes a "
+		    "restart)",
+		    priv_user);
 }

@@ -30,6 +30,8 @@
  */
 int privdrop_apply(
     const struct collector_conf *conf, const char *config_path, bool once);
+/* After a reload: warn when user = changed (it takes a restart). */
+void privdrop_reload_check(const struct collector_conf *conf);
 /* Whether this process dropped root (backups then go through the
  * helper). */
 bool privdrop_dropped(void);

@@ -117,6 +117,15 @@ expect_match "$(cat daemon.err)" 'backup: failed \(exit 1\)' "its exit reported 
 expect_eq "$(stat -c %u state/backup.json 2>/dev/null)" 0 "the backup run had root (its record is root's)"
 expect_match "$(cat daemon.err)" 'started: 1 checks' "checks scheduled after the drop"
 
+# SIGHUP: the config is read again as $U; a new user = waits for a restart.
+sed -i "s/^user = .*/user = nobody/" daemon.conf
+kill -HUP "$PID"
+n=0
+while ! grep -q 'reloaded' daemon.err && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+expect_match "$(cat daemon.err)" 'reloaded: 1 checks' "SIGHUP reload works after the drop"
+expect_match "$(cat daemon.err)" "user: still running as $U \\(a change of user = takes a restart\\)" "a changed user = is reported, not applied"
+expect_match "$(grep '^Uid:' /proc/"$PID"/status)" "^Uid:[[:space:]]+$UID_U[[:space:]]" "still $U after the reload"
+
 kill -TERM "$PID"
 n=0
 while kill -0 "$PID" 2>/dev/null && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
