@@ -221,6 +221,9 @@ expect_match "$M" "Subject: \\*\\* PROBLEM Service Alert: web1/backup is CRITICA
 expect_match "$M" "FAILED at step upload" "mail says which step failed"
 expect_no_match "$M" "faults-pass-$$" "no passphrase in the mail"
 expect_match "$(cat daemon.err)" "backup: failed \\(exit 1\\)" "collector logs the child's failure"
+for m in duration size failed age_hours; do
+	expect_file "data/rrd/backup/$m.rrd" "the backup check's $m goes to RRD"
+done
 kill $DAEMON 2>/dev/null
 
 # --- 5. B2 down from the start: the local archive is still made -----------
