@@ -27,6 +27,7 @@
 #include "args.h"
 
 struct cfg; /* collector/config.h */
+struct cfg_errors;
 struct check; /* collector/collector.h */
 struct alerts;
 
@@ -81,5 +82,9 @@ int downtime_main(int argc, char **argv); /* downtime CHECK START END */
 
 /* Kill an in-flight delivery child (its mails stay spooled) and free. */
 void alerts_free(struct alerts *al);
+
+/* `config check`: every [smtp] error (unknown keys, bad values, no server,
+ * no recipient...) into errs.  Returns 0 when there was none. */
+int alerts_config_check(const struct cfg *cfg, struct cfg_errors *errs);
 
 #endif

@@ -312,6 +312,23 @@ out:
 	return rc;
 }
 
+int
+alerts_config_check(const struct cfg *cfg, struct cfg_errors *errs)
+{
+	const struct cfg_section *smtp = cfg_find(cfg, "smtp", NULL);
+	size_t before = cfg_errors_total(errs);
+	struct alerts_conf *conf;
+
+	if (smtp == NULL)
+		return 0;
+	conf = calloc(1, sizeof(*conf));
+	if (conf == NULL)
+		return -1;
+	conf_smtp(cfg, smtp, conf, errs);
+	free(conf);
+	return cfg_errors_total(errs) > before ? -1 : 0;
+}
+
 void
 alerts_conf_free(struct alerts_conf *conf)
 {

@@ -541,14 +541,7 @@ collector_conf_load_text(const char *path, const char *text_in,
 		    conf->cfg->name, errs);
 		args_free(&al);
 	}
-	g = cfg_find(conf->cfg, "smtp", NULL);
-	if (g != NULL) {
-		struct args sm;
-
-		(void)cfg_section_to_args(
-		    g, alerts_smtp_options, &sm, conf->cfg->name, errs);
-		args_free(&sm);
-	}
+	(void)alerts_config_check(conf->cfg, errs); /* [smtp] */
 	g = cfg_find(conf->cfg, "nagios", NULL);
 	if (g != NULL) {
 		struct args na;
