@@ -551,6 +551,15 @@ collector_conf_load_text(const char *path, const char *text_in,
 		args_free(&na);
 	}
 	(void)backup_config_check(conf->cfg, errs); /* [backup], [b2] */
+	/* Without [backup], [b2] still feeds b2 checks: validate it here. */
+	g = cfg_find(conf->cfg, "b2", NULL);
+	if (g != NULL && cfg_find(conf->cfg, "backup", NULL) == NULL) {
+		struct args b2;
+
+		(void)cfg_section_to_args(
+		    g, backup_b2_options, &b2, conf->cfg->name, errs);
+		args_free(&b2);
+	}
 	if (parse_timeout_state(
 		args_string(&conf->global, "timeout-state"), &ts) != 0)
 		cfg_errors_add(errs, conf->cfg->name,
