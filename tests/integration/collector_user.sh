@@ -96,8 +96,8 @@ log-file = backup.log
 EOF
 t_bg "$OSEMON" run -c daemon.conf 2>daemon.err
 PID=$T_LAST_PID
-wait_file state/state.json 10
-sleep 0.5
+n=0 # state.json exists already: wait for the daemon's own start line
+while ! grep -q 'started: ' daemon.err && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
 expect_match "$(grep '^Uid:' /proc/"$PID"/status)" "^Uid:[[:space:]]+$UID_U[[:space:]]+$UID_U[[:space:]]+$UID_U[[:space:]]+$UID_U\$" "daemon runs as $U (real, effective, saved, fs uid)"
 expect_match "$(grep '^Gid:' /proc/"$PID"/status)" "^Gid:[[:space:]]+$GID_U[[:space:]]+$GID_U" "daemon's gid is $U's group"
 expect_match "$(grep '^Groups:' /proc/"$PID"/status)" "^Groups:[[:space:]]*($GID_U)?[[:space:]]*\$" "no supplementary group of root left"
