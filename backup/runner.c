@@ -82,6 +82,15 @@ hash_range(EVP_MD_CTX *ctx, int fd, long long from, long long to)
 	return 0;
 }
 
+/* SIGTERM/SIGINT/SIGHUP: end the run early but still write its record. */
+static volatile sig_atomic_t got_stop;
+
+static void
+on_stop(int sig)
+{
+	got_stop = sig;
+}
+
 static int list_gpg_start(struct brun *r);
 static void agent_wait(struct brun *r);
 static void list_gpg_stop(struct brun *r);
@@ -835,13 +844,18 @@ step_archive(struct brun *r, bool with_dump)
 		ssize_t got;
 		double left = deadline_left(r->deadline);
 
-		if (left <= 0) {
+		if (left <= 0 || got_stop) {
 			(void)kill(-pg, SIGKILL);
 			killed = true;
-			brun_fail(r, NULL,
-			    "the run passed its timeout (%g s) "
-			    "while archiving",
-			    r->bc->timeout);
+			if (got_stop)
+				brun_fail(r, NULL,
+				    "stopped by signal %d while archiving",
+				    (int)got_stop);
+			else
+				brun_fail(r, NULL,
+				    "the run passed its timeout (%g s) "
+				    "while archiving",
+				    r->bc->timeout);
 			break;
 		}
 		pf[n].fd = gpg_out[0];
@@ -959,6 +973,10 @@ step_archive(struct brun *r, bool with_dump)
 	}
 	brun_step(r, "upload");
 	r->step_t0 = t0;
+	if (got_stop) {
+		brun_fail(r, NULL, "stopped by signal %d", (int)got_stop);
+		goto cancel;
+	}
 	if (u.failed && fd >= 0 && r->c != NULL &&
 	    b2_client_error_kind(r->c) != B2_ERR_AUTH &&
 	    b2_client_error_kind(r->c) != B2_ERR_REQUEST &&
@@ -1142,6 +1160,10 @@ step_list(struct brun *r)
 	struct stat st;
 
 	brun_step(r, "list");
+	if (got_stop) {
+		brun_fail(r, NULL, "stopped by signal %d", (int)got_stop);
+		goto out;
+	}
 	if (r->list_gpg.pid <= 0 || r->list_in < 0) {
 		brun_fail(r, NULL, "gpg for the file list is not running");
 		goto out;
@@ -1364,6 +1386,10 @@ backup_run(struct backup_conf *bc)
 	sa.sa_handler = SIG_IGN;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	(void)umask(077); /* the file list and the dump are private */
 	if (brun_begin(&r, bc, "run", true, true) != 0) {
 		brun_end(&r, NULL);

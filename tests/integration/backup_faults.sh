@@ -191,6 +191,21 @@ expect_match "$(cat state/backup.json)" '"error": "the run passed its timeout' "
 expect_eq "$(pgrep -f "$T_TMP/slowtar.sh" | wc -l | tr -d ' ')" 0 "the pipeline's children were killed"
 write_conf "$FS/etc, $FS/data" "07:20"
 
+# --- 3d. SIGTERM (collector stop, admin): the run ends with a record -------
+write_conf "$FS/etc" "07:20" "tar = $T_TMP/slowtar.sh"
+sleep 1
+"$OSEMON" backup run -c osemon.conf >/dev/null 2>&1 &
+P=$!
+n=0
+until pgrep -f "$T_TMP/slowtar.sh" >/dev/null || [ $n -ge 50 ]; do sleep 0.1; n=$((n + 1)); done
+kill -TERM $P
+wait $P
+RC=$?
+expect_rc 1 "a run stopped by SIGTERM exits 1"
+expect_match "$(cat state/backup.json)" '"error": "stopped by signal 15' "record: stopped by signal 15"
+expect_eq "$(pgrep -f "$T_TMP/slowtar.sh" | wc -l | tr -d ' ')" 0 "the stopped run's children were killed"
+write_conf "$FS/etc, $FS/data" "07:20"
+
 # --- 4. the collector runs it at its schedule; one PROBLEM mail -----------
 mkdir -p mail
 smtpd_start "$SMTP_PORT" "$T_TMP/mail" --no-tls || { t_fail "smtpd did not start"; exit 0; }
