@@ -109,6 +109,8 @@ lo, hi = min(m), min(max(m), float(sys.argv[3]))
 runs = [float(l) for l in open(sys.argv[2]) if l.strip()]
 inside = [t for t in runs if lo - 1.5 <= t <= hi]
 gaps = [b - a for a, b in zip(inside, inside[1:])]
+if inside:
+    gaps.append(hi - inside[-1])  # a stall up to the window's end counts too
 print("%.1f %d %.2f" % (hi - lo, len(inside), max(gaps) if gaps else 99))
 PYEOF
 read -r window inside gap <"$D/window.txt"
