@@ -1289,6 +1289,10 @@ brun_begin(struct brun *r, struct backup_conf *bc, const char *kind, bool lock,
 			    path);
 			return -1;
 		}
+		/* Who holds it, for the backup probe: "PID START KIND". */
+		if (ftruncate(r->lock_fd, 0) == 0)
+			(void)!dprintf(r->lock_fd, "%d %lld %s\n",
+			    (int)getpid(), r->rec.start, kind);
 	}
 	if (pass) {
 		if (secret_read(bc->passphrase_file, r->pass, sizeof(r->pass),

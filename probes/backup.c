@@ -9,10 +9,13 @@
  * needs no other key.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,6 +88,44 @@ backup_probe_when(long long t, char *buf, size_t size)
 	if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
 	    strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
 		str_copy(buf, "never", size);
+}
+
+/* A run or verify holding the lock: "(run, pid N, since T)" in the long
+ * output.  Silent when the lock cannot be read (another user's file). */
+static void
+backup_probe_running(const char *record, struct probe_result *res)
+{
+	char path[PATH_MAX + 32], text[128], when[64];
+	const char *slash = strrchr(record, '/');
+	long pid = 0;
+	long long start = 0;
+	char *end;
+	ssize_t n;
+	int fd;
+
+	if (slash == NULL)
+		return;
+	snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - record), record,
+	    BACKUP_LOCK_NAME);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK) {
+		close(fd);
+		return;
+	}
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	pid = strtol(text, &end, 10);
+	if (end != text)
+		start = strtoll(end, &end, 10);
+	while (*end == ' ')
+		end++;
+	end[strcspn(end, "\n")] = '\0';
+	backup_probe_when(start, when, sizeof(when));
+	result_long(res, "in progress: %s, pid %ld, since %s",
+	    *end != '\0' ? end : "backup", pid, when);
 }
 
 static int
@@ -189,6 +230,7 @@ backup_probe_run(const struct probe_run *run, struct probe_result *res)
 	if (!rec.ok && rec.stderr_tail[0] != '\0')
 		result_long(res, "stderr: %s", rec.stderr_tail);
 
+	backup_probe_running(record, res);
 	if (verify[0] != '\0' && access(verify, F_OK) == 0) {
 		if (backup_record_read(verify, &ver, err, sizeof(err)) != 0) {
 			result_long(res, "verify record: %s", err);

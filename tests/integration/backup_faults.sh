@@ -198,6 +198,8 @@ sleep 1
 P=$!
 n=0
 until pgrep -f "$T_TMP/slowtar.sh" >/dev/null || [ $n -ge 50 ]; do sleep 0.1; n=$((n + 1)); done
+t_run "$OSEMON" check backup -c osemon.conf
+expect_match "$OUT" "^in progress: run, pid $P, since " "probe shows the run in progress"
 kill -TERM $P
 wait $P
 RC=$?
