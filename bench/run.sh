@@ -13,7 +13,8 @@
 #                              machine are noise, a missing ratio is a bug
 #
 # Exit 0 when every present comparison exited 0 and printed at least one
-# RATIO line (soak, which has no peer: exit 0 alone); 1 otherwise.  Comparisons (bench/NAME.sh, run in this order,
+# RATIO line (soak, which has no peer: exit 0 alone, and only in the
+# full run: a 30 s soak's verdict is shown but not counted); 1 otherwise.  Comparisons (bench/NAME.sh, run in this order,
 # a missing script is reported and skipped): see BENCHES below.
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,7 +70,13 @@ report() {
 	n=$(grep -c '^RATIO ' "$OUTDIR/$1.out")
 	need=1
 	case " $NORATIO " in *" $1 "*) need=0 ;; esac
-	if [ "$2" -ne 0 ] || [ "$n" -lt "$need" ]; then
+	if [ -n "$QUICK" ] && [ "$need" -eq 0 ] && [ "$2" -ne 0 ]; then
+		# a 30 s soak's verdict is noise on a loaded machine (its 100
+		# checks first create ~1.8 GB of RRD files at step 1 s): shown,
+		# not counted; the full run counts it
+		echo "== $1: WARNING: exit $2 in --quick, not counted ($3 s); the full run decides"
+		echo "$1 WARNING(exit=$2,quick) $3" >>"$OUTDIR/status"
+	elif [ "$2" -ne 0 ] || [ "$n" -lt "$need" ]; then
 		echo "== $1: FAILED (exit $2, $n ratios, $3 s)"
 		echo "$1 FAILED(exit=$2,ratios=$n) $3" >>"$OUTDIR/status"
 		failed=$((failed + 1))
