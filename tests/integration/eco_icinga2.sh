@@ -198,4 +198,7 @@ for p in $tree; do kill "$p" 2>/dev/null; done
 timeout 2 sh -c ': >"$1"' sh "$I/icinga2.cmd" 2>/dev/null
 n=0
 while alive "$T_LAST_PID" && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-for p in $tree; do alive "$p" && kill -9 "$p" 2>/dev/null; done
+for p in $tree; do
+	if alive "$p"; then kill -9 "$p" 2>/dev/null; fi
+done
+exit 0
