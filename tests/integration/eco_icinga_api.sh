@@ -249,4 +249,7 @@ done
 for p in $tree; do kill "$p" 2>/dev/null; done
 n=0
 while alive "$ICINGA_PID" && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-for p in $tree; do alive "$p" && kill -9 "$p" 2>/dev/null; done
+for p in $tree; do
+	if alive "$p"; then kill -9 "$p" 2>/dev/null; fi
+done
+exit 0
