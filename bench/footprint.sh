@@ -26,6 +26,16 @@ REPS=3 WARM=4 WINDOW=20 MUNIN_EVERY=5
 if [ "${1:-}" = --quick ]; then
 	REPS=1 WARM=1.2 WINDOW=2 MUNIN_EVERY=1
 fi
+# FOOTPRINT_INTERVAL=60 FOOTPRINT_WINDOW=300 FOOTPRINT_REPS=1: the same at
+# a real interval (every daemon checks every INTERVAL s, munin-update runs
+# every INTERVAL s too); WARM then covers one interval (the first cycle)
+INTERVAL=${FOOTPRINT_INTERVAL:-1}
+WINDOW=${FOOTPRINT_WINDOW:-$WINDOW}
+REPS=${FOOTPRINT_REPS:-$REPS}
+if [ "$INTERVAL" != 1 ]; then
+	MUNIN_EVERY=$INTERVAL
+	WARM=$((INTERVAL + 4))
+fi
 NCHECKS=25
 NHTTP=16
 OSEMON_FULL=$BUILD/osemon-full
@@ -75,7 +85,7 @@ URL="http://127.0.0.1:$HPORT/"
 O=$T_TMP/osemon
 mkdir -p "$O"
 {
-	printf '[global]\ninterval = 1\nretry-interval = 1\ntimeout = 5\n'
+	printf '[global]\ninterval = %s\nretry-interval = %s\ntimeout = 5\n' "$INTERVAL" "$INTERVAL"
 	printf 'rrd-dir = rrd\ngraph-dir = www\nstate-dir = state\ngraph-interval = 86400\n'
 	for p in / /dev /dev/shm; do
 		printf '\n[check disk%s]\nprobe = disk\npath = %s\n' "$(echo "$p" | tr / _)" "$p"
@@ -98,7 +108,7 @@ mkdir -p "$O"
 MO=$T_TMP/monit
 mkdir -p "$MO"
 {
-	printf 'set daemon 1\nset logfile %s/monit.log\n' "$MO"
+	printf 'set daemon %s\nset logfile %s/monit.log\n' "$INTERVAL" "$MO"
 	printf 'set pidfile %s/monit.pid\nset idfile %s/monit.id\nset statefile %s/monit.state\n' \
 	    "$MO" "$MO" "$MO"
 	for p in / /dev /dev/shm; do
@@ -122,7 +132,7 @@ chmod 600 "$MO/monitrc"
 C=$T_TMP/collectd
 mkdir -p "$C/rrd"
 {
-	printf 'Interval 1\nBaseDir "%s"\nPIDFile "%s/collectd.pid"\n' "$C" "$C"
+	printf 'Interval %s\nBaseDir "%s"\nPIDFile "%s/collectd.pid"\n' "$INTERVAL" "$C" "$C"
 	printf 'PluginDir "/usr/lib/collectd"\nTypesDB "/usr/share/collectd/types.db"\n'
 	printf 'Hostname "bench"\nFQDNLookup false\n'
 	printf 'LoadPlugin logfile\n<Plugin logfile>\n  File "%s/collectd.log"\n  LogLevel info\n</Plugin>\n' "$C"
@@ -269,8 +279,8 @@ measure() {
 	fi
 	awk -v p="$(val priv_kib "$T_TMP/$_n.m")" -v s="$(val pss_kib "$T_TMP/$_n.m")" \
 	    -v c="$(val cpu_s "$T_TMP/$_n.m")" -v x="$_extra_cpu" -v w="$(val window_s "$T_TMP/$_n.m")" \
-	    -v k="$NCHECKS" -v n="$_n" -v e="$MUNIN_EVERY" 'BEGIN {
-		checks = k * w / (n == "munin-node" ? e : 1)
+	    -v k="$NCHECKS" -v n="$_n" -v e="$MUNIN_EVERY" -v iv="$INTERVAL" 'BEGIN {
+		checks = k * w / (n == "munin-node" ? e : iv)
 		printf "%d %d %.4f\n", p, s, (c + x) / checks * 1000 }' >>"$T_TMP/$_n.txt"
 }
 val() { sed -n "s/^$1 //p" "$2"; }
@@ -281,7 +291,7 @@ command -v collectd >/dev/null 2>&1 || { echo "footprint: collectd missing (sh b
 [ "$MUNIN" = yes ] && DAEMONS="$DAEMONS munin-node"
 [ "$MUNIN" = yes ] || echo "footprint: munin not measured (needs munin-node, munin, wget, setpriv, unshare -m)"
 
-echo "footprint: $NCHECKS checks at 1 s ($NHTTP HTTP to nginx on 127.0.0.1:$HPORT)," \
+echo "footprint: $NCHECKS checks at $INTERVAL s ($NHTTP HTTP to nginx on 127.0.0.1:$HPORT)," \
     "munin every $MUNIN_EVERY s; warm-up $WARM s, window $WINDOW s, $REPS repetition(s), $(nproc) CPUs"
 prime "$O" "$O/osemon.conf"
 r=0
@@ -322,4 +332,6 @@ END {
 	}
 }' "$T_TMP/summary" | sort
 awk '$1 == "osemon" { printf "osemon: 1,000 checks per minute cost %.3f%% of one core\n", $4 / 60 * 100 }' "$T_TMP/summary"
+awk -v k="$NCHECKS" -v iv="$INTERVAL" -v e="$MUNIN_EVERY" '{
+	printf "%s: %.1f CPU-s per hour for these %d checks every %s s\n", $1, $4 * k * 3600 / ($1 == "munin-node" ? e : iv) / 1000, k, ($1 == "munin-node" ? e : iv) }' "$T_TMP/summary"
 set +e	# tests/lib.sh's cleanup trap must not turn a failed kill into exit 1
