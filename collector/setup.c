@@ -20,7 +20,6 @@
 #include "runtime.h"
 #include "util.h"
 
-
 const struct option_spec collector_global_options[] = {
 	{ "interval", 0, OPT_INT, "SECONDS", "60", 1, 86400,
 	    "default seconds between two runs of a check" },
@@ -307,7 +306,8 @@ apply_shared_section(const struct cfg *cfg, const struct probe *probe,
 
 	for (size_t i = 0; shared != NULL && i < shared->count; i++) {
 		const struct cfg_entry *e = &shared->entries[i];
-		const struct option_spec *spec = args_spec(probe->options, e->key);
+		const struct option_spec *spec =
+		    args_spec(probe->options, e->key);
 
 		if (spec == NULL || args_given(args, e->key))
 			continue;
@@ -537,8 +537,8 @@ collector_conf_load_text(const char *path, const char *text_in,
 		/* alerts/ reads these itself; validated here to be reported
 		 * with every other error. */
 		struct args al;
-		(void)cfg_section_pick(g, alerts_global_options, &al,
-		    conf->cfg->name, errs);
+		(void)cfg_section_pick(
+		    g, alerts_global_options, &al, conf->cfg->name, errs);
 		args_free(&al);
 	}
 	(void)alerts_config_check(conf->cfg, errs); /* [smtp] */
@@ -620,7 +620,8 @@ collector_conf_load_text(const char *path, const char *text_in,
 
 		if (strcmp(sec->type, "check") != 0)
 			continue;
-		c = build_check(conf->cfg, sec, &conf->global, conf->cfg->name, errs);
+		c = build_check(
+		    conf->cfg, sec, &conf->global, conf->cfg->name, errs);
 		if (c != NULL)
 			conf->checks[conf->count++] = c;
 	}

@@ -47,8 +47,8 @@ args_spec_short(const struct option_spec *specs, char short_name)
 }
 
 static int
-validate_value(const struct option_spec *spec, const char *text, char *err,
-    size_t errlen)
+validate_value(
+    const struct option_spec *spec, const char *text, char *err, size_t errlen)
 {
 	struct range r;
 	double d;
@@ -68,14 +68,17 @@ validate_value(const struct option_spec *spec, const char *text, char *err,
 		return 0;
 	case OPT_INT:
 		if (parse_long(text, bounded ? (long)spec->min : -2147483647L,
-		    bounded ? (long)spec->max : 2147483647L, &l) != 0) {
+			bounded ? (long)spec->max : 2147483647L, &l) != 0) {
 			if (bounded)
-				snprintf(err, errlen, "--%s: '%s' is not a whole "
-				    "number from %g to %g", spec->name, text,
-				    spec->min, spec->max);
+				snprintf(err, errlen,
+				    "--%s: '%s' is not a whole "
+				    "number from %g to %g",
+				    spec->name, text, spec->min, spec->max);
 			else
-				snprintf(err, errlen, "--%s: '%s' is not a whole "
-				    "number", spec->name, text);
+				snprintf(err, errlen,
+				    "--%s: '%s' is not a whole "
+				    "number",
+				    spec->name, text);
 			return -1;
 		}
 		return 0;
@@ -83,19 +86,22 @@ validate_value(const struct option_spec *spec, const char *text, char *err,
 		if (parse_double(text, &d) != 0 ||
 		    (bounded && (d < spec->min || d > spec->max))) {
 			if (bounded)
-				snprintf(err, errlen, "--%s: '%s' is not a number "
-				    "from %g to %g", spec->name, text, spec->min,
-				    spec->max);
+				snprintf(err, errlen,
+				    "--%s: '%s' is not a number "
+				    "from %g to %g",
+				    spec->name, text, spec->min, spec->max);
 			else
-				snprintf(err, errlen, "--%s: '%s' is not a number",
-				    spec->name, text);
+				snprintf(err, errlen,
+				    "--%s: '%s' is not a number", spec->name,
+				    text);
 			return -1;
 		}
 		return 0;
 	case OPT_RANGE:
 		if (range_parse(text, &r) != 0) {
-			snprintf(err, errlen, "--%s: Range format incorrect: '%s'",
-			    spec->name, text);
+			snprintf(err, errlen,
+			    "--%s: Range format incorrect: '%s'", spec->name,
+			    text);
 			return -1;
 		}
 		return 0;
@@ -170,7 +176,8 @@ args_set(struct args *a, const struct option_spec *spec, const char *text,
 		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
 			len--;
 		if (len >= sizeof(item)) {
-			snprintf(err, errlen, "--%s: value too long", spec->name);
+			snprintf(
+			    err, errlen, "--%s: value too long", spec->name);
 			return -1;
 		}
 		memcpy(item, p, len);

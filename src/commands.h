@@ -9,16 +9,17 @@
 
 struct command {
 	const char *name;
-	const char *usage;	/* e.g. "run [-c FILE] [--once]" */
+	const char *usage; /* e.g. "run [-c FILE] [--once]" */
 	const char *summary;
 	/* argv[0] is the command name itself; returns the process exit code. */
 	int (*main)(int argc, char **argv);
 };
 
-extern const struct command command_table[];	/* NULL-name terminated */
+extern const struct command command_table[]; /* NULL-name terminated */
 
-int nagios_main(int argc, char **argv);	/* osemon check PROBE ... */
-int munin_main(int argc, char **argv);	/* osemon munin PROBE [config|autoconf] */
+int nagios_main(int argc, char **argv); /* osemon check PROBE ... */
+int munin_main(
+    int argc, char **argv); /* osemon munin PROBE [config|autoconf] */
 
 /* Exec osemon-full with argv (NULL: main's argv); returns only on failure.
  * exec_probe_tier hands a probe this binary lacks to the next tier:

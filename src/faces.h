@@ -34,14 +34,14 @@ size_t nagios_format(const struct probe *p, const struct probe_result *res,
 /* munin field names for every metric of res, unique, [a-zA-Z_][a-zA-Z0-9_]*,
  * at most 19 characters.  names must hold res->metric_count entries. */
 #define MUNIN_FIELD_MAX 20
-void munin_field_names(const struct probe_result *res,
-    char (*names)[MUNIN_FIELD_MAX]);
+void munin_field_names(
+    const struct probe_result *res, char (*names)[MUNIN_FIELD_MAX]);
 /* A Nagios range as a munin warning/critical value ("min:max", ":max",
  * "min:"); returns -1 for ranges munin cannot express ('@'). */
 int munin_range(const struct range *r, char *buf, size_t size);
 size_t munin_format_config(const struct probe *p,
     const struct probe_result *res, char *buf, size_t size);
-size_t munin_format_values(const struct probe_result *res, char *buf,
-    size_t size);
+size_t munin_format_values(
+    const struct probe_result *res, char *buf, size_t size);
 
 #endif

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #if defined(OSEMON_LIGHT) || defined(OSEMON_PROBES)
-#define OSEMON_TIER 1	/* a plugin tier: no command table */
+#define OSEMON_TIER 1 /* a plugin tier: no command table */
 #endif
 #ifndef OSEMON_LIGHT
 #include <curl/curl.h>
@@ -76,7 +76,8 @@ usage(FILE *f)
 	    OSEMON_VERSION);
 	fprintf(f, "Usage:\n");
 	fprintf(f, "  osemon check PROBE [options]      Nagios plugin face\n");
-	fprintf(f, "  osemon munin PROBE [config|autoconf]  munin plugin face\n");
+	fprintf(
+	    f, "  osemon munin PROBE [config|autoconf]  munin plugin face\n");
 	for (size_t i = 0; command_table[i].name; i++)
 		fprintf(f, "  osemon %-26s %s\n", command_table[i].usage,
 		    command_table[i].summary);
@@ -104,7 +105,7 @@ dispatch(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 #ifdef OSEMON_TIER
-		return exec_full(argv);	/* it knows every command and probe */
+		return exec_full(argv); /* it knows every command and probe */
 #else
 		usage(stdout);
 		return argc < 2 ? 3 : 0;

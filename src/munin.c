@@ -26,17 +26,18 @@ munin_clean_name(const char *name, char *buf, size_t size)
 	if (isdigit((unsigned char)name[0]) && size > 1)
 		buf[len++] = '_';
 	for (const char *p = name; *p && len + 1 < size; p++)
-		buf[len++] = (isalnum((unsigned char)*p) || *p == '_') ? *p : '_';
+		buf[len++] =
+		    (isalnum((unsigned char)*p) || *p == '_') ? *p : '_';
 	buf[len] = '\0';
 }
 
 void
-munin_field_names(const struct probe_result *res,
-    char (*names)[MUNIN_FIELD_MAX])
+munin_field_names(
+    const struct probe_result *res, char (*names)[MUNIN_FIELD_MAX])
 {
 	for (size_t i = 0; i < res->metric_count; i++) {
-		munin_clean_name(res->metrics[i].name, names[i],
-		    MUNIN_FIELD_MAX);
+		munin_clean_name(
+		    res->metrics[i].name, names[i], MUNIN_FIELD_MAX);
 		/* "root" is reserved; clashes after truncation get a suffix. */
 		for (size_t n = 1;; n++) {
 			bool clash = strcmp(names[i], "root") == 0;
@@ -46,8 +47,8 @@ munin_field_names(const struct probe_result *res,
 			if (!clash)
 				break;
 			char suffix[8];
-			size_t slen = (size_t)snprintf(suffix, sizeof(suffix),
-			    "_%zu", n);
+			size_t slen =
+			    (size_t)snprintf(suffix, sizeof(suffix), "_%zu", n);
 			size_t keep = strlen(names[i]);
 
 			if (keep + slen >= MUNIN_FIELD_MAX)
@@ -98,7 +99,7 @@ size_t
 munin_format_config(const struct probe *p, const struct probe_result *res,
     char *buf, size_t size)
 {
-	char (*names)[MUNIN_FIELD_MAX] = NULL;
+	char(*names)[MUNIN_FIELD_MAX] = NULL;
 	char num[64], label[METRIC_NAME_MAX + 8];
 	size_t len = 0;
 
@@ -107,7 +108,8 @@ munin_format_config(const struct probe *p, const struct probe_result *res,
 	str_appendf(buf, size, &len, "graph_category %s\n",
 	    p->munin.category ? p->munin.category : "other");
 	if (p->munin.vlabel)
-		str_appendf(buf, size, &len, "graph_vlabel %s\n", p->munin.vlabel);
+		str_appendf(
+		    buf, size, &len, "graph_vlabel %s\n", p->munin.vlabel);
 	if (p->munin.args)
 		str_appendf(buf, size, &len, "graph_args %s\n", p->munin.args);
 	if (res->metric_count == 0)
@@ -127,18 +129,20 @@ munin_format_config(const struct probe *p, const struct probe_result *res,
 			str_appendf(buf, size, &len, "%s.min 0\n", names[i]);
 		} else if (m->has_min) {
 			format_number(num, sizeof(num), m->min);
-			str_appendf(buf, size, &len, "%s.min %s\n", names[i], num);
+			str_appendf(
+			    buf, size, &len, "%s.min %s\n", names[i], num);
 		}
 		if (m->has_max) {
 			format_number(num, sizeof(num), m->max);
-			str_appendf(buf, size, &len, "%s.max %s\n", names[i], num);
+			str_appendf(
+			    buf, size, &len, "%s.max %s\n", names[i], num);
 		}
 		if (munin_range(&m->warn, num, sizeof(num)) == 0)
-			str_appendf(buf, size, &len, "%s.warning %s\n", names[i],
-			    num);
+			str_appendf(
+			    buf, size, &len, "%s.warning %s\n", names[i], num);
 		if (munin_range(&m->crit, num, sizeof(num)) == 0)
-			str_appendf(buf, size, &len, "%s.critical %s\n", names[i],
-			    num);
+			str_appendf(
+			    buf, size, &len, "%s.critical %s\n", names[i], num);
 	}
 	free(names);
 	return len;
@@ -147,7 +151,7 @@ munin_format_config(const struct probe *p, const struct probe_result *res,
 size_t
 munin_format_values(const struct probe_result *res, char *buf, size_t size)
 {
-	char (*names)[MUNIN_FIELD_MAX] = NULL;
+	char(*names)[MUNIN_FIELD_MAX] = NULL;
 	char num[64];
 	size_t len = 0;
 
@@ -162,7 +166,7 @@ munin_format_values(const struct probe_result *res, char *buf, size_t size)
 
 		if (m->unknown || isnan(m->value))
 			str_copy(num, "U", sizeof(num));
-		else if (m->ds == DS_DERIVE)	/* munin wants integers */
+		else if (m->ds == DS_DERIVE) /* munin wants integers */
 			snprintf(num, sizeof(num), "%.0f", floor(m->value));
 		else
 			format_number(num, sizeof(num), m->value);
@@ -174,8 +178,8 @@ munin_format_values(const struct probe_result *res, char *buf, size_t size)
 
 /* Options from the environment, as plugin-conf.d's env.NAME sets them. */
 static int
-munin_env_args(const struct probe *p, struct args *args, char *err,
-    size_t errlen)
+munin_env_args(
+    const struct probe *p, struct args *args, char *err, size_t errlen)
 {
 	for (const struct option_spec *s = p->options; s && s->name; s++) {
 		char var[64];
@@ -218,7 +222,8 @@ munin_main(int argc, char **argv)
 	const char *dirty = getenv("MUNIN_CAP_DIRTYCONFIG");
 
 	if (argc < 2) {
-		fprintf(stderr, "Usage: osemon munin PROBE [config|autoconf]\n");
+		fprintf(
+		    stderr, "Usage: osemon munin PROBE [config|autoconf]\n");
 		return 1;
 	}
 	p = probe_find(argv[1]);
@@ -251,8 +256,9 @@ munin_main(int argc, char **argv)
 		if (res->metric_count > 0)
 			printf("yes\n");
 		else
-			printf("no (%s)\n", res->message[0] ? res->message :
-			    state_name(res->state));
+			printf("no (%s)\n",
+			    res->message[0] ? res->message
+					    : state_name(res->state));
 		rc = 0;
 		goto out;
 	}
@@ -267,8 +273,10 @@ munin_main(int argc, char **argv)
 		goto out;
 	}
 	if (mode[0] != '\0' && strcmp(mode, "fetch") != 0) {
-		fprintf(stderr, "osemon_%s: unknown mode '%s' (config, autoconf "
-		    "or none)\n", p->name, mode);
+		fprintf(stderr,
+		    "osemon_%s: unknown mode '%s' (config, autoconf "
+		    "or none)\n",
+		    p->name, mode);
 		goto out;
 	}
 	if (res->metric_count == 0) {

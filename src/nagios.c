@@ -36,8 +36,10 @@ face_common(const struct option_spec *spec, const char *value,
 	if (strcmp(spec->name, "timeout") == 0) {
 		if (parse_double(value, &fo->timeout) != 0 ||
 		    fo->timeout <= 0 || fo->timeout > 86400) {
-			snprintf(err, errlen, "--timeout: '%s' is not a number "
-			    "of seconds", value);
+			snprintf(err, errlen,
+			    "--timeout: '%s' is not a number "
+			    "of seconds",
+			    value);
 			return -1;
 		}
 	} else if (strcmp(spec->name, "verbose") == 0) {
@@ -52,19 +54,19 @@ face_common(const struct option_spec *spec, const char *value,
 
 /* Look an option up in the probe's table first, then the common one. */
 static const struct option_spec *
-face_lookup(const struct probe *p, const char *name, char short_name,
-    int *common)
+face_lookup(
+    const struct probe *p, const char *name, char short_name, int *common)
 {
 	const struct option_spec *s;
 
-	s = short_name ? args_spec_short(p->options, short_name) :
-	    args_spec(p->options, name);
+	s = short_name ? args_spec_short(p->options, short_name)
+		       : args_spec(p->options, name);
 	*common = 0;
 	if (s != NULL)
 		return s;
 	*common = 1;
-	return short_name ? args_spec_short(face_common_options, short_name) :
-	    args_spec(face_common_options, name);
+	return short_name ? args_spec_short(face_common_options, short_name)
+			  : args_spec(face_common_options, name);
 }
 
 static int
@@ -73,13 +75,13 @@ face_store(const struct option_spec *spec, int common, const char *value,
 {
 	if (common)
 		return face_common(spec, value, fo, err, errlen) < 0 ? -1 : 0;
-	return args_set(args, spec, spec->type == OPT_FLAG ? "yes" : value,
-	    err, errlen);
+	return args_set(
+	    args, spec, spec->type == OPT_FLAG ? "yes" : value, err, errlen);
 }
 
 int
-face_parse_argv(const struct probe *p, int argc, char **argv,
-    struct args *args, struct face_opts *fo, char *err, size_t errlen)
+face_parse_argv(const struct probe *p, int argc, char **argv, struct args *args,
+    struct face_opts *fo, char *err, size_t errlen)
 {
 	int i;
 
@@ -102,10 +104,12 @@ face_parse_argv(const struct probe *p, int argc, char **argv,
 		}
 		if (word[1] == '-') {
 			const char *eq = strchr(word + 2, '=');
-			size_t len = eq ? (size_t)(eq - word - 2) : strlen(word + 2);
+			size_t len =
+			    eq ? (size_t)(eq - word - 2) : strlen(word + 2);
 
 			if (len >= sizeof(name)) {
-				snprintf(err, errlen, "unknown option '%.40s'", word);
+				snprintf(err, errlen, "unknown option '%.40s'",
+				    word);
 				return -1;
 			}
 			memcpy(name, word + 2, len);
@@ -116,7 +120,8 @@ face_parse_argv(const struct probe *p, int argc, char **argv,
 			spec = face_lookup(p, NULL, word[1], &common);
 			value = word[2] ? word + 2 : NULL;
 			if (spec && spec->type == OPT_FLAG && value != NULL) {
-				snprintf(err, errlen, "-%c takes no value", word[1]);
+				snprintf(
+				    err, errlen, "-%c takes no value", word[1]);
 				return -1;
 			}
 		}
@@ -148,9 +153,8 @@ nomem:
 }
 
 void
-face_run_probe(const struct probe *p, const struct args *args,
-    double timeout, enum probe_face face, void **check_state,
-    struct probe_result *res)
+face_run_probe(const struct probe *p, const struct args *args, double timeout,
+    enum probe_face face, void **check_state, struct probe_result *res)
 {
 	struct probe_run run = {
 		.args = args,
@@ -188,14 +192,15 @@ nagios_format(const struct probe *p, const struct probe_result *res,
 		str_appendf(buf, size, &len, ": %s", res->message);
 	for (size_t i = 0; i < res->metric_count; i++) {
 		perfdata_format(&res->metrics[i], item, sizeof(item));
-		str_appendf(buf, size, &len, "%s%s", i == 0 ? " | " : " ", item);
+		str_appendf(
+		    buf, size, &len, "%s%s", i == 0 ? " | " : " ", item);
 	}
 	str_appendf(buf, size, &len, "\n");
 	if (res->long_len > 0)
 		str_appendf(buf, size, &len, "%s", res->long_output);
 	if (verbose > 0)
-		str_appendf(buf, size, &len, "reason: %s\n",
-		    reason_name(res->reason));
+		str_appendf(
+		    buf, size, &len, "reason: %s\n", reason_name(res->reason));
 	return len;
 }
 
@@ -214,17 +219,20 @@ print_options(const struct option_spec *specs)
 		char left[64];
 
 		if (s->short_name)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", s->short_name,
-			    s->name, s->metavar ? " " : "",
+			snprintf(left, sizeof(left), "-%c, --%s%s%s",
+			    s->short_name, s->name, s->metavar ? " " : "",
 			    s->metavar ? s->metavar : "");
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", s->name,
-			    s->metavar ? " " : "", s->metavar ? s->metavar : "");
+			    s->metavar ? " " : "",
+			    s->metavar ? s->metavar : "");
 		printf("  %-30s %s", left, s->help ? s->help : "");
 		if (s->def)
 			printf(" (default %s)", s->def);
-		printf("%s\n", s->type == OPT_LIST ? " [repeatable, or a comma list]" :
-		    s->type == OPT_MULTI ? " [repeatable]" : "");
+		printf("%s\n",
+		    s->type == OPT_LIST ? " [repeatable, or a comma list]"
+			: s->type == OPT_MULTI ? " [repeatable]"
+					       : "");
 	}
 }
 
@@ -294,7 +302,7 @@ nagios_main(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0) {
 #if defined(OSEMON_LIGHT) || defined(OSEMON_PROBES)
-		return exec_full(NULL);	/* list every probe */
+		return exec_full(NULL); /* list every probe */
 #endif
 		printf("Usage: osemon check PROBE [options]\n");
 		print_probe_list(stdout);
@@ -311,8 +319,8 @@ nagios_main(int argc, char **argv)
 #endif
 	}
 	args_init(&args, p->options);
-	if (face_parse_argv(p, argc - 1, argv + 1, &args, &fo, err,
-	    sizeof(err)) != 0) {
+	if (face_parse_argv(
+		p, argc - 1, argv + 1, &args, &fo, err, sizeof(err)) != 0) {
 		char upper[32];
 
 		upper_name(p->name, upper, sizeof(upper));

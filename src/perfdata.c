@@ -7,9 +7,8 @@
 #include "perfdata.h"
 #include "util.h"
 
-static const char *const valid_units[] = {
-	"", "s", "ms", "us", "%", "B", "KB", "MB", "GB", "TB", "c", NULL
-};
+static const char *const valid_units[] = { "", "s", "ms", "us", "%", "B", "KB",
+	"MB", "GB", "TB", "c", NULL };
 
 int
 perfdata_unit_valid(const char *unit)
@@ -42,9 +41,11 @@ perfdata_format(const struct metric *m, char *buf, size_t size)
 		for (const char *p = m->name; *p; p++) {
 			if (*p == '\'')
 				str_appendf(out, sizeof(out), &len, "''");
-			else	/* '|' would end the perfdata for Nagios */
+			else /* '|' would end the perfdata for Nagios */
 				str_appendf(out, sizeof(out), &len, "%c",
-				    (*p == '|' || *p == '\n' || *p == '\r') ? '_' : *p);
+				    (*p == '|' || *p == '\n' || *p == '\r')
+					? '_'
+					: *p);
 		}
 		str_appendf(out, sizeof(out), &len, "'");
 	} else {
@@ -78,7 +79,8 @@ parse_label(const char **p, char *name, size_t size, char *err, size_t errlen)
 		s++;
 		for (;;) {
 			if (*s == '\0') {
-				snprintf(err, errlen, "unterminated quoted label");
+				snprintf(
+				    err, errlen, "unterminated quoted label");
 				return -1;
 			}
 			if (*s == '\'' && s[1] == '\'') {
@@ -131,12 +133,13 @@ parse_value(const char *field, struct metric *m, char *err, size_t errlen)
 		m->value = NAN;
 		return 0;
 	}
-	while (field[i] && (isdigit((unsigned char)field[i]) ||
-	    strchr("+-.,eE", field[i]) != NULL)) {
+	while (field[i] &&
+	    (isdigit((unsigned char)field[i]) ||
+		strchr("+-.,eE", field[i]) != NULL)) {
 		/* an 'e' not followed by a digit or sign starts no exponent */
 		if ((field[i] == 'e' || field[i] == 'E') &&
 		    !(isdigit((unsigned char)field[i + 1]) ||
-		    field[i + 1] == '-' || field[i + 1] == '+'))
+			field[i + 1] == '-' || field[i + 1] == '+'))
 			break;
 		if (n + 1 >= sizeof(num))
 			break;
@@ -206,18 +209,20 @@ parse_fields(char *rest, struct metric *m, char *err, size_t errlen)
 		    fields[2]);
 		return -1;
 	}
-	if (count > 3 && parse_number_field(fields[3], &m->has_min, &m->min,
-	    "min", err, errlen) != 0)
+	if (count > 3 &&
+	    parse_number_field(
+		fields[3], &m->has_min, &m->min, "min", err, errlen) != 0)
 		return -1;
-	if (count > 4 && parse_number_field(fields[4], &m->has_max, &m->max,
-	    "max", err, errlen) != 0)
+	if (count > 4 &&
+	    parse_number_field(
+		fields[4], &m->has_max, &m->max, "max", err, errlen) != 0)
 		return -1;
 	return 0;
 }
 
 int
-perfdata_parse(const char *text, struct metric *out, size_t max,
-    size_t *count, char *err, size_t errlen)
+perfdata_parse(const char *text, struct metric *out, size_t max, size_t *count,
+    char *err, size_t errlen)
 {
 	const char *p = text;
 	char field[PERFDATA_ITEM_MAX];
@@ -235,21 +240,22 @@ perfdata_parse(const char *text, struct metric *out, size_t max,
 		memset(&m, 0, sizeof(m));
 		m.ds = DS_GAUGE;
 		if (parse_label(&p, m.name, sizeof(m.name), label_err,
-		    sizeof(label_err)) != 0) {
+			sizeof(label_err)) != 0) {
 			snprintf(err, errlen, "perfdata item %zu: %s",
 			    *count + 1, label_err);
 			return -1;
 		}
 		while (*p && !isspace((unsigned char)*p)) {
 			if (len + 1 >= sizeof(field)) {
-				snprintf(err, errlen, "perfdata '%s': item too long",
-				    m.name);
+				snprintf(err, errlen,
+				    "perfdata '%s': item too long", m.name);
 				return -1;
 			}
 			field[len++] = *p++;
 		}
 		field[len] = '\0';
-		if (parse_fields(field, &m, label_err, sizeof(label_err)) != 0) {
+		if (parse_fields(field, &m, label_err, sizeof(label_err)) !=
+		    0) {
 			snprintf(err, errlen, "perfdata '%s': %s", m.name,
 			    label_err);
 			return -1;
@@ -257,7 +263,8 @@ perfdata_parse(const char *text, struct metric *out, size_t max,
 		if (strcmp(m.unit, "c") == 0)
 			m.ds = DS_DERIVE;
 		if (*count >= max) {
-			snprintf(err, errlen, "more than %zu perfdata items", max);
+			snprintf(
+			    err, errlen, "more than %zu perfdata items", max);
 			return -1;
 		}
 		out[(*count)++] = m;

@@ -22,20 +22,20 @@ enum probe_state {
 
 /* Why a probe ended in its state; tests assert on these, not on prose. */
 enum probe_reason {
-	REASON_NONE = 0,	/* all thresholds passed */
-	REASON_THRESHOLD,	/* a metric crossed a -w/-c range */
-	REASON_NOT_FOUND,	/* path, process, object or service missing */
-	REASON_TIMEOUT,		/* the deadline passed */
-	REASON_CONNECT,		/* could not connect / resolve */
-	REASON_PROTOCOL,	/* the peer answered something we cannot use */
-	REASON_TLS,		/* certificate or handshake problem */
-	REASON_STATUS,		/* unexpected HTTP status or exit code */
-	REASON_CONTENT,		/* expected content missing / unexpected present */
-	REASON_AUTH,		/* credentials refused */
-	REASON_PLUGIN,		/* state reported by an external plugin */
-	REASON_BAD_OUTPUT,	/* a plugin or tool printed garbage */
-	REASON_CONFIG,		/* bad option value or unreadable secret file */
-	REASON_INTERNAL,	/* fork, memory, or similar failure */
+	REASON_NONE = 0, /* all thresholds passed */
+	REASON_THRESHOLD, /* a metric crossed a -w/-c range */
+	REASON_NOT_FOUND, /* path, process, object or service missing */
+	REASON_TIMEOUT, /* the deadline passed */
+	REASON_CONNECT, /* could not connect / resolve */
+	REASON_PROTOCOL, /* the peer answered something we cannot use */
+	REASON_TLS, /* certificate or handshake problem */
+	REASON_STATUS, /* unexpected HTTP status or exit code */
+	REASON_CONTENT, /* expected content missing / unexpected present */
+	REASON_AUTH, /* credentials refused */
+	REASON_PLUGIN, /* state reported by an external plugin */
+	REASON_BAD_OUTPUT, /* a plugin or tool printed garbage */
+	REASON_CONFIG, /* bad option value or unreadable secret file */
+	REASON_INTERNAL, /* fork, memory, or similar failure */
 };
 
 enum metric_ds {
@@ -50,13 +50,13 @@ enum metric_ds {
 #define PROBE_METRICS_MAX 256
 
 struct metric {
-	char name[METRIC_NAME_MAX];	/* perfdata label; RRD/munin names derive from it */
-	char unit[METRIC_UNIT_MAX];	/* "", "s", "ms", "us", "%", "B", "KB", "MB", "TB", "c" */
+	char name[METRIC_NAME_MAX]; /* perfdata label; RRD/munin names derive from it */
+	char unit[METRIC_UNIT_MAX]; /* "", "s", "ms", "us", "%", "B", "KB", "MB", "TB", "c" */
 	double value;
-	bool unknown;			/* value is 'U' */
+	bool unknown; /* value is 'U' */
 	bool has_min, has_max;
 	double min, max;
-	struct range warn, crit;	/* unset ranges never alert */
+	struct range warn, crit; /* unset ranges never alert */
 	enum metric_ds ds;
 };
 
@@ -64,7 +64,7 @@ struct probe_result {
 	enum probe_state state;
 	enum probe_reason reason;
 	char message[PROBE_MESSAGE_MAX];
-	char long_output[PROBE_LONG_MAX];	/* '\n'-separated lines */
+	char long_output[PROBE_LONG_MAX]; /* '\n'-separated lines */
 	size_t long_len;
 	size_t metric_count;
 	struct metric metrics[PROBE_METRICS_MAX];
@@ -79,10 +79,10 @@ enum probe_face {
 };
 
 struct probe_run {
-	const struct args *args;	/* parsed and validated options */
-	double deadline;		/* absolute, on clock_monotonic_now() */
+	const struct args *args; /* parsed and validated options */
+	double deadline; /* absolute, on clock_monotonic_now() */
 	enum probe_face face;
-	void **check_state;		/* per-check memory owned by the caller;
+	void **check_state; /* per-check memory owned by the caller;
 					 * a probe may keep one allocation here
 					 * and must free it with state_free */
 };
@@ -97,9 +97,9 @@ struct probe_munin {
 
 struct probe {
 	const char *name;
-	const char *summary;	/* one line for --help and docs */
-	const char *usage;	/* synopsis after "osemon check NAME" */
-	const struct option_spec *options;	/* NULL-name terminated */
+	const char *summary; /* one line for --help and docs */
+	const char *usage; /* synopsis after "osemon check NAME" */
+	const struct option_spec *options; /* NULL-name terminated */
 	struct probe_munin munin;
 	int (*run)(const struct probe_run *run, struct probe_result *res);
 	void (*state_free)(void *state);

@@ -50,7 +50,7 @@ range_parse(const char *text, struct range *r)
 	if (len == 0 || len >= RANGE_TEXT_MAX)
 		return -1;
 	str_copy(tmp.text, text, sizeof(tmp.text));
-	if (text[len - 1] == '%')	/* "1:12%" is 1..12, as the C tests have it */
+	if (text[len - 1] == '%') /* "1:12%" is 1..12, as the C tests have it */
 		len--;
 	if (*p == '@') {
 		tmp.inside = true;

@@ -12,10 +12,10 @@
 
 struct range {
 	bool set;
-	bool inside;		/* '@': alert when start <= x <= end */
-	double start;		/* -INFINITY for '~' */
-	double end;		/* INFINITY when omitted */
-	char text[RANGE_TEXT_MAX];	/* as given, for perfdata */
+	bool inside; /* '@': alert when start <= x <= end */
+	double start; /* -INFINITY for '~' */
+	double end; /* INFINITY when omitted */
+	char text[RANGE_TEXT_MAX]; /* as given, for perfdata */
 };
 
 /* Parse text into r.  Returns 0, or -1 ("Range format incorrect") for

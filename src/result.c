@@ -144,7 +144,8 @@ result_long(struct probe_result *res, const char *fmt, ...)
 		res->long_len += (size_t)n;
 	for (size_t i = start; i < res->long_len; i++)
 		if (res->long_output[i] == '|' || res->long_output[i] == '\r')
-			res->long_output[i] = res->long_output[i] == '|' ? '/' : ' ';
+			res->long_output[i] =
+			    res->long_output[i] == '|' ? '/' : ' ';
 	res->long_output[res->long_len++] = '\n';
 	res->long_output[res->long_len] = '\0';
 }
@@ -176,9 +177,11 @@ result_apply_thresholds(struct probe_result *res)
 		if (m->unknown)
 			continue;
 		if (range_alerts(&m->crit, m->value))
-			result_raise(res, STATE_CRITICAL, REASON_THRESHOLD, NULL);
+			result_raise(
+			    res, STATE_CRITICAL, REASON_THRESHOLD, NULL);
 		else if (range_alerts(&m->warn, m->value))
-			result_raise(res, STATE_WARNING, REASON_THRESHOLD, NULL);
+			result_raise(
+			    res, STATE_WARNING, REASON_THRESHOLD, NULL);
 	}
 }
 

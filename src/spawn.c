@@ -30,11 +30,11 @@ resolve_program(const char *name, char *path, size_t size)
 	env = getenv("PATH");
 	if (env == NULL)
 		env = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
-	for (p = env;; ) {
+	for (p = env;;) {
 		const char *colon = strchr(p, ':');
 		size_t len = colon ? (size_t)(colon - p) : strlen(p);
-		int n = snprintf(path, size, "%.*s/%s", (int)len, len ? p : ".",
-		    name);
+		int n = snprintf(
+		    path, size, "%.*s/%s", (int)len, len ? p : ".", name);
 
 		if (n > 0 && (size_t)n < size && access(path, X_OK) == 0)
 			return 0;
@@ -101,8 +101,8 @@ poll_timeout_ms(double deadline)
 }
 
 static void
-collect_output(pid_t pid, int out_fd, int err_fd, double deadline,
-    size_t cap, struct spawn_result *res)
+collect_output(pid_t pid, int out_fd, int err_fd, double deadline, size_t cap,
+    struct spawn_result *res)
 {
 	struct pollfd fds[2] = {
 		{ .fd = out_fd, .events = POLLIN },
@@ -209,7 +209,8 @@ spawn_run(char *const argv[], double deadline, const struct spawn_opts *opts,
 		res->spawn_errno = errno;
 		goto out;
 	}
-	if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
+	if (pipe2(out_pipe, O_CLOEXEC) != 0 ||
+	    pipe2(err_pipe, O_CLOEXEC) != 0) {
 		res->spawn_errno = errno;
 		goto out;
 	}
@@ -221,7 +222,7 @@ spawn_run(char *const argv[], double deadline, const struct spawn_opts *opts,
 	if (pid == 0)
 		child_exec(path, argv, opts ? opts->envp : NULL,
 		    opts ? opts->stdin_path : NULL, out_pipe[1], err_pipe[1]);
-	setpgid(pid, pid);	/* also in the parent: no race with kill(-pid) */
+	setpgid(pid, pid); /* also in the parent: no race with kill(-pid) */
 	close(out_pipe[1]);
 	close(err_pipe[1]);
 	out_pipe[1] = err_pipe[1] = -1;

@@ -89,7 +89,7 @@ parse_double(const char *s, double *out)
 	/* strtod accepts hex floats and "inf"/"nan": plain decimals only. */
 	for (const char *p = s; *p; p++)
 		if (!((*p >= '0' && *p <= '9') || *p == '.' || *p == '-' ||
-		    *p == '+' || *p == 'e' || *p == 'E'))
+			*p == '+' || *p == 'e' || *p == 'E'))
 			return -1;
 	*out = v;
 	return 0;
@@ -104,7 +104,8 @@ parse_long(const char *s, long min, long max, long *out)
 	if (s == NULL || *s == '\0')
 		return -1;
 	for (const char *p = s; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (p == s && (*p == '-' || *p == '+'))))
+		if (!((*p >= '0' && *p <= '9') ||
+			(p == s && (*p == '-' || *p == '+'))))
 			return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
@@ -158,8 +159,8 @@ secret_check_mode(const char *path, char *err, size_t errlen)
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen,
 		    "%s: secret file is accessible by group or others "
-		    "(mode %03o); chmod 600 it", path,
-		    (unsigned)(st.st_mode & 0777));
+		    "(mode %03o); chmod 600 it",
+		    path, (unsigned)(st.st_mode & 0777));
 		return -1;
 	}
 	if (st.st_uid != geteuid()) {
@@ -171,8 +172,7 @@ secret_check_mode(const char *path, char *err, size_t errlen)
 }
 
 int
-secret_read(const char *path, char *buf, size_t size, char *err,
-    size_t errlen)
+secret_read(const char *path, char *buf, size_t size, char *err, size_t errlen)
 {
 	int fd = -1, rc = -1;
 	ssize_t n;
@@ -200,8 +200,10 @@ secret_read(const char *path, char *buf, size_t size, char *err,
 		len--;
 	buf[len] = '\0';
 	if (memchr(buf, '\r', len) != NULL || memchr(buf, '\n', len) != NULL) {
-		snprintf(err, errlen, "%s: secret contains a line break "
-		    "(CRLF or several lines)", path);
+		snprintf(err, errlen,
+		    "%s: secret contains a line break "
+		    "(CRLF or several lines)",
+		    path);
 		goto out;
 	}
 	if (len == 0) {
@@ -249,7 +251,7 @@ file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 	int fd = -1, rc = -1;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-	    (long)getpid()) >= sizeof(tmp)) {
+		(long)getpid()) >= sizeof(tmp)) {
 		snprintf(err, errlen, "%s: path too long", path);
 		return -1;
 	}
@@ -394,8 +396,8 @@ deadline_call_thread(void *p)
 }
 
 int
-call_with_deadline(void (*fn)(void *arg), void *arg, size_t arg_size,
-    double deadline)
+call_with_deadline(
+    void (*fn)(void *arg), void *arg, size_t arg_size, double deadline)
 {
 	struct deadline_call *c;
 	pthread_attr_t attr;

@@ -31,8 +31,8 @@ void format_number(char *buf, size_t size, double v);
  * strips one trailing newline; refuses CR.  Errors never contain the
  * secret.  Returns 0 or -1 with err filled.
  */
-int secret_read(const char *path, char *buf, size_t size, char *err,
-    size_t errlen);
+int secret_read(
+    const char *path, char *buf, size_t size, char *err, size_t errlen);
 /* Check only the permissions/owner rule of secret_read. */
 int secret_check_mode(const char *path, char *err, size_t errlen);
 
@@ -52,7 +52,7 @@ int mkdir_p(const char *path, mode_t mode);
  * thread eventually returns.  Returns 0 when fn ran, -1 on time-out or
  * thread failure.
  */
-int call_with_deadline(void (*fn)(void *arg), void *arg, size_t arg_size,
-    double deadline);
+int call_with_deadline(
+    void (*fn)(void *arg), void *arg, size_t arg_size, double deadline);
 
 #endif

@@ -24,8 +24,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			perfdata_format(&m[i], buf, sizeof(buf));
 			/* what we print, we can read back */
 			if (strlen(buf) + 1 < sizeof(buf) &&
-			    perfdata_parse(buf, back, 1, &n2, err,
-			    sizeof(err)) != 0)
+			    perfdata_parse(
+				buf, back, 1, &n2, err, sizeof(err)) != 0)
 				__builtin_trap();
 		}
 	}

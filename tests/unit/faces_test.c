@@ -24,8 +24,8 @@ static const struct option_spec fake_options[] = {
 static int
 fake_run(const struct probe_run *run, struct probe_result *res)
 {
-	struct metric *m = result_metric(res, "/var/log used", 42, "%",
-	    DS_GAUGE);
+	struct metric *m =
+	    result_metric(res, "/var/log used", 42, "%", DS_GAUGE);
 
 	args_range(run->args, "warning", &m->warn);
 	args_range(run->args, "critical", &m->crit);
@@ -49,7 +49,7 @@ parse(struct args *a, struct face_opts *fo, char *err, int argc, ...)
 	va_list ap;
 
 	va_start(ap, argc);
-	argv[0] = (char *)(uintptr_t)"fake";
+	argv[0] = (char *)(uintptr_t) "fake";
 	for (int i = 1; i < argc; i++)
 		argv[i] = va_arg(ap, char *);
 	va_end(ap);
@@ -67,19 +67,20 @@ test_parse_forms(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&a, &fo, err, 9, "-w80", "--critical=90", "-p",
-	    "/,/var", "--path", "/home", "-t", "2.5"), 0);
+			     "/,/var", "--path", "/home", "-t", "2.5"),
+	    0);
 	assert_string_equal(args_string(&a, "warning"), "80");
 	assert_string_equal(args_string(&a, "critical"), "90");
 	assert_int_equal(args_list_count(&a, "path"), 3);
 	assert_string_equal(args_list_item(&a, "path", 1), "/var");
 	assert_string_equal(args_list_item(&a, "path", 2), "/home");
 	assert_true(fo.timeout == 2.5);
-	assert_int_equal(args_int(&a, "count"), 3);	/* default */
+	assert_int_equal(args_int(&a, "count"), 3); /* default */
 	assert_false(args_flag(&a, "insecure"));
 	args_free(&a);
-	assert_int_equal(parse(&a, &fo, err, 5, "-k", "Accept: a, b", "-k",
-	    "X: 1"), 0);
-	assert_int_equal(args_list_count(&a, "header"), 2);	/* no split */
+	assert_int_equal(
+	    parse(&a, &fo, err, 5, "-k", "Accept: a, b", "-k", "X: 1"), 0);
+	assert_int_equal(args_list_count(&a, "header"), 2); /* no split */
 	assert_string_equal(args_list_item(&a, "header", 0), "Accept: a, b");
 	args_free(&a);
 	assert_int_equal(parse(&a, &fo, err, 4, "--insecure", "-v", "-v"), 0);
@@ -96,8 +97,8 @@ test_parse_rest(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(parse(&a, &fo, err, 6, "-n", "4", "--", "/bin/echo",
-	    "-w"), 0);
+	assert_int_equal(
+	    parse(&a, &fo, err, 6, "-n", "4", "--", "/bin/echo", "-w"), 0);
 	assert_int_equal(a.rest_count, 2);
 	assert_string_equal(a.rest[0], "/bin/echo");
 	assert_string_equal(a.rest[1], "-w");
@@ -131,7 +132,8 @@ test_parse_errors(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		assert_int_equal(parse(&a, &fo, err, 3, bad_cases[i].opt,
-		    bad_cases[i].value), -1);
+				     bad_cases[i].value),
+		    -1);
 		assert_string_equal(err, bad_cases[i].message);
 		args_free(&a);
 	}
@@ -159,8 +161,10 @@ test_nagios_format(void **state)
 	result_long(res, "line one");
 	result_long(res, "a | pipe");
 	nagios_format(&fake_probe, res, 1, out, sizeof(out));
-	assert_string_equal(out, "FAKE WARNING: used 42% | "
-	    "'/var/log used'=42%;40;95\nline one\na / pipe\nreason: threshold\n");
+	assert_string_equal(out,
+	    "FAKE WARNING: used 42% | "
+	    "'/var/log used'=42%;40;95\nline one\na / pipe\nreason: "
+	    "threshold\n");
 	args_free(&a);
 	free(res);
 }
@@ -226,14 +230,17 @@ test_munin_output(void **state)
 	range_parse("0.5:", &m->warn);
 	result_metric(res, "gone", NAN, "", DS_GAUGE);
 	munin_format_config(&fake_probe, res, out, sizeof(out));
-	assert_string_equal(out, "graph_title Fake\ngraph_category disk\n"
+	assert_string_equal(out,
+	    "graph_title Fake\ngraph_category disk\n"
 	    "graph_vlabel %\n"
-	    "requests.label requests (c)\nrequests.type DERIVE\nrequests.min 0\n"
+	    "requests.label requests (c)\nrequests.type DERIVE\nrequests.min "
+	    "0\n"
 	    "ratio.label ratio\nratio.type GAUGE\nratio.min 0\nratio.max 1\n"
 	    "ratio.warning 0.5:\n"
 	    "gone.label gone\ngone.type GAUGE\n");
 	munin_format_values(res, out, sizeof(out));
-	assert_string_equal(out, "requests.value 1234\nratio.value 0.25\n"
+	assert_string_equal(out,
+	    "requests.value 1234\nratio.value 0.25\n"
 	    "gone.value U\n");
 	free(res);
 }
@@ -254,11 +261,12 @@ test_explain_thresholds(void **state)
 	range_parse("10", &m->crit);
 	result_set(res, STATE_OK, REASON_NONE, "uptime 3 d");
 	result_explain_thresholds(res);
-	assert_string_equal(res->message, "uptime 3 d");	/* not raised yet */
+	assert_string_equal(res->message, "uptime 3 d"); /* not raised yet */
 	result_apply_thresholds(res);
 	assert_int_equal(res->state, STATE_CRITICAL);
 	result_explain_thresholds(res);
-	assert_string_equal(res->message, "hit_ratio 12.5% outside 50: "
+	assert_string_equal(res->message,
+	    "hit_ratio 12.5% outside 50: "
 	    "(warning), threads 900 outside 800 (critical), uptime 3 d");
 	free(res);
 }

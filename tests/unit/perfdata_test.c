@@ -129,7 +129,8 @@ test_parse_good(void **state)
 	char err[256];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(good_cases) / sizeof(good_cases[0]); i++) {
+	for (size_t i = 0; i < sizeof(good_cases) / sizeof(good_cases[0]);
+	     i++) {
 		const struct parse_case *c = &good_cases[i];
 		size_t n = 99;
 
@@ -156,7 +157,8 @@ test_parse_fields(void **state)
 
 	(void)state;
 	assert_int_equal(perfdata_parse("/=382MB;15264;15269;0;32768", m, 4, &n,
-	    err, sizeof(err)), 0);
+			     err, sizeof(err)),
+	    0);
 	assert_true(m[0].warn.set && m[0].warn.end == 15264);
 	assert_true(m[0].crit.set && m[0].crit.end == 15269);
 	assert_true(m[0].has_min && m[0].min == 0);
@@ -176,7 +178,8 @@ test_parse_bad(void **state)
 		size_t n;
 
 		err[0] = '\0';
-		if (perfdata_parse(bad_cases[i], m, 8, &n, err, sizeof(err)) == 0)
+		if (perfdata_parse(bad_cases[i], m, 8, &n, err, sizeof(err)) ==
+		    0)
 			fail_msg("'%s' should be rejected", bad_cases[i]);
 		assert_true(err[0] != '\0');
 	}
@@ -190,8 +193,8 @@ test_parse_cap(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(perfdata_parse("a=1 b=2 c=3", m, 2, &n, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    perfdata_parse("a=1 b=2 c=3", m, 2, &n, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "more than 2"));
 }
 

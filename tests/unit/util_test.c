@@ -36,30 +36,31 @@ test_secret_read(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/key", tmpdir);
 	write_file(path, "s3cret\n", 0600);
-	assert_int_equal(secret_read(path, buf, sizeof(buf), err, sizeof(err)),
-	    0);
+	assert_int_equal(
+	    secret_read(path, buf, sizeof(buf), err, sizeof(err)), 0);
 	assert_string_equal(buf, "s3cret");
 
 	chmod(path, 0640);
-	assert_int_equal(secret_read(path, buf, sizeof(buf), err, sizeof(err)),
-	    -1);
-	assert_non_null(strstr(err, "accessible by group or others (mode 640)"));
+	assert_int_equal(
+	    secret_read(path, buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_non_null(
+	    strstr(err, "accessible by group or others (mode 640)"));
 	assert_null(strstr(err, "s3cret"));
 
 	write_file(path, "pass\r\n", 0600);
-	assert_int_equal(secret_read(path, buf, sizeof(buf), err, sizeof(err)),
-	    -1);
+	assert_int_equal(
+	    secret_read(path, buf, sizeof(buf), err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "line break"));
 	assert_null(strstr(err, "pass"));
 
 	write_file(path, "", 0600);
-	assert_int_equal(secret_read(path, buf, sizeof(buf), err, sizeof(err)),
-	    -1);
+	assert_int_equal(
+	    secret_read(path, buf, sizeof(buf), err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "empty"));
 
 	snprintf(path, sizeof(path), "%s/missing", tmpdir);
-	assert_int_equal(secret_read(path, buf, sizeof(buf), err, sizeof(err)),
-	    -1);
+	assert_int_equal(
+	    secret_read(path, buf, sizeof(buf), err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "No such file"));
 }
 
@@ -72,8 +73,8 @@ test_file_write_atomic(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/state.json", tmpdir);
-	assert_int_equal(file_write_atomic(path, "{\"a\":1}", 7, 0640, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    file_write_atomic(path, "{\"a\":1}", 7, 0640, err, sizeof(err)), 0);
 	assert_int_equal(file_read_capped(path, 1024, &data, &len), 0);
 	assert_int_equal(len, 7);
 	assert_string_equal(data, "{\"a\":1}");
@@ -87,8 +88,8 @@ test_file_write_atomic(void **state)
 	free(data);
 	/* no temp file left behind; failure names the path */
 	snprintf(path, sizeof(path), "%s/nodir/x", tmpdir);
-	assert_int_equal(file_write_atomic(path, "x", 1, 0600, err,
-	    sizeof(err)), -1);
+	assert_int_equal(
+	    file_write_atomic(path, "x", 1, 0600, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "nodir/x.tmp."));
 }
 
@@ -151,67 +152,78 @@ test_call_with_deadline(void **state)
 
 	(void)state;
 	assert_int_equal(call_with_deadline(sleepy, &secs, sizeof(secs),
-	    clock_monotonic_now() + 2), 0);
+			     clock_monotonic_now() + 2),
+	    0);
 	assert_int_equal(secs, -1);
 	secs = 3;
 	t0 = clock_monotonic_now();
 	assert_int_equal(call_with_deadline(sleepy, &secs, sizeof(secs),
-	    clock_monotonic_now() + 0.2), -1);
+			     clock_monotonic_now() + 0.2),
+	    -1);
 	assert_true(clock_monotonic_now() - t0 < 1.0);
-	assert_int_equal(secs, 3);	/* abandoned: arg untouched */
+	assert_int_equal(secs, 3); /* abandoned: arg untouched */
 }
 
 static void
 test_spawn(void **state)
 {
-	char *const echo[] = { (char *)(uintptr_t)"echo", (char *)(uintptr_t)"hi", NULL };
-	char *const sh_err[] = { (char *)(uintptr_t)"/bin/sh", (char *)(uintptr_t)"-c",
-		(char *)(uintptr_t)"echo oops >&2; exit 7", NULL };
-	char *const hang[] = { (char *)(uintptr_t)"/bin/sh", (char *)(uintptr_t)"-c",
-		(char *)(uintptr_t)"sleep 30 & sleep 30", NULL };
-	char *const big[] = { (char *)(uintptr_t)"/bin/sh", (char *)(uintptr_t)"-c",
-		(char *)(uintptr_t)"yes | head -c 100000", NULL };
-	char *const fds[] = { (char *)(uintptr_t)"/bin/sh", (char *)(uintptr_t)"-c",
-		(char *)(uintptr_t)"ls /proc/self/fd | wc -l", NULL };
-	char *const missing[] = { (char *)(uintptr_t)"no-such-program-xyz", NULL };
+	char *const echo[] = { (char *)(uintptr_t) "echo",
+		(char *)(uintptr_t) "hi", NULL };
+	char *const sh_err[] = { (char *)(uintptr_t) "/bin/sh",
+		(char *)(uintptr_t) "-c",
+		(char *)(uintptr_t) "echo oops >&2; exit 7", NULL };
+	char *const hang[] = { (char *)(uintptr_t) "/bin/sh",
+		(char *)(uintptr_t) "-c",
+		(char *)(uintptr_t) "sleep 30 & sleep 30", NULL };
+	char *const big[] = { (char *)(uintptr_t) "/bin/sh",
+		(char *)(uintptr_t) "-c",
+		(char *)(uintptr_t) "yes | head -c 100000", NULL };
+	char *const fds[] = { (char *)(uintptr_t) "/bin/sh",
+		(char *)(uintptr_t) "-c",
+		(char *)(uintptr_t) "ls /proc/self/fd | wc -l", NULL };
+	char *const missing[] = { (char *)(uintptr_t) "no-such-program-xyz",
+		NULL };
 	struct spawn_opts opts = { .out_cap = 1000 };
 	struct spawn_result r;
 	double t0;
-	int extra_fd = open("/dev/null", O_RDONLY);	/* must not leak */
+	int extra_fd = open("/dev/null", O_RDONLY); /* must not leak */
 
 	(void)state;
-	assert_int_equal(spawn_run(echo, clock_monotonic_now() + 5, NULL, &r), 0);
+	assert_int_equal(
+	    spawn_run(echo, clock_monotonic_now() + 5, NULL, &r), 0);
 	assert_true(r.exited);
 	assert_int_equal(r.exit_code, 0);
 	assert_string_equal(r.out, "hi\n");
 	spawn_result_free(&r);
 
-	assert_int_equal(spawn_run(sh_err, clock_monotonic_now() + 5, NULL, &r),
-	    0);
+	assert_int_equal(
+	    spawn_run(sh_err, clock_monotonic_now() + 5, NULL, &r), 0);
 	assert_int_equal(r.exit_code, 7);
 	assert_string_equal(r.err_tail, "oops\n");
 	spawn_result_free(&r);
 
 	t0 = clock_monotonic_now();
-	assert_int_equal(spawn_run(hang, clock_monotonic_now() + 0.3, NULL, &r),
-	    0);
+	assert_int_equal(
+	    spawn_run(hang, clock_monotonic_now() + 0.3, NULL, &r), 0);
 	assert_true(r.timed_out);
 	assert_false(r.exited);
 	assert_true(clock_monotonic_now() - t0 < 2.0);
 	spawn_result_free(&r);
 
-	assert_int_equal(spawn_run(big, clock_monotonic_now() + 5, &opts, &r), 0);
+	assert_int_equal(
+	    spawn_run(big, clock_monotonic_now() + 5, &opts, &r), 0);
 	assert_int_equal(r.out_len, 1000);
 	assert_true(r.out_truncated);
 	spawn_result_free(&r);
 
 	/* stdin, stdout, stderr and the fd ls itself opens: nothing else */
-	assert_int_equal(spawn_run(fds, clock_monotonic_now() + 5, NULL, &r), 0);
+	assert_int_equal(
+	    spawn_run(fds, clock_monotonic_now() + 5, NULL, &r), 0);
 	assert_string_equal(r.out, "4\n");
 	spawn_result_free(&r);
 
-	assert_int_equal(spawn_run(missing, clock_monotonic_now() + 5, NULL, &r),
-	    -1);
+	assert_int_equal(
+	    spawn_run(missing, clock_monotonic_now() + 5, NULL, &r), -1);
 	assert_int_equal(r.spawn_errno, 2);
 	spawn_result_free(&r);
 	close(extra_fd);
