@@ -116,7 +116,7 @@ check:
 
 # One build's suite without the sanitizer pass (quick iteration).
 check-quick: tests
-	sh tests/run.sh $(BUILD)
+	bash tests/run.sh $(BUILD)
 
 format-check:
 	sh scripts/format-check.sh

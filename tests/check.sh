@@ -30,7 +30,7 @@ run_build() { # build-dir make-args...
 	if make -j2 BUILD="$dir" "$@" tests >"/tmp/osemon-make-$dir.log" 2>&1; then
 		record pass "build $dir"
 		part=$(mktemp)
-		sh tests/run.sh "$dir" "$part"
+		bash tests/run.sh "$dir" "$part"
 		cat "$part" >>"$ALL"
 		rm -f "$part"
 	else

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Run every unit and integration test against one build folder.
 # Usage: tests/run.sh BUILD [RESULTS_FILE]
 # Prints one line per assertion and ends with "N passed, N failed".
@@ -32,21 +32,38 @@ for t in "$BUILD"/tests/*_test; do
 	echo "unit $name: $passed passed, $failed failed"
 done
 
+# Integration scripts, TEST_JOBS at a time (default 2: most of their time
+# is spent waiting for servers and intervals).  Each one's output is
+# printed when it ends, so lines never interleave.
+run_script() { # script
+	name=$(basename "$1" .sh)
+	log=$(mktemp)
+	mine=$(mktemp)
+	T_NAME=$name T_RESULTS=$mine timeout -k 10 600 sh "$1" >"$log" 2>&1
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "FAIL - $name: script exited $rc" >>"$log"
+		echo fail >>"$mine"
+	elif [ ! -s "$mine" ]; then
+		echo "FAIL - $name: asserted nothing" >>"$log"
+		echo fail >>"$mine"
+	fi
+	cat "$log"
+	cat "$mine" >>"$T_RESULTS"
+	rm -f "$log" "$mine"
+}
+JOBS=${TEST_JOBS:-2}
+running=0
 for s in "$SRC"/tests/integration/*.sh; do
 	[ -f "$s" ] || continue
-	name=$(basename "$s" .sh)
-	before=$(wc -l <"$T_RESULTS")
-	T_NAME=$name timeout -k 10 600 sh "$s"
-	rc=$?
-	after=$(wc -l <"$T_RESULTS")
-	if [ "$rc" -ne 0 ]; then
-		echo "FAIL - $name: script exited $rc"
-		echo fail >>"$T_RESULTS"
-	elif [ "$after" -eq "$before" ]; then
-		echo "FAIL - $name: asserted nothing"
-		echo fail >>"$T_RESULTS"
+	run_script "$s" &
+	running=$((running + 1))
+	if [ "$running" -ge "$JOBS" ]; then
+		wait -n
+		running=$((running - 1))
 	fi
 done
+wait
 
 p=$(grep -c '^pass$' "$T_RESULTS")
 f=$(grep -c '^fail$' "$T_RESULTS")
