@@ -52,7 +52,7 @@ LSAN_OPTIONS=suppressions=$SRC/tests/lsan.supp:print_suppressions=0 \
 echo "== fuzz smoke"
 if command -v clang >/dev/null && sh tests/fuzz/build.sh build/fuzz >/tmp/osemon-fuzz-build.log 2>&1; then
 	record pass "fuzz targets build"
-	sh tests/fuzz/smoke.sh build/fuzz 8 | while IFS= read -r line; do
+	sh tests/fuzz/smoke.sh build/fuzz 5 | while IFS= read -r line; do
 		echo "$line"
 		case "$line" in
 		"ok - "*) echo pass >>"$ALL" ;;
