@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,9 @@ struct collector {
 	bool dirty_state, dirty_status;
 	double last_state_error, last_web_error; /* log rate limits */
 	double last_state_write, last_status_write, next_graph;
-	int rrd_errors_logged;
+	/* RRD errors: each distinct text once per ERROR_LOG_GAP */
+	uint32_t rrd_err_hash[16];
+	double rrd_err_at[16];
 };
 
 static int wake_pipe[2] = { -1, -1 };
@@ -389,6 +392,34 @@ log_result(const struct check *c, unsigned ev)
 		    c->name, c->st.percent_change);
 }
 
+/* Whether an RRD error should be logged: the same text (check and cause)
+ * once per ERROR_LOG_GAP, so a full disk is not logged every second. */
+static bool
+rrd_error_due(
+    struct collector *co, const char *check, const char *err, double now)
+{
+	uint32_t h = 2166136261u;
+	size_t oldest = 0;
+
+	for (const char *p = check; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (const char *p = err; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (size_t i = 0; i < 16; i++) {
+		if (co->rrd_err_hash[i] == h && co->rrd_err_at[i] > 0) {
+			if (now - co->rrd_err_at[i] < ERROR_LOG_GAP)
+				return false;
+			co->rrd_err_at[i] = now;
+			return true;
+		}
+		if (co->rrd_err_at[i] < co->rrd_err_at[oldest])
+			oldest = i;
+	}
+	co->rrd_err_hash[oldest] = h;
+	co->rrd_err_at[oldest] = now;
+	return true;
+}
+
 /* A result (or a time-out, res NULL) for c; main thread only. */
 static void
 finish_check(struct collector *co, struct check *c,
@@ -433,10 +464,8 @@ finish_check(struct collector *co, struct check *c,
 	    now > prev_check &&
 	    rrd_store_update(co->rrd, c->name, c->interval, now, c->result, err,
 		sizeof(err)) != 0 &&
-	    co->rrd_errors_logged < 100) {
-		co->rrd_errors_logged++;
+	    rrd_error_due(co, c->name, err, now_mono))
 		collector_log(LOG_ERR, "check %s: rrd: %s", c->name, err);
-	}
 	if ((ev & CHECK_EVENT_HARD_CHANGE) && co->alerts != NULL)
 		alerts_hard_change(co->alerts, c, c->old_hard, now);
 	co->dirty_state = true;

@@ -177,8 +177,11 @@ rrd_create_local(const char *path, const struct metric *m, unsigned step,
 	}
 	rrd_clear_error();
 	if (rrd_create_r(tmp, step, when - (time_t)step, argc, argv) != 0) {
-		snprintf(
-		    err, errlen, "rrd create %s: %s", path, rrd_get_error());
+		/* librrd 1.7 fails on a full disk without saying why */
+		snprintf(err, errlen, "rrd create %s: %s", path,
+		    rrd_test_error()
+			? rrd_get_error()
+			: "failed, librrd gave no reason (disk full?)");
 		rrd_clear_error();
 		goto out;
 	}
