@@ -143,6 +143,30 @@ format_number(char *buf, size_t size, double v)
 		*p = '\0';
 }
 
+/* The rule for a secret file: regular, owner only, owned by us. */
+static int
+secret_stat_ok(
+    const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -1;
+	}
+	if (st->st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen,
+		    "%s: secret file is accessible by group or others "
+		    "(mode %03o); chmod 600 it",
+		    path, (unsigned)(st->st_mode & 0777));
+		return -1;
+	}
+	if (st->st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: secret file is not owned by uid %u",
+		    path, (unsigned)geteuid());
+		return -1;
+	}
+	return 0;
+}
+
 int
 secret_check_mode(const char *path, char *err, size_t errlen)
 {
@@ -152,39 +176,32 @@ secret_check_mode(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		return -1;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		snprintf(err, errlen,
-		    "%s: secret file is accessible by group or others "
-		    "(mode %03o); chmod 600 it",
-		    path, (unsigned)(st.st_mode & 0777));
-		return -1;
-	}
-	if (st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s: secret file is not owned by uid %u",
-		    path, (unsigned)geteuid());
-		return -1;
-	}
-	return 0;
+	return secret_stat_ok(path, &st, err, errlen);
 }
 
 int
 secret_read(const char *path, char *buf, size_t size, char *err, size_t errlen)
 {
+	struct stat st;
 	int fd = -1, rc = -1;
 	ssize_t n;
 	size_t len;
 
-	if (size == 0 || secret_check_mode(path, err, errlen) != 0)
+	if (size == 0)
 		goto out;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* Check the file we opened, not the name: no swap in between.  A
+	 * FIFO must not block us: O_NONBLOCK, then refused as not regular. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (secret_stat_ok(path, &st, err, errlen) != 0)
+		goto out;
 	n = read(fd, buf, size);
 	if (n < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

@@ -58,6 +58,19 @@ test_secret_read(void **state)
 	    secret_read(path, buf, sizeof(buf), err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "empty"));
 
+	/* a FIFO is refused at once, not waited on */
+	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(
+	    secret_read(path, buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+
+	/* a symlink is not followed */
+	snprintf(path, sizeof(path), "%s/link", tmpdir);
+	assert_int_equal(symlink("key", path), 0);
+	assert_int_equal(
+	    secret_read(path, buf, sizeof(buf), err, sizeof(err)), -1);
+
 	snprintf(path, sizeof(path), "%s/missing", tmpdir);
 	assert_int_equal(
 	    secret_read(path, buf, sizeof(buf), err, sizeof(err)), -1);
