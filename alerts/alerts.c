@@ -331,6 +331,12 @@ alerts_new(
 		goto fail;
 	if (!al->conf.enabled)
 		return al;
+	/* Every TLS opt-out is said out loud. */
+	if (al->conf.smtp.starttls != SMTP_STARTTLS_REQUIRED)
+		collector_log(LOG_WARNING,
+		    "alerts: [smtp] starttls = %s: mail may travel without TLS",
+		    al->conf.smtp.starttls == SMTP_STARTTLS_OFF ? "off"
+								: "optional");
 	if (snprintf(al->spool_dir, sizeof(al->spool_dir), "%s/spool",
 		al->conf.state_dir) >= (int)sizeof(al->spool_dir) ||
 	    snprintf(al->state_path, sizeof(al->state_path), "%s/alerts.json",

@@ -18,3 +18,12 @@ expect_match "$OUT$ERR" "two.conf: 2 errors" "every error reported before exit"
 printf '[smtp]\nserver = 127.0.0.1:25\nto = ops@example.org\n[check l]\nprobe = load\n' >good.conf
 t_run "$OSEMON" config check -c good.conf
 expect_rc 0 "a complete [smtp] section passes"
+
+# A TLS opt-out is said out loud when the collector starts.
+PORT=$(free_port)
+printf '[global]\nstate-dir = st\nrrd-dir = rrd\ngraph-dir = www\n[smtp]\nserver = 127.0.0.1:%s\nto = ops@example.org\nstarttls = off\ntimeout = 2\n[check l]\nprobe = load\n' "$PORT" >off.conf
+t_run "$OSEMON" run --once -c off.conf
+expect_match "$ERR" "starttls = off: mail may travel without TLS" "starttls = off is logged at start"
+sed 's/^starttls = off$/starttls = required/' off.conf >req.conf
+t_run "$OSEMON" run --once -c req.conf
+expect_no_match "$ERR" "without TLS" "the default (required) logs no opt-out"
