@@ -27,6 +27,7 @@
 #include "backup.h"
 #include "bproc.h"
 #include "brun.h"
+#include "forecast.h"
 #include "util.h"
 
 #define READ_CHUNK (1024 * 1024)
@@ -1418,6 +1419,10 @@ backup_run(struct backup_conf *bc)
 	}
 	if (step_rotate(&r) != 0)
 		goto out;
+	/* pre-flight: room for another archive like the last one + 10 % */
+	if (forecast_backup_space_ok(bc->local_dir, r.rec.last_success_bytes,
+		0.1, err, sizeof(err)) == 0)
+		brun_log(&r, "warning: %s", err);
 	if (with_dump && step_dump(&r) != 0) {
 		(void)unlink(r.dump_path);
 		goto out;

@@ -211,3 +211,36 @@ expect_eq "$(( LAST < $(date +%s) - 6 * 86400 ))" 1 "the history is still in rrd
 t_run "$OSEMON" run -c "$D/cached/osemon.conf" --once
 expect_rc 1 "rrdcached: WARNING from the forecast"
 expect_near "$(json_metric "$D/cached" "${D}_days_until_full")" 10 0.5 "rrdcached: history flushed and fitted, 10 days +- 5 %"
+
+# 11. The backup runner's pre-flight: the last archive (per its record) was
+# an exabyte, so the local folder cannot hold another: warned in the log,
+# and the backup still runs.
+need gpg tar flock
+B="$T_TMP/bk"
+mkdir -p "$B/src" "$B/local" "$B/state"
+echo data >"$B/src/f.txt"
+printf 'K001testapplicationkey\n' >"$B/key"
+printf 'pp-forecast\n' >"$B/pass"
+chmod 600 "$B/key" "$B/pass"
+printf '{"version": 1, "kind": "run", "ok": true, "start": 1, "end": 2, "bytes": 1000000000000000000}\n' >"$B/state/backup.json"
+t_bg $PY "$SRC/tests/lib/b2server.py" --port-file "$B/b2.port" --key-id 0012testkeyid \
+    --key K001testapplicationkey >"$B/b2.log" 2>&1
+wait_file "$B/b2.port" 10 || { t_fail "b2 server did not start"; exit 0; }
+cat >"$B/osemon.conf" <<EOF2
+[global]
+state-dir = state
+[b2]
+api-url = http://127.0.0.1:$(cat "$B/b2.port")
+key-id = 0012testkeyid
+key-file = key
+bucket = backups
+[backup]
+hostname = web1
+paths = $B/src
+passphrase-file = pass
+local-dir = $B/local
+log-file = backup.log
+EOF2
+t_run "$OSEMON" backup run -c "$B/osemon.conf"
+expect_rc 0 "backup run with too little room for the last archive's size still runs"
+expect_match "$(cat "$B/backup.log")" "warning: $B/local: [0-9]+ B free, less than the last archive \(1000000000000000000 B\) plus 10%" "backup log warns before it starts"
