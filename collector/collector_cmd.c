@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "forecast.h"
 #include "loop.h"
 #include "runtime.h"
 #include "util.h"
@@ -200,6 +201,10 @@ print_keys_markdown(FILE *fp)
 	    "\n### [check NAME]: the collector's keys\n\n"
 	    "Defaults come from the same key in [global].\n\n");
 	print_table(fp, collector_check_options, false);
+	fprintf(fp,
+	    "\n### [check NAME] of a disk check: days until full\n\n"
+	    "See docs/capacity.md.\n\n");
+	print_table(fp, forecast_check_options, true);
 }
 
 int
