@@ -255,8 +255,9 @@ number(const char *s, double lo, double hi, double *out)
 
 	errno = 0;
 	*out = strtod(s, &end);
-	return errno != 0 || end == s || *end != '\0' || *out < lo ||
-	    *out > hi ? -1 : 0;
+	return errno != 0 || end == s || *end != '\0' || *out < lo || *out > hi
+	    ? -1
+	    : 0;
 }
 
 int
@@ -271,7 +272,8 @@ main(int argc, char **argv)
 	    number(argv[2], 0, 3600, &a) == 0 &&
 	    number(argv[3], 0.1, 86400, &b) == 0)
 		return daemon_run(a, b, argv + 4);
-	fprintf(stderr, "usage: cpurun loop N PROG [ARG]...\n"
+	fprintf(stderr,
+	    "usage: cpurun loop N PROG [ARG]...\n"
 	    "       cpurun daemon WARM SECONDS PROG [ARG]...\n");
 	return 2;
 }
