@@ -127,6 +127,11 @@ int backup_main(int argc, char **argv);
  * blocking, reaps it, and kills it when it overruns timeout.  With once
  * set only the config path is remembered (for the backup probe).
  */
+/* In a forked child: default signals, its own process group, stdin and
+ * stdout on /dev/null, then exec `SELF backup run -c CONFIG`; never returns.
+ * Used by the job and by the root helper of collector/privdrop.c. */
+void backup_job_exec(const char *self, const char *config)
+    __attribute__((noreturn));
 void backup_job_tick(
     const struct cfg *cfg, const char *config_path, bool once, time_t now);
 /* The config file the collector runs with (for the probe's default), or

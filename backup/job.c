@@ -23,6 +23,29 @@
 #include "runtime.h"
 #include "util.h"
 
+void
+backup_job_exec(const char *self, const char *config)
+{
+	struct sigaction sa;
+	int fd = open("/dev/null", O_RDWR);
+
+	(void)setpgid(0, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (fd >= 0) {
+		(void)dup2(fd, 0);
+		(void)dup2(fd, 1);
+	}
+	closefrom(3);
+	execl(self, "osemon-full", "backup", "run", "-c", config, (char *)NULL);
+	_exit(127);
+}
+
 #define JOB_KILL_GRACE 60 /* seconds past timeout before SIGTERM */
 
 static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -80,27 +103,8 @@ job_spawn(const char *config, time_t now)
 		collector_log(LOG_ERR, "backup: fork: %s", strerror(errno));
 		return;
 	}
-	if (pid == 0) {
-		struct sigaction sa;
-		int fd = open("/dev/null", O_RDWR);
-
-		(void)setpgid(0, 0);
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGPIPE, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-		if (fd >= 0) {
-			(void)dup2(fd, 0);
-			(void)dup2(fd, 1);
-		}
-		closefrom(3);
-		execl(self, "osemon-full", "backup", "run", "-c", config,
-		    (char *)NULL);
-		_exit(127);
-	}
+	if (pid == 0)
+		backup_job_exec(self, config);
 	(void)setpgid(pid, pid);
 	job.pid = pid;
 	job.started = now;

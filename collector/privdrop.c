@@ -20,6 +20,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "privdrop.h"
 #include "util.h"
 
@@ -126,30 +127,6 @@ priv_send(int fd, int type, int pid, int value)
 									   : -1;
 }
 
-/* The backup run, as backup/job.c starts it. */
-static void
-priv_exec_backup(const char *self, const char *config)
-{
-	struct sigaction sa;
-	int fd = open("/dev/null", O_RDWR);
-
-	(void)setpgid(0, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	if (fd >= 0) {
-		(void)dup2(fd, 0);
-		(void)dup2(fd, 1);
-	}
-	closefrom(3);
-	execl(self, "osemon-full", "backup", "run", "-c", config, (char *)NULL);
-	_exit(127);
-}
-
 /* The helper: root, single-threaded, serves one socket until EOF. */
 static void
 priv_helper_main(int sock, const char *self, const char *config)
@@ -197,7 +174,7 @@ priv_helper_main(int sock, const char *self, const char *config)
 			}
 			child = fork();
 			if (child == 0)
-				priv_exec_backup(self, config);
+				backup_job_exec(self, config);
 			if (child < 0) {
 				(void)priv_send(sock, PRIV_FAILED, 0, errno);
 				child = 0;
