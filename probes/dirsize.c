@@ -239,35 +239,6 @@ dirsize_worker(void *arg)
 	free(c.seen.slots);
 }
 
-static void
-dirsize_human(char *buf, size_t size, double bytes)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB",
-		"PiB" };
-	size_t u = 0;
-
-	while (bytes >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		bytes /= 1024.0;
-		u++;
-	}
-	snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
-}
-
-/* "PATH_suffix" as a metric name; a path too long keeps its tail, so
- * that names of different mounts stay apart. */
-static void
-dirsize_metric_name(
-    char *buf, size_t size, const char *path, const char *suffix)
-{
-	size_t plen = strlen(path), room = size - strlen(suffix) - 2;
-	size_t len = 0;
-
-	buf[0] = '\0';
-	if (plen > room)
-		path += plen - room;
-	str_appendf(buf, size, &len, "%s_%s", path, suffix);
-}
-
 /* Measure one directory; returns -1 when no time is left for others. */
 static int
 dirsize_one(const struct probe_run *run, struct probe_result *res,
@@ -311,7 +282,7 @@ dirsize_one(const struct probe_run *run, struct probe_result *res,
 		    *msglen ? "; " : "", path, strerror(w->root_errno));
 		goto out;
 	}
-	dirsize_metric_name(name, sizeof(name), path, "bytes");
+	metric_name_for_path(name, sizeof(name), path, "bytes");
 	if ((m = result_metric(res, name, (double)w->bytes, "B", DS_GAUGE)) !=
 	    NULL) {
 		m->has_min = true;
@@ -319,13 +290,13 @@ dirsize_one(const struct probe_run *run, struct probe_result *res,
 		args_range(run->args, "warning", &m->warn);
 		args_range(run->args, "critical", &m->crit);
 	}
-	dirsize_metric_name(name, sizeof(name), path, "files");
+	metric_name_for_path(name, sizeof(name), path, "files");
 	if ((m = result_metric(res, name, (double)w->files, "", DS_GAUGE)) !=
 	    NULL) {
 		m->has_min = true;
 		m->min = 0;
 	}
-	dirsize_human(human, sizeof(human), (double)w->bytes);
+	format_bytes(human, sizeof(human), (double)w->bytes);
 	str_appendf(msg, msgsize, msglen, "%s%s %s in %llu files%s",
 	    *msglen ? "; " : "", path, human, (unsigned long long)w->files,
 	    w->timed_out ? " so far (timed out)" : "");

@@ -411,41 +411,13 @@ disk_select_mounts(const struct args *a, const struct disk_mounts *mt,
 	*count = n;
 }
 
-static void
-disk_human(char *buf, size_t size, double bytes)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB",
-		"PiB" };
-	size_t u = 0;
-
-	while (bytes >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		bytes /= 1024.0;
-		u++;
-	}
-	snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
-}
-
-/* "PATH_suffix" as a metric name; a path too long keeps its tail, so
- * that names of different mounts stay apart. */
-static void
-disk_metric_name(char *buf, size_t size, const char *path, const char *suffix)
-{
-	size_t plen = strlen(path), room = size - strlen(suffix) - 2;
-	size_t len = 0;
-
-	buf[0] = '\0';
-	if (plen > room)
-		path += plen - room;
-	str_appendf(buf, size, &len, "%s_%s", path, suffix);
-}
-
 static struct metric *
 disk_metric(struct probe_result *res, const char *path, const char *suffix,
     double value, const char *unit)
 {
 	char name[METRIC_NAME_MAX];
 
-	disk_metric_name(name, sizeof(name), path, suffix);
+	metric_name_for_path(name, sizeof(name), path, suffix);
 	return result_metric(res, name, value, unit, DS_GAUGE);
 }
 
@@ -541,8 +513,8 @@ disk_check_one(const struct probe_run *run, struct probe_result *res,
 		args_range(run->args, "inode-warning", &m->warn);
 		args_range(run->args, "inode-critical", &m->crit);
 	}
-	disk_human(hfree, sizeof(hfree), avail);
-	disk_human(htotal, sizeof(htotal), total);
+	format_bytes(hfree, sizeof(hfree), avail);
+	format_bytes(htotal, sizeof(htotal), total);
 	str_appendf(text->summary, sizeof(text->summary), &text->summary_len,
 	    "%s%s %.1f%% used (%s free of %s), inodes %.1f%%",
 	    text->summary_len ? "; " : "", path, pct, hfree, htotal, ipct);

@@ -124,6 +124,10 @@ void result_long(struct probe_result *res, const char *fmt, ...)
 /* Add a metric; returns it for filling ranges/min/max, or NULL when full. */
 struct metric *result_metric(struct probe_result *res, const char *name,
     double value, const char *unit, enum metric_ds ds);
+/* "PATH_suffix" as a metric name; a path too long keeps its tail, so
+ * that names of different paths stay apart. */
+void metric_name_for_path(
+    char *buf, size_t size, const char *path, const char *suffix);
 /* Evaluate every metric's ranges and raise the state with REASON_THRESHOLD. */
 void result_apply_thresholds(struct probe_result *res);
 /* When the state came from thresholds, prefix the message with each metric

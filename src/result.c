@@ -169,6 +169,19 @@ result_metric(struct probe_result *res, const char *name, double value,
 }
 
 void
+metric_name_for_path(
+    char *buf, size_t size, const char *path, const char *suffix)
+{
+	size_t plen = strlen(path), room = size - strlen(suffix) - 2;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (plen > room)
+		path += plen - room;
+	str_appendf(buf, size, &len, "%s_%s", path, suffix);
+}
+
+void
 result_apply_thresholds(struct probe_result *res)
 {
 	for (size_t i = 0; i < res->metric_count; i++) {

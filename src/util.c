@@ -143,6 +143,20 @@ format_number(char *buf, size_t size, double v)
 		*p = '\0';
 }
 
+void
+format_bytes(char *buf, size_t size, double bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB",
+		"PiB" };
+	size_t u = 0;
+
+	while (bytes >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		bytes /= 1024.0;
+		u++;
+	}
+	snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+}
+
 /* The rule for a secret file: regular, owner only, owned by us. */
 static int
 secret_stat_ok(

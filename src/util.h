@@ -24,6 +24,8 @@ int parse_long(const char *s, long min, long max, long *out);
 /* Format a double in the C locale with up to 6 significant decimals,
  * no trailing zeros ("0.5", "12", "1e+20"). */
 void format_number(char *buf, size_t size, double v);
+/* "12.5 GiB": bytes in binary units, one decimal above plain bytes. */
+void format_bytes(char *buf, size_t size, double bytes);
 
 /*
  * Read a secret (password, key, passphrase) from path.  Refuses a file
