@@ -7,6 +7,7 @@
 # Icinga 2 insists on /var/lib, /var/cache, /var/log/icinga2 and
 # /run/icinga2: a private mount namespace puts temporary folders there.
 . "$SRC/tests/lib.sh"
+. "$SRC/tests/lib/icinga.sh"
 need icinga2 unshare
 # A private mount namespace needs root (CAP_SYS_ADMIN).
 if ! unshare -m true 2>/dev/null; then
@@ -94,24 +95,8 @@ object PerfdataWriter "perfdata" {
 }
 EOT
 
-# in_ns.sh CMD...: exec CMD with icinga2's folders replaced by temporary
-# ones (the pid stays CMD's, so t_bg can stop it).
-cat >"$T_TMP/in_ns.sh" <<'EOT'
-I=$1
-shift
-exec unshare -m sh -c '
-	set -e
-	I=$1; shift
-	mount --make-rprivate /
-	for d in lib cache log; do
-		mkdir -p "/var/$d/icinga2" 2>/dev/null || true
-		mount --bind "$I/$d" "/var/$d/icinga2"
-	done
-	mount -t tmpfs tmpfs /run
-	mkdir -p /run/icinga2/cmd
-	exec "$@"
-' sh "$I" "$@"
-EOT
+# in_ns.sh CMD...: see icinga_ns_script in tests/lib/icinga.sh.
+icinga_ns_script "$T_TMP/in_ns.sh"
 in_ns() { sh "$T_TMP/in_ns.sh" "$I" "$@"; }
 
 t_run in_ns icinga2 daemon -C -c "$I/etc/main.conf" -DRunAsUser="$(id -un)" -DRunAsGroup="$(id -gn)"
@@ -178,27 +163,6 @@ expect_match "$log" "'--prefix' 'daily_' '--prefix' 'monthly_'" "b2: both prefix
 expect_match "$log" "'check' 'exec' '--' '/usr/lib/nagios/plugins/check_dummy' '1' 'dummy says hi'" "exec: -- then the plugin's words"
 expect_match "$log" "'check' 'dirsize' .*'--timeout' '5'" "osemon_timeout is --timeout"
 
-# Stop icinga2 (not under test): TERM to its worker and umbrella
-# processes, unblock the command listener that sits in open() of the FIFO,
-# then KILL whatever is left.
-# alive PID: running, not a zombie waiting for this shell
-alive() {
-	_s=$(ps -o stat= -p "$1" 2>/dev/null)
-	[ -n "$_s" ] && [ "${_s#Z}" = "$_s" ]
-}
-tree=""
-next=$T_LAST_PID
-while [ -n "$next" ]; do
-	tree="$tree $next"
-	kids=""
-	for p in $next; do kids="$kids $(pgrep -P "$p")"; done
-	next=$(echo $kids)
-done
-for p in $tree; do kill "$p" 2>/dev/null; done
-timeout 2 sh -c ': >"$1"' sh "$I/icinga2.cmd" 2>/dev/null
-n=0
-while alive "$T_LAST_PID" && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-for p in $tree; do
-	if alive "$p"; then kill -9 "$p" 2>/dev/null; fi
-done
+# Stop icinga2 (not under test).
+icinga_stop "$T_LAST_PID" "$I/icinga2.cmd"
 exit 0

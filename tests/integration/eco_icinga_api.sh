@@ -8,6 +8,7 @@
 # untrusted certificate and a closed port are logged once and never stop
 # the collector.
 . "$SRC/tests/lib.sh"
+. "$SRC/tests/lib/icinga.sh"
 need icinga2 unshare openssl curl
 # A private mount namespace needs root (CAP_SYS_ADMIN).
 if ! unshare -m true 2>/dev/null; then
@@ -76,22 +77,7 @@ object Service "silent" {
 }
 EOT
 cp "$SRC/contrib/icinga2/osemon-passive.conf" "$I/etc/"
-cat >"$T_TMP/in_ns.sh" <<'EOT'
-I=$1
-shift
-exec unshare -m sh -c '
-	set -e
-	I=$1; shift
-	mount --make-rprivate /
-	for d in lib cache log; do
-		mkdir -p "/var/$d/icinga2" 2>/dev/null || true
-		mount --bind "$I/$d" "/var/$d/icinga2"
-	done
-	mount -t tmpfs tmpfs /run
-	mkdir -p /run/icinga2/cmd
-	exec "$@"
-' sh "$I" "$@"
-EOT
+icinga_ns_script "$T_TMP/in_ns.sh"
 t_bg sh "$T_TMP/in_ns.sh" "$I" timeout 60 icinga2 daemon -c "$I/etc/api.conf" \
     -DRunAsUser="$(id -un)" -DRunAsGroup="$(id -gn)" >"$T_TMP/daemon.log" 2>&1
 ICINGA_PID=$T_LAST_PID
@@ -233,23 +219,6 @@ else
 	t_fail "closed port: took ${took} s"
 fi
 
-# Stop icinga2 (not under test): TERM its process tree, then KILL.
-alive() {
-	_s=$(ps -o stat= -p "$1" 2>/dev/null)
-	[ -n "$_s" ] && [ "${_s#Z}" = "$_s" ]
-}
-tree=""
-next=$ICINGA_PID
-while [ -n "$next" ]; do
-	tree="$tree $next"
-	kids=""
-	for p in $next; do kids="$kids $(pgrep -P "$p")"; done
-	next=$(echo $kids)
-done
-for p in $tree; do kill "$p" 2>/dev/null; done
-n=0
-while alive "$ICINGA_PID" && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-for p in $tree; do
-	if alive "$p"; then kill -9 "$p" 2>/dev/null; fi
-done
+# Stop icinga2 (not under test).
+icinga_stop "$ICINGA_PID"
 exit 0
