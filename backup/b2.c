@@ -1398,6 +1398,22 @@ out:
 }
 
 int
+b2_upload_url_prefetch(struct b2_client *c, const char *bucket_id)
+{
+	if (c->upload_url[0] != '\0' &&
+	    strcmp(c->upload_bucket, bucket_id) == 0)
+		return 0;
+	if (get_upload_url(c, false, bucket_id, c->upload_url, B2_URL_MAX,
+		c->upload_token, B2_TOKEN_MAX) != 0) {
+		c->upload_url[0] = '\0';
+		b2_clear_error(c);
+		return -1;
+	}
+	str_copy(c->upload_bucket, bucket_id, sizeof(c->upload_bucket));
+	return 0;
+}
+
+int
 b2_upload_file(struct b2_client *c, const char *bucket_id, const char *name,
     const void *buf, int fd, off_t offset, size_t len, struct b2_file *out)
 {
@@ -1505,19 +1521,39 @@ int
 b2_large_upload_part(struct b2_large *l, int n, const void *buf, int fd,
     off_t offset, size_t len)
 {
+	return b2_large_upload_part_sha1(l, n, buf, fd, offset, len, NULL);
+}
+
+static bool
+is_sha1_hex(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 40; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+			(s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return s[40] == '\0';
+}
+
+int
+b2_large_upload_part_sha1(struct b2_large *l, int n, const void *buf, int fd,
+    off_t offset, size_t len, const char *sha1)
+{
 	struct b2_client *c = l->c;
 	char *resp = NULL;
 	size_t rlen;
 	int rc = -1;
 
-	if (n < 1 || n > B2_MAX_PARTS || len == 0) {
+	if (n < 1 || n > B2_MAX_PARTS || len == 0 ||
+	    (sha1 != NULL && !is_sha1_hex(sha1))) {
 		b2_set_error(c, B2_ERR_LOCAL, 0, "",
-		    "bad part number %d or "
-		    "empty part",
-		    n);
+		    "bad part number %d, empty part or bad SHA1", n);
 		goto out;
 	}
-	if (sha1_source(c, buf, fd, offset, len, l->sha1[n - 1]) != 0)
+	if (sha1 != NULL)
+		memcpy(l->sha1[n - 1], sha1, B2_SHA1_HEX);
+	else if (sha1_source(c, buf, fd, offset, len, l->sha1[n - 1]) != 0)
 		goto out;
 	if (upload_with_retries(c, l, n, NULL, NULL, buf, fd, offset, len,
 		l->sha1[n - 1], &resp, &rlen) != 0)

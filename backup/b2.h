@@ -114,6 +114,11 @@ int b2_list_file_versions(struct b2_client *c, const char *bucket_id,
 int b2_upload_file(struct b2_client *c, const char *bucket_id, const char *name,
     const void *buf, int fd, off_t offset, size_t len, struct b2_file *out);
 
+/* Get (and keep) the upload URL the next b2_upload_file to bucket_id
+ * needs, ahead of time; a failure only means that b2_upload_file asks
+ * then.  0 or -1 (no error is kept). */
+int b2_upload_url_prefetch(struct b2_client *c, const char *bucket_id);
+
 /* Large files.  Part sizes: b2_part_size() (recommendedPartSize) for all
  * but the last part, never below b2_min_part_size(). */
 long long b2_part_size(struct b2_client *c);
@@ -124,6 +129,11 @@ const char *b2_large_file_id(const struct b2_large *l);
 /* Upload part number n (1-based, in order or not); buf or fd as above. */
 int b2_large_upload_part(struct b2_large *l, int n, const void *buf, int fd,
     off_t offset, size_t len);
+/* The same with the part's SHA1 (40 lower-case hex digits) already known,
+ * e.g. hashed while the data was being written: the data is then read
+ * once, by the upload itself.  sha1 NULL: computed here. */
+int b2_large_upload_part_sha1(struct b2_large *l, int n, const void *buf,
+    int fd, off_t offset, size_t len, const char *sha1);
 /* Finish with the SHA1s of parts 1..N; frees nothing. */
 int b2_large_finish(struct b2_large *l, struct b2_file *out);
 int b2_large_cancel(struct b2_large *l);

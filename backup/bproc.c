@@ -1,6 +1,7 @@
 /* Children of the backup pipeline; see bproc.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,17 +153,52 @@ reap(struct bproc *p, bool block)
 	return 0;
 }
 
+bool
+bproc_reap(struct bproc *p)
+{
+	return reap(p, false) == 1;
+}
+
+static const volatile sig_atomic_t *stop_flag;
+
+void
+bproc_set_stop_flag(const volatile sig_atomic_t *flag)
+{
+	stop_flag = flag;
+}
+
+/* Sleep until the child may have exited: its stderr closing wakes the
+ * poll at once; without one, short naps that grow to 20 ms. */
+static void
+nap(struct bproc *p, int *ms)
+{
+	struct pollfd pf;
+
+	if (p->err_fd >= 0) {
+		pf.fd = p->err_fd;
+		pf.events = POLLIN;
+		pf.revents = 0;
+		(void)poll(&pf, 1, 20);
+		return;
+	}
+	(void)poll(NULL, 0, *ms);
+	if (*ms < 20)
+		*ms *= 2;
+}
+
 int
 bproc_wait(struct bproc *p, pid_t pgid, double deadline)
 {
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
 	double kill_at;
+	int ms = 1;
 
 	while (!reap(p, false)) {
 		bproc_drain(p);
-		if (deadline_left(deadline) <= 0)
+		if (deadline_left(deadline) <= 0 ||
+		    (stop_flag != NULL && *stop_flag))
 			goto kill;
-		nanosleep(&ts, NULL);
+		nap(p, &ms);
 	}
 	bproc_drain(p);
 	return 0;

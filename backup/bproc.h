@@ -8,6 +8,7 @@
 #ifndef OSEMON_BPROC_H
 #define OSEMON_BPROC_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -34,9 +35,15 @@ int bproc_start(struct bproc *p, const char *name, char *const argv[],
     int in_fd, int out_fd, int extra_fd, pid_t *pgid, char *err, size_t errlen);
 /* Read what the child wrote to stderr so far (non-blocking). */
 void bproc_drain(struct bproc *p);
-/* Wait for the child until deadline, then kill the group (SIGTERM,
- * SIGKILL) and wait.  Returns 0 when it exited by itself. */
+/* Wait for the child until deadline (or until the stop flag is set),
+ * then kill the group (SIGTERM, SIGKILL) and wait.  Returns 0 when it
+ * exited by itself. */
 int bproc_wait(struct bproc *p, pid_t pgid, double deadline);
+/* Collect the child if it has exited, without waiting; true when done. */
+bool bproc_reap(struct bproc *p);
+/* A flag (set by a SIGTERM handler) that makes bproc_wait stop waiting
+ * and kill the group as at its deadline; NULL: none. */
+void bproc_set_stop_flag(const volatile sig_atomic_t *flag);
 /* Exit code, or -1 when killed by a signal or not done. */
 int bproc_exit_code(const struct bproc *p);
 /* "exited 2" / "killed by signal 9" into buf. */

@@ -25,6 +25,8 @@ struct brun {
 	struct backup_record rec;
 	char sync_dir[PATH_MAX];
 	char old_dir[PATH_MAX + 8];
+	char trash_dir[PATH_MAX + 16]; /* sync.old.delete */
+	bool trash_pending; /* set aside by the rotation, not yet deleted */
 	char base[512]; /* daily_HOST_YYYYMMDD_HHMMSS */
 	char object[600]; /* BASE.tar.gpg */
 	char list_object[600]; /* BASE.files.gpg */
@@ -44,8 +46,7 @@ struct brun {
 	struct bproc list_gpg;
 	pid_t list_pg;
 	int list_in; /* write end of its stdin, -1 when closed */
-	struct bproc agent; /* gpgconf --launch gpg-agent, started early */
-	pid_t agent_pg;
+	int list_feed_err; /* errno of a failed feed, 0 */
 };
 
 /* One line "YYYY-MM-DDTHH:MM:SSZ text" to the log (and stderr on a tty). */

@@ -31,13 +31,17 @@
 #include "util.h"
 
 #define READ_CHUNK (1024 * 1024)
+#define HASH_CHUNK (1024 * 1024)
+#define FOLLOW_TICK_MS 50
+/* How gpg reports a failed write of its output (the archive file). */
+#define WRITE_ERROR "[stdout]: write error: "
 #define MAX_TAR_ARGS 256
 
-/* The uploader thread and the reader (main) share this. */
+/* The uploader thread and the main thread share this. */
 struct uploader {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	long long written; /* bytes in the local file so far */
+	long long written; /* bytes in the local file (or buffers) so far */
 	bool ended; /* no more bytes will come */
 	/* owned by the thread until joined */
 	struct brun *r;
@@ -47,11 +51,20 @@ struct uploader {
 	struct b2_large *large;
 	bool failed;
 	char err[B2_ERROR_MAX + 64];
-	/* SHA-256 of the archive, computed from the file by the uploader as
-	 * the parts go (off the reader's path), then by the reader for the
-	 * rest: bytes [0, hashed) are in it. */
+	/*
+	 * SHA-256 of the archive and SHA1 of every part, computed from the
+	 * file by the uploader as it grows (page cache, off gpg's path),
+	 * then by the main thread for the rest: bytes [0, hashed) are in
+	 * them (-1: a read failed; no digest rather than a wrong one).  A
+	 * part's upload then reads the data only once.
+	 */
 	EVP_MD_CTX *sha;
+	EVP_MD_CTX *part_sha; /* the part being hashed */
 	long long hashed;
+	char (*sha1)[B2_SHA1_HEX]; /* parts_hashed entries */
+	int sha1_cap;
+	int parts_hashed;
+	char *hbuf; /* HASH_CHUNK bytes */
 	/* keep-local = no: the parts live in two buffers instead of a file;
 	 * the reader fills mbuf[fill], the uploader sends mbuf[ready]. */
 	bool mem;
@@ -62,25 +75,79 @@ struct uploader {
 	int ready; /* -1 when no buffer waits */
 };
 
-/* Add bytes [from, to) of fd to ctx. */
+/* The part being hashed is complete: keep its SHA1, start the next. */
 static int
-hash_range(EVP_MD_CTX *ctx, int fd, long long from, long long to)
+part_sha_end(struct uploader *u)
 {
-	char buf[65536];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	static const char digits[] = "0123456789abcdef";
+	char *hex;
 
-	while (from < to) {
-		size_t want = to - from < (long long)sizeof(buf)
-		    ? (size_t)(to - from)
-		    : sizeof(buf);
-		ssize_t n = pread(fd, buf, want, (off_t)from);
+	if (u->parts_hashed == u->sha1_cap) {
+		int cap = u->sha1_cap ? 2 * u->sha1_cap : 64;
+		char(*v)[B2_SHA1_HEX] =
+		    reallocarray(u->sha1, (size_t)cap, sizeof(*v));
 
+		if (v == NULL)
+			return -1;
+		u->sha1 = v;
+		u->sha1_cap = cap;
+	}
+	if (EVP_DigestFinal_ex(u->part_sha, md, NULL) != 1 ||
+	    EVP_DigestInit_ex(u->part_sha, EVP_sha1(), NULL) != 1)
+		return -1;
+	hex = u->sha1[u->parts_hashed++];
+	for (int i = 0; i < 20; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 0x0f];
+	}
+	hex[40] = '\0';
+	return 0;
+}
+
+/*
+ * Hash the file's bytes [hashed, to) into the archive's SHA-256 and, once
+ * the part size is known, the parts' SHA1s.  Called by the uploader while
+ * it runs, then by the main thread.  0, or -1 (hashed becomes -1).
+ */
+static int
+hash_forward(struct uploader *u, long long to)
+{
+	while (u->hashed >= 0 && u->hashed < to) {
+		long long end = to;
+		ssize_t n;
+
+		if (u->part > 0 &&
+		    (long long)(u->parts_hashed + 1) * u->part < end)
+			end = (long long)(u->parts_hashed + 1) * u->part;
+		if (end - u->hashed > HASH_CHUNK)
+			end = u->hashed + HASH_CHUNK;
+		n = pread(u->fd, u->hbuf, (size_t)(end - u->hashed),
+		    (off_t)u->hashed);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0 || EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
-			return -1;
-		from += n;
+		if (n <= 0 ||
+		    EVP_DigestUpdate(u->sha, u->hbuf, (size_t)n) != 1 ||
+		    (u->part > 0 &&
+			EVP_DigestUpdate(u->part_sha, u->hbuf, (size_t)n) != 1))
+			goto fail;
+		u->hashed += n;
+		if (u->part > 0 &&
+		    u->hashed == (long long)(u->parts_hashed + 1) * u->part &&
+		    part_sha_end(u) != 0)
+			goto fail;
 	}
-	return 0;
+	return u->hashed >= 0 ? 0 : -1;
+fail:
+	u->hashed = -1;
+	return -1;
+}
+
+/* The SHA1 of part n when it is known (NULL: b2 computes it). */
+static const char *
+part_sha1(const struct uploader *u, int n)
+{
+	return u->hashed >= 0 && n <= u->parts_hashed ? u->sha1[n - 1] : NULL;
 }
 
 /* SIGTERM/SIGINT/SIGHUP: end the run early but still write its record. */
@@ -93,8 +160,9 @@ on_stop(int sig)
 }
 
 static int list_gpg_start(struct brun *r);
-static void agent_wait(struct brun *r);
 static void list_gpg_stop(struct brun *r);
+static int list_feed(struct brun *r);
+static void trash_remove(struct brun *r);
 
 void
 brun_log(struct brun *r, const char *fmt, ...)
@@ -219,8 +287,8 @@ brun_gpg_args(struct brun *r, const char **argv)
 	argv[n++] = "--passphrase-fd";
 	argv[n++] = "3";
 	argv[n++] = "--no-symkey-cache";
-	/* GnuPG 2.2's default count, given explicitly: otherwise gpg asks
-	 * the fresh agent to calibrate one, a second or more of CPU. */
+	/* GnuPG 2.2's default count, given explicitly: otherwise gpg starts
+	 * an agent and asks it to calibrate one, a second or more of CPU. */
 	argv[n++] = "--s2k-count";
 	argv[n++] = "65011712";
 	return n;
@@ -236,8 +304,10 @@ brun_gpg_home(struct brun *r)
 	 * A private GNUPGHOME kept in state-dir (mode 0700): gpg's first run
 	 * in a fresh home seeds its random pool and keybox for seconds, so it
 	 * is made once.  It holds no secret (symmetric only, no passphrase
-	 * cache).  Its socket path must stay short (108 bytes): with a long
-	 * state-dir, a temporary home instead.
+	 * cache).  gpg needs no agent here (passphrase on fd 3, an explicit
+	 * S2K count, no symkey cache), so none is started.  An agent's
+	 * socket path must stay short (108 bytes): with a long state-dir, a
+	 * temporary home instead.
 	 */
 	r->gnupg_temp = false;
 	if (strlen(r->bc->state_dir) < 80) {
@@ -246,7 +316,7 @@ brun_gpg_home(struct brun *r)
 		if ((mkdir(r->gnupg_home, 0700) == 0 || errno == EEXIST) &&
 		    lstat(r->gnupg_home, &st) == 0 && S_ISDIR(st.st_mode) &&
 		    st.st_uid == geteuid() && chmod(r->gnupg_home, 0700) == 0)
-			goto launch;
+			return 0;
 	}
 	snprintf(r->gnupg_home, sizeof(r->gnupg_home), "%s/osemon-gpg.XXXXXX",
 	    tmp != NULL && *tmp == '/' && strlen(tmp) < 60 ? tmp : "/tmp");
@@ -255,38 +325,11 @@ brun_gpg_home(struct brun *r)
 		return -1;
 	}
 	r->gnupg_temp = true;
-launch : {
-	/* Start the agent now: its start-up overlaps the rotation and
-		 * the dump instead of delaying gpg's first bytes. */
-	char *argv[] = { (char *)(uintptr_t) "gpgconf",
-		(char *)(uintptr_t) "--homedir", r->gnupg_home,
-		(char *)(uintptr_t) "--launch", (char *)(uintptr_t) "gpg-agent",
-		NULL };
-	char err[256];
-
-	r->agent_pg = 0;
-	if (bproc_start(&r->agent, "gpgconf", argv, -1, -1, -1, &r->agent_pg,
-		err, sizeof(err)) != 0)
-		r->agent.pid = 0;
-}
 	return 0;
 }
 
-/* Wait until the early-launched agent is up: two gpg processes starting
- * together would both try to start it, and the loser polls for it once
- * a second (seconds of delay before the first byte). */
-static void
-agent_wait(struct brun *r)
-{
-	if (r->agent.pid > 0) {
-		(void)bproc_wait(
-		    &r->agent, r->agent_pg, clock_monotonic_now() + 30);
-		bproc_close(&r->agent);
-		r->agent.pid = 0;
-	}
-}
-
-/* Stop the private gpg-agent and remove the private GNUPGHOME. */
+/* Stop a gpg-agent running in the private GNUPGHOME (one that an older
+ * osemon started, or gpg itself) and remove a temporary home. */
 void
 brun_gpg_cleanup(struct brun *r)
 {
@@ -294,14 +337,17 @@ brun_gpg_cleanup(struct brun *r)
 		(char *)(uintptr_t) "--homedir", r->gnupg_home,
 		(char *)(uintptr_t) "--kill", (char *)(uintptr_t) "gpg-agent",
 		NULL };
+	char sock[PATH_MAX + 16];
 	struct bproc p;
+	struct stat st;
 	pid_t pg = 0;
 	char err[256];
 
 	if (r->gnupg_home[0] == '\0')
 		return;
-	agent_wait(r);
-	if (bproc_start(
+	snprintf(sock, sizeof(sock), "%s/S.gpg-agent", r->gnupg_home);
+	if (lstat(sock, &st) == 0 &&
+	    bproc_start(
 		&p, "gpgconf", argv, -1, -1, -1, &pg, err, sizeof(err)) == 0) {
 		(void)bproc_wait(&p, pg, clock_monotonic_now() + 10);
 		bproc_close(&p);
@@ -388,6 +434,49 @@ uploader_mem_loop(struct uploader *u)
 	}
 }
 
+/* keep-local = yes: hash what the file gained, send every complete part
+ * (u->lock held on entry and exit). */
+static void
+uploader_file_loop(struct uploader *u)
+{
+	for (;;) {
+		long long off = (long long)u->parts_done * u->part;
+		int n = u->parts_done + 1;
+		int rc;
+
+		if (u->hashed >= 0 && u->hashed < u->written) {
+			long long to = u->written;
+
+			pthread_mutex_unlock(&u->lock);
+			(void)hash_forward(u, to);
+			pthread_mutex_lock(&u->lock);
+			continue;
+		}
+		/* A part goes only when a byte follows it: the last part is
+		 * sent after the pipeline succeeded (B2 needs >= 2 parts). */
+		if (u->written <= off + u->part) {
+			if (u->ended)
+				return;
+			pthread_cond_wait(&u->cond, &u->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&u->lock);
+		uploader_start_large(u);
+		rc = u->large == NULL
+		    ? -1
+		    : b2_large_upload_part_sha1(u->large, n, NULL, u->fd,
+			  (off_t)off, (size_t)u->part, part_sha1(u, n));
+		pthread_mutex_lock(&u->lock);
+		if (rc != 0) {
+			u->failed = true;
+			snprintf(u->err, sizeof(u->err), "part %d: %s", n,
+			    b2_client_error(u->r->c));
+			return;
+		}
+		u->parts_done = n;
+	}
+}
+
 static void *
 uploader_main(void *arg)
 {
@@ -402,6 +491,7 @@ uploader_main(void *arg)
 		snprintf(u->err, sizeof(u->err), "%s", err);
 		pthread_cond_broadcast(&u->cond);
 		pthread_mutex_unlock(&u->lock);
+		trash_remove(r);
 		return NULL;
 	}
 	pthread_mutex_lock(&u->lock);
@@ -413,51 +503,16 @@ uploader_main(void *arg)
 		u->part = (2 * r->rec.last_success_bytes + 9999) / 10000;
 	u->part_known = true;
 	pthread_cond_broadcast(&u->cond);
-	if (u->mem) {
+	pthread_mutex_unlock(&u->lock);
+	/* While gpg derives its key: the rotation's leftovers, and the
+	 * upload URL the file list will need at the end. */
+	trash_remove(r);
+	(void)b2_upload_url_prefetch(r->c, r->bucket_id);
+	pthread_mutex_lock(&u->lock);
+	if (u->mem)
 		uploader_mem_loop(u);
-		pthread_mutex_unlock(&u->lock);
-		return NULL;
-	}
-	for (;;) {
-		long long off = (long long)u->parts_done * u->part;
-		int n = u->parts_done + 1;
-		int rc;
-
-		/* A part goes only when a byte follows it: the last part is
-		 * sent after the pipeline succeeded (B2 needs >= 2 parts). */
-		if (u->written <= off + u->part) {
-			if (u->ended)
-				break;
-			pthread_cond_wait(&u->cond, &u->lock);
-			continue;
-		}
-		pthread_mutex_unlock(&u->lock);
-		if (u->large == NULL) {
-			u->large = b2_large_start(r->c, r->bucket_id, r->object,
-			    "application/pgp-encrypted");
-			if (u->large != NULL)
-				brun_log(r,
-				    "upload: large file %s started, "
-				    "parts of %lld bytes",
-				    b2_large_file_id(u->large), u->part);
-		}
-		rc = u->large == NULL ? -1
-				      : b2_large_upload_part(u->large, n, NULL,
-					    u->fd, (off_t)off, (size_t)u->part);
-		pthread_mutex_lock(&u->lock);
-		if (rc != 0) {
-			u->failed = true;
-			snprintf(u->err, sizeof(u->err), "part %d: %s", n,
-			    b2_client_error(r->c));
-			break;
-		}
-		u->parts_done = n;
-		if (u->hashed == off)
-			u->hashed =
-			    hash_range(u->sha, u->fd, off, off + u->part) == 0
-			    ? off + u->part
-			    : -1; /* no digest rather than a wrong one */
-	}
+	else
+		uploader_file_loop(u);
 	pthread_mutex_unlock(&u->lock);
 	return NULL;
 }
@@ -707,8 +762,9 @@ upload_finish(struct brun *r, struct uploader *u, long long total)
 		long long off = (long long)u->parts_done * u->part;
 		long long len = total - off < u->part ? total - off : u->part;
 
-		if (b2_large_upload_part(u->large, u->parts_done + 1, NULL,
-			u->fd, (off_t)off, (size_t)len) != 0) {
+		if (b2_large_upload_part_sha1(u->large, u->parts_done + 1, NULL,
+			u->fd, (off_t)off, (size_t)len,
+			part_sha1(u, u->parts_done + 1)) != 0) {
 			brun_fail(r, NULL, "part %d: %s", u->parts_done + 1,
 			    b2_client_error(r->c));
 			return -1;
@@ -723,6 +779,173 @@ upload_finish(struct brun *r, struct uploader *u, long long total)
 	brun_step_done(
 	    r, "%s, %lld bytes in %d parts", r->object, total, u->parts_done);
 	return 0;
+}
+
+/* The children's stderr pipes (those still open) into pf from *n. */
+static void
+poll_stderr(
+    struct pollfd *pf, nfds_t *n, const struct bproc *a, const struct bproc *b)
+{
+	if (a->err_fd >= 0) {
+		pf[*n].fd = a->err_fd;
+		pf[(*n)++].events = POLLIN;
+	}
+	if (b->err_fd >= 0) {
+		pf[*n].fd = b->err_fd;
+		pf[(*n)++].events = POLLIN;
+	}
+}
+
+/* Tell the uploader how many bytes exist now. */
+static void
+uploader_written(struct uploader *u, long long total)
+{
+	pthread_mutex_lock(&u->lock);
+	u->written = total;
+	pthread_cond_signal(&u->cond);
+	pthread_mutex_unlock(&u->lock);
+}
+
+/* On a terminal, the progress line once a second. */
+static void
+progress_tick(struct brun *r, struct uploader *u, long long total, double t0,
+    double *last)
+{
+	if (!r->tty || clock_monotonic_now() - *last < 1.0)
+		return;
+	pthread_mutex_lock(&u->lock);
+	progress(r, total, t0, u->parts_done, false);
+	pthread_mutex_unlock(&u->lock);
+	*last = clock_monotonic_now();
+}
+
+/* Kill the pipeline: the run passed its deadline or was stopped. */
+static void
+archive_stop(struct brun *r, pid_t pg, const char *what)
+{
+	(void)kill(-pg, SIGKILL);
+	if (got_stop)
+		brun_fail(r, NULL, "stopped by signal %d while %s",
+		    (int)got_stop, what);
+	else
+		brun_fail(r, NULL, "the run passed its timeout (%g s) while %s",
+		    r->bc->timeout, what);
+}
+
+/*
+ * keep-local = yes: gpg writes the archive file itself (its stdout, as in
+ * `tar | gpg > FILE`); follow the file's size every FOLLOW_TICK_MS so the
+ * uploader can hash and send complete parts while gpg goes on, until both
+ * children are collected.  Returns the final size, or -1 when the
+ * pipeline was killed.
+ */
+static long long
+archive_follow(struct brun *r, struct uploader *u, struct bproc *tar,
+    struct bproc *gpg, pid_t pg, double t0)
+{
+	double last_progress = t0;
+	long long total = 0;
+	struct stat st;
+
+	for (;;) {
+		struct pollfd pf[2];
+		nfds_t n = 0;
+		double left = deadline_left(r->deadline);
+		bool tar_done, gpg_done;
+		int ms = FOLLOW_TICK_MS;
+
+		if (left <= 0 || got_stop) {
+			archive_stop(r, pg, "archiving");
+			return -1;
+		}
+		/* Collected first, so that the size read after them is
+		 * final. */
+		tar_done = bproc_reap(tar);
+		gpg_done = bproc_reap(gpg);
+		if (fstat(u->fd, &st) == 0 && (long long)st.st_size > total) {
+			total = (long long)st.st_size;
+			uploader_written(u, total);
+		}
+		if (tar_done && gpg_done)
+			break;
+		poll_stderr(pf, &n, tar, gpg);
+		/* A child whose stderr closed is exiting: look again soon. */
+		if ((!tar_done && tar->err_fd < 0) ||
+		    (!gpg_done && gpg->err_fd < 0))
+			ms = 1;
+		if (left * 1000 < ms)
+			ms = (int)(left * 1000) + 1;
+		(void)poll(pf, n, ms);
+		bproc_drain(tar);
+		bproc_drain(gpg);
+		progress_tick(r, u, total, t0, &last_progress);
+	}
+	return total;
+}
+
+/*
+ * keep-local = no: read gpg's output from a pipe into the two part
+ * buffers (hashing it on the way).  Returns the bytes read, or -1 when
+ * the pipeline was killed.
+ */
+static long long
+archive_read(struct brun *r, struct uploader *u, struct bproc *tar,
+    struct bproc *gpg, pid_t pg, int in, double t0)
+{
+	double last_progress = t0;
+	long long total = 0;
+	char *buf = malloc(READ_CHUNK);
+
+	if (buf == NULL) {
+		(void)kill(-pg, SIGKILL);
+		brun_fail(r, NULL, "out of memory");
+		return -1;
+	}
+	for (;;) {
+		struct pollfd pf[3];
+		nfds_t n = 0;
+		ssize_t got;
+		double left = deadline_left(r->deadline);
+
+		if (left <= 0 || got_stop) {
+			archive_stop(r, pg, "archiving");
+			total = -1;
+			break;
+		}
+		pf[n].fd = in;
+		pf[n++].events = POLLIN;
+		poll_stderr(pf, &n, tar, gpg);
+		(void)poll(pf, n, left > 1 ? 1000 : (int)(left * 1000) + 1);
+		bproc_drain(tar);
+		bproc_drain(gpg);
+		progress_tick(r, u, total, t0, &last_progress);
+		if ((pf[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+			continue;
+		got = read(in, buf, READ_CHUNK);
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got < 0) {
+			brun_fail(r, NULL, "reading gpg's output: %s",
+			    strerror(errno));
+			(void)kill(-pg, SIGKILL);
+			total = -1;
+			break;
+		}
+		if (got == 0)
+			break;
+		(void)EVP_DigestUpdate(u->sha, buf, (size_t)got);
+		if (mem_consume(u, buf, (size_t)got) != 0) {
+			r->step = "upload";
+			brun_fail(r, NULL, "%s", u->err);
+			(void)kill(-pg, SIGKILL);
+			total = -1;
+			break;
+		}
+		total += got;
+		uploader_written(u, total);
+	}
+	free(buf);
+	return total;
 }
 
 /* tar | gpg -> sync/NAME.tar.gpg, uploading parts as they are written. */
@@ -742,10 +965,9 @@ step_archive(struct brun *r, bool with_dump)
 	EVP_MD_CTX *sha = NULL;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	char *buf = NULL;
 	char desc[256];
 	long long total = 0;
-	double t0 = clock_monotonic_now(), last_progress = t0;
+	double t0 = clock_monotonic_now();
 
 	memset(&u, 0, sizeof(u));
 	pthread_mutex_init(&u.lock, NULL);
@@ -769,34 +991,37 @@ step_archive(struct brun *r, bool with_dump)
 	gargv[g++] = "--output";
 	gargv[g++] = "-";
 	gargv[g] = NULL;
-	buf = malloc(READ_CHUNK);
 	sha = EVP_MD_CTX_new();
 	u.sha = sha;
-	if (buf == NULL || sha == NULL ||
-	    EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
+	u.part_sha = EVP_MD_CTX_new();
+	u.hbuf = u.mem ? NULL : malloc(HASH_CHUNK);
+	if (sha == NULL || u.part_sha == NULL || (!u.mem && u.hbuf == NULL) ||
+	    EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestInit_ex(u.part_sha, EVP_sha1(), NULL) != 1) {
 		brun_fail(r, NULL, "out of memory");
 		goto out;
 	}
-	fd = u.mem ? -2
-		   : open(r->archive_path,
-			 O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -2)
-		fd = -1; /* keep-local = no: no archive file */
-	else if (fd < 0) {
-		brun_fail(r, NULL, "%s: %s", r->archive_path, strerror(errno));
-		goto out;
+	if (!u.mem) {
+		/* gpg's stdout: it writes the archive itself. */
+		fd = open(r->archive_path,
+		    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			brun_fail(r, NULL, "%s: %s", r->archive_path,
+			    strerror(errno));
+			goto out;
+		}
 	}
 	u.fd = fd;
 	pass = brun_pass_fd(r);
 	if (pass < 0 || pipe2(tar_gpg, O_CLOEXEC) != 0 ||
-	    pipe2(gpg_out, O_CLOEXEC) != 0) {
+	    (u.mem && pipe2(gpg_out, O_CLOEXEC) != 0)) {
 		brun_fail(r, NULL, "pipe: %s", strerror(errno));
 		goto out;
 	}
 	/* Bigger pipes: fewer wake-ups between tar, gpg and the reader. */
 	(void)fcntl(tar_gpg[1], F_SETPIPE_SZ, 1024 * 1024);
-	(void)fcntl(gpg_out[1], F_SETPIPE_SZ, 1024 * 1024);
-	agent_wait(r);
+	if (u.mem)
+		(void)fcntl(gpg_out[1], F_SETPIPE_SZ, 1024 * 1024);
 	if (bproc_start(&tar, "tar", (char *const *)(uintptr_t)targv, -1,
 		tar_gpg[1], -1, &pg, desc, sizeof(desc)) != 0) {
 		brun_fail(r, NULL, "%s", desc);
@@ -804,7 +1029,8 @@ step_archive(struct brun *r, bool with_dump)
 	}
 	tar_started = true;
 	if (bproc_start(&gpg, "gpg", (char *const *)(uintptr_t)gargv,
-		tar_gpg[0], gpg_out[1], pass, &pg, desc, sizeof(desc)) != 0) {
+		tar_gpg[0], u.mem ? gpg_out[1] : fd, pass, &pg, desc,
+		sizeof(desc)) != 0) {
 		brun_fail(r, NULL, "%s", desc);
 		goto out;
 	}
@@ -813,9 +1039,11 @@ step_archive(struct brun *r, bool with_dump)
 		goto out;
 	close(tar_gpg[0]);
 	close(tar_gpg[1]);
-	close(gpg_out[1]);
 	close(pass);
-	tar_gpg[0] = tar_gpg[1] = gpg_out[1] = pass = -1;
+	tar_gpg[0] = tar_gpg[1] = pass = -1;
+	if (gpg_out[1] >= 0)
+		close(gpg_out[1]);
+	gpg_out[1] = -1;
 	if (pthread_create(&r->upload_thread, NULL, uploader_main, &u) == 0)
 		thread = true;
 	else
@@ -838,84 +1066,16 @@ step_archive(struct brun *r, bool with_dump)
 			    u.failed ? u.err : "out of memory for the parts");
 		}
 	}
-
-	for (; !killed;) {
-		struct pollfd pf[3];
-		nfds_t n = 0;
-		ssize_t got;
-		double left = deadline_left(r->deadline);
-
-		if (left <= 0 || got_stop) {
-			(void)kill(-pg, SIGKILL);
-			killed = true;
-			if (got_stop)
-				brun_fail(r, NULL,
-				    "stopped by signal %d while archiving",
-				    (int)got_stop);
-			else
-				brun_fail(r, NULL,
-				    "the run passed its timeout (%g s) "
-				    "while archiving",
-				    r->bc->timeout);
-			break;
-		}
-		pf[n].fd = gpg_out[0];
-		pf[n++].events = POLLIN;
-		if (tar.err_fd >= 0) {
-			pf[n].fd = tar.err_fd;
-			pf[n++].events = POLLIN;
-		}
-		if (gpg.err_fd >= 0) {
-			pf[n].fd = gpg.err_fd;
-			pf[n++].events = POLLIN;
-		}
-		(void)poll(pf, n, left > 1 ? 1000 : (int)(left * 1000) + 1);
-		bproc_drain(&tar);
-		bproc_drain(&gpg);
-		if (r->tty && clock_monotonic_now() - last_progress >= 1.0) {
-			pthread_mutex_lock(&u.lock);
-			progress(r, total, t0, u.parts_done, false);
-			pthread_mutex_unlock(&u.lock);
-			last_progress = clock_monotonic_now();
-		}
-		if ((pf[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
-			continue;
-		got = read(gpg_out[0], buf, READ_CHUNK);
-		if (got < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (got < 0) {
-			brun_fail(r, NULL, "reading gpg's output: %s",
-			    strerror(errno));
-			(void)kill(-pg, SIGKILL);
-			killed = true;
-			break;
-		}
-		if (got == 0)
-			break;
-		if (u.mem) {
-			(void)EVP_DigestUpdate(sha, buf, (size_t)got);
-			if (mem_consume(&u, buf, (size_t)got) != 0) {
-				r->step = "upload";
-				brun_fail(r, NULL, "%s", u.err);
-				(void)kill(-pg, SIGKILL);
-				killed = true;
-				break;
-			}
-		} else if (write_all(fd, buf, (size_t)got) != 0) {
-			r->step = "write";
-			brun_fail(r, NULL, "%s: %s", r->archive_path,
-			    strerror(errno));
-			(void)kill(-pg, SIGKILL);
-			killed = true;
-			break;
-		}
-		total += got;
-		pthread_mutex_lock(&u.lock);
-		u.written = total;
-		pthread_cond_signal(&u.cond);
-		pthread_mutex_unlock(&u.lock);
+	if (!killed) {
+		total = u.mem
+		    ? archive_read(r, &u, &tar, &gpg, pg, gpg_out[0], t0)
+		    : archive_follow(r, &u, &tar, &gpg, pg, t0);
+		killed = total < 0;
+		if (killed)
+			total = 0;
 	}
-	close(gpg_out[0]);
+	if (gpg_out[0] >= 0)
+		close(gpg_out[0]);
 	gpg_out[0] = -1;
 	/* Collect both, whatever happened (pipefail). */
 	(void)bproc_wait(&tar, pg, r->deadline);
@@ -923,7 +1083,13 @@ step_archive(struct brun *r, bool with_dump)
 	tar_started = gpg_started = false;
 	bproc_close(&tar);
 	bproc_close(&gpg);
+	/* The file list is complete once tar succeeded: its gpg encrypts it
+	 * while the last part goes up. */
+	if (!killed && bproc_exit_code(&gpg) == 0 &&
+	    (bproc_exit_code(&tar) == 0 || bproc_exit_code(&tar) == 1))
+		r->list_feed_err = list_feed(r);
 	pthread_mutex_lock(&u.lock);
+	u.written = total;
 	u.ended = true;
 	pthread_cond_signal(&u.cond);
 	pthread_mutex_unlock(&u.lock);
@@ -932,10 +1098,11 @@ step_archive(struct brun *r, bool with_dump)
 	thread = false;
 	progress(r, total, t0, u.parts_done, true);
 	r->rec.bytes = total;
-	if (u.mem
-		? EVP_DigestFinal_ex(sha, md, &mdlen) == 1
-		: u.hashed >= 0 && hash_range(sha, fd, u.hashed, total) == 0 &&
-		    EVP_DigestFinal_ex(sha, md, &mdlen) == 1)
+	if (!u.mem && hash_forward(&u, total) == 0 && u.part > 0 &&
+	    (long long)u.parts_hashed * u.part < total && part_sha_end(&u) != 0)
+		u.hashed = -1;
+	if ((u.mem || u.hashed == total) &&
+	    EVP_DigestFinal_ex(sha, md, &mdlen) == 1)
 		for (unsigned int i = 0; i < mdlen && i < 32; i++)
 			snprintf(r->rec.sha256 + 2 * i, 3, "%02x", md[i]);
 	if (with_dump)
@@ -944,7 +1111,17 @@ step_archive(struct brun *r, bool with_dump)
 		int tc = bproc_exit_code(&tar), gc = bproc_exit_code(&gpg);
 
 		/* gpg first: when it dies, tar only sees SIGPIPE. */
-		if (gc != 0) {
+		if (gc != 0 && !u.mem &&
+		    strstr(bproc_tail(&gpg), WRITE_ERROR) != NULL) {
+			/* It writes the archive itself: a full disk. */
+			const char *why =
+			    strstr(bproc_tail(&gpg), WRITE_ERROR) +
+			    strlen(WRITE_ERROR);
+
+			r->step = "write";
+			brun_fail(r, bproc_tail(&gpg), "%s: %.*s",
+			    r->archive_path, (int)strcspn(why, "\n"), why);
+		} else if (gc != 0) {
 			r->step = "encrypt";
 			bproc_describe(&gpg, desc, sizeof(desc));
 			brun_fail(r, bproc_tail(&gpg), "%s", desc);
@@ -1063,9 +1240,11 @@ out:
 	for (size_t i = 0; i < nowned; i++)
 		free(owned[i]);
 	EVP_MD_CTX_free(sha);
+	EVP_MD_CTX_free(u.part_sha);
+	free(u.sha1);
+	free(u.hbuf);
 	free(u.mbuf[0]);
 	free(u.mbuf[1]);
-	free(buf);
 	pthread_mutex_destroy(&u.lock);
 	pthread_cond_destroy(&u.cond);
 	return rc;
@@ -1152,6 +1331,26 @@ copy_to_fd(const char *path, int out)
 	return rc;
 }
 
+/* Give the complete file list to its gpg and close its input: 0, or the
+ * errno of the failure. */
+static int
+list_feed(struct brun *r)
+{
+	int rc = 0;
+
+	if (r->list_in < 0)
+		return EPIPE;
+	if (copy_to_fd(r->list_path, r->list_in) != 0) {
+		rc = errno != 0 ? errno : EIO;
+		/* Before its input ends: no partial list in sync/. */
+		if (r->list_gpg.pid > 0 && !r->list_gpg.done)
+			(void)kill(-r->list_pg, SIGKILL);
+	}
+	close(r->list_in);
+	r->list_in = -1;
+	return rc;
+}
+
 /* The file list, encrypted like the archive, uploaded beside it. */
 static int
 step_list(struct brun *r)
@@ -1165,17 +1364,17 @@ step_list(struct brun *r)
 		brun_fail(r, NULL, "stopped by signal %d", (int)got_stop);
 		goto out;
 	}
-	if (r->list_gpg.pid <= 0 || r->list_in < 0) {
+	if (r->list_gpg.pid <= 0) {
 		brun_fail(r, NULL, "gpg for the file list is not running");
 		goto out;
 	}
-	if (copy_to_fd(r->list_path, r->list_in) != 0) {
+	if (r->list_in >= 0)
+		r->list_feed_err = list_feed(r);
+	if (r->list_feed_err != 0) {
 		brun_fail(r, NULL, "feeding the file list to gpg: %s",
-		    strerror(errno));
+		    strerror(r->list_feed_err));
 		goto out;
 	}
-	close(r->list_in);
-	r->list_in = -1;
 	(void)bproc_wait(&r->list_gpg, r->list_pg, r->deadline);
 	if (bproc_exit_code(&r->list_gpg) != 0) {
 		bproc_describe(&r->list_gpg, desc, sizeof(desc));
@@ -1222,6 +1421,18 @@ dir_has_entries(const char *path)
 	return found;
 }
 
+/* Delete what the rotation set aside (by the uploader, or at the end). */
+static void
+trash_remove(struct brun *r)
+{
+	if (!r->trash_pending)
+		return;
+	if (brun_rm_rf(r->trash_dir) != 0)
+		brun_log(r, "rotate: cannot remove %s: %s", r->trash_dir,
+		    strerror(errno));
+	r->trash_pending = false;
+}
+
 /* sync/ -> sync.old/ (only when sync/ holds the previous run's files). */
 static int
 step_rotate(struct brun *r)
@@ -1235,12 +1446,19 @@ step_rotate(struct brun *r)
 	}
 	has_files = dir_has_entries(r->sync_dir);
 	if (has_files) {
-		if (brun_rm_rf(r->old_dir) != 0 ||
+		/* The archive before the previous one is only renamed here
+		 * (sync.old.delete, a leftover of a crash removed first) and
+		 * deleted by the uploader while gpg derives its key:
+		 * unlinking gigabytes takes a while. */
+		if (brun_rm_rf(r->trash_dir) != 0 ||
+		    (rename(r->old_dir, r->trash_dir) != 0 &&
+			errno != ENOENT) ||
 		    rename(r->sync_dir, r->old_dir) != 0) {
 			brun_fail(r, NULL, "%s -> %s: %s", r->sync_dir,
 			    r->old_dir, strerror(errno));
 			return -1;
 		}
+		r->trash_pending = true;
 	}
 	if (mkdir(r->sync_dir, 0700) != 0 && errno != EEXIST) {
 		brun_fail(r, NULL, "%s: %s", r->sync_dir, strerror(errno));
@@ -1365,6 +1583,8 @@ set_names(struct brun *r, time_t now)
 		bc->local_dir) >= sizeof(r->sync_dir))
 		return -1;
 	snprintf(r->old_dir, sizeof(r->old_dir), "%s/sync.old", bc->local_dir);
+	snprintf(r->trash_dir, sizeof(r->trash_dir), "%s/sync.old.delete",
+	    bc->local_dir);
 	if ((size_t)snprintf(
 		r->archive_path, n, "%s/%s", r->sync_dir, r->object) >= n)
 		return -1;
@@ -1395,6 +1615,7 @@ backup_run(struct backup_conf *bc)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	bproc_set_stop_flag(&got_stop);
 	(void)umask(077); /* the file list and the dump are private */
 	if (brun_begin(&r, bc, "run", true, true) != 0) {
 		brun_end(&r, NULL);
@@ -1448,6 +1669,7 @@ backup_run(struct backup_conf *bc)
 	}
 out:
 	list_gpg_stop(&r);
+	trash_remove(&r);
 	if (r.rec.ok) {
 		r.rec.last_success = (long long)time(NULL);
 		r.rec.last_success_bytes = r.rec.bytes;

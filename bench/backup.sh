@@ -104,12 +104,16 @@ peak_du() {
 	echo "$_max" >"$3"
 }
 
-# --- the peer: tar | gpg > file (its GNUPGHOME and agent stay warm) ----
+# --- the peer: tar | gpg > file (its GNUPGHOME stays warm) ----------------
+# gpg's options are osemon's (docs/backup.md, Encryption): the same S2K
+# count (65011712 is also what gpg 2.2 encodes by default), no symkey
+# cache, default compression (zlib).
 mkdir -m 700 ghp peer
 cat >peer.sh <<EOF
 #!/bin/sh
 tar -cf - -C / ${TMP#/}/data | gpg --homedir $TMP/ghp --batch --yes --no-tty \
     --quiet --pinentry-mode loopback --passphrase-file $TMP/pass \
+    --no-symkey-cache --s2k-count 65011712 \
     --symmetric --cipher-algo AES256 -o $TMP/peer/peer.tar.gpg
 EOF
 chmod 755 peer.sh

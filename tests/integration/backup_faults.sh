@@ -179,6 +179,26 @@ expect_eq "$(ls "$FS/backups/sync.old" | grep -c '\.tar\.gpg$')" 1 "sync.old/ ke
 expect_eq "$(count b2_start_large_file)" 0 "nothing uploaded"
 write_conf "$FS/etc, $FS/data" "07:20"
 
+# --- 3b'. a full disk under sync/: step write, nothing half-made kept -----
+# gpg writes the archive itself; its write error names the step.  A 1 MiB
+# tmpfs in a private mount namespace (the machine's mounts are untouched).
+if unshare -m true 2>/dev/null; then
+	mkdir -p "$T_TMP/small"
+	write_conf "$FS/etc, $FS/data" "07:20"
+	sed -i "s|^local-dir = .*|local-dir = $T_TMP/small|" osemon.conf
+	sleep 1
+	unshare -m sh -c 'mount -t tmpfs -o size=1m osemon-backup-full "$1" &&
+	    "$2" backup run -c osemon.conf; echo "rc=$?" >full.rc;
+	    ls "$1/sync" >full.ls' sh "$T_TMP/small" "$OSEMON" >/dev/null 2>&1
+	expect_eq "$(cat full.rc 2>/dev/null)" "rc=1" "a full disk fails the run"
+	expect_match "$(cat state/backup.json)" '"failed_step": "write"' "record: failed step write"
+	expect_match "$(cat state/backup.json)" '"error": "[^"]*\.tar\.gpg: No space left on device"' "record: the archive's path and why"
+	expect_eq "$(cat full.ls 2>/dev/null | wc -l | tr -d ' ')" 0 "no partial archive or list left on the full disk"
+else
+	echo "skip - $T_NAME: no mount namespaces for the full-disk case"
+fi
+write_conf "$FS/etc, $FS/data" "07:20"
+
 # --- 3c. the run's timeout kills the whole pipeline -----------------------
 printf '#!/bin/sh\nsleep 30\n' >slowtar.sh
 chmod 755 slowtar.sh
