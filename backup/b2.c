@@ -43,6 +43,7 @@ struct b2_client {
 	char upload_url[B2_URL_MAX];
 	char upload_token[B2_TOKEN_MAX];
 	double deadline;
+	const volatile sig_atomic_t *stop;
 	double server_time;
 	enum b2_error_kind kind;
 	int err_status;
@@ -188,6 +189,26 @@ b2_client_free(struct b2_client *c)
 	free(c->user_agent);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
+}
+
+void
+b2_client_set_stop(struct b2_client *c, const volatile sig_atomic_t *flag)
+{
+	c->stop = flag;
+}
+
+/* Abort a transfer once the stop flag is set. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	const struct b2_client *c = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return c->stop != NULL && *c->stop ? 1 : 0;
 }
 
 void
@@ -758,6 +779,11 @@ http_do(struct b2_client *c, const char *what, const char *method,
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, io);
 	if (c->ca_file != NULL)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	if (c->stop != NULL) {
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (basic_auth) {
 		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(h, CURLOPT_USERNAME, c->key_id);
@@ -791,6 +817,11 @@ http_do(struct b2_client *c, const char *what, const char *method,
 		    "%s: cannot write the "
 		    "download: %s",
 		    what, strerror(errno));
+		return -1;
+	}
+	if (io->cc == CURLE_ABORTED_BY_CALLBACK && c->stop != NULL &&
+	    *c->stop) {
+		b2_set_error(c, B2_ERR_LOCAL, 0, "", "%s: stopped", what);
 		return -1;
 	}
 	if (io->overflow) {

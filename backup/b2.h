@@ -22,6 +22,7 @@
 #ifndef OSEMON_B2_H
 #define OSEMON_B2_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,6 +86,9 @@ struct b2_client *b2_client_new(const char *api_url, const char *key_id,
 void b2_client_free(struct b2_client *c);
 /* Absolute deadline on clock_monotonic_now(); 0 means none. */
 void b2_client_set_deadline(struct b2_client *c, double deadline);
+/* A flag (set by a signal handler) that aborts a transfer in progress
+ * (B2_ERR_LOCAL "stopped"); NULL: none. */
+void b2_client_set_stop(struct b2_client *c, const volatile sig_atomic_t *flag);
 const char *b2_client_error(const struct b2_client *c);
 enum b2_error_kind b2_client_error_kind(const struct b2_client *c);
 /* HTTP status and B2 code of the last failure (0 / "" when none). */

@@ -49,6 +49,9 @@ struct backup_conf {
 	char mysql_defaults[PATH_MAX]; /* "" when no dump */
 	char key_file[PATH_MAX];
 	int sched_hour, sched_min, sched_sec; /* UTC */
+	bool verify_off; /* verify-schedule = off */
+	int verify_wday; /* 0 Sunday .. 6, -1 every day */
+	int verify_hour, verify_min, verify_sec; /* UTC */
 	double timeout; /* seconds */
 	double grace; /* seconds */
 	long long part_size; /* 0: the server's recommendation */
@@ -76,6 +79,16 @@ int backup_parse_schedule(const char *s, int *h, int *m, int *sec);
 /* The first time strictly after `after` at which the daily schedule
  * fires (UTC). */
 time_t backup_next_run(time_t after, int h, int m, int sec);
+/* verify-schedule: "DAY HH:MM[:SS]" (DAY Sun..Sat, any case; *wday 0..6
+ * as tm_wday), "HH:MM[:SS]" (every day, *wday -1) or "off".  Returns 0,
+ * 1 for off, -1 when invalid. */
+int backup_parse_verify_schedule(
+    const char *s, int *wday, int *h, int *m, int *sec);
+/* The first time strictly after `after` at which it fires (UTC). */
+time_t backup_next_weekly(time_t after, int wday, int h, int m, int sec);
+#define BACKUP_VERIFY_DEFAULT "Sun 08:20"
+/* Days between two verifies by that schedule (7, or 1 when daily). */
+#define BACKUP_VERIFY_PERIOD_DAYS(wday) ((wday) < 0 ? 1 : 7)
 /* "daily_HOST_YYYYMMDD_HHMMSS" (or monthly_ on the first of the month,
  * UTC) into buf; 0 or -1 when it does not fit. */
 int backup_object_base(const char *host, time_t when, char *buf, size_t size);
@@ -123,14 +136,19 @@ int backup_main(int argc, char **argv);
 /*
  * The collector's side (backup/job.c).  Called about once a second from
  * the collector loop with its config: starts `osemon-full backup run -c
- * FILE` at the schedule as a child in its own process group, never
- * blocking, reaps it, and kills it when it overruns timeout.  With once
- * set only the config path is remembered (for the backup probe).
+ * FILE` at [backup] schedule and `osemon-full backup verify -c FILE` at
+ * verify-schedule, each as a child in its own process group, never
+ * blocking; reaps them, and kills one that overruns timeout.  The two
+ * never run at once (they share the backup lock): one that falls due
+ * while the other is going starts when it has ended, the run first.
+ * With once set only the config path is remembered (for the backup
+ * probe).
  */
 /* In a forked child: default signals, its own process group, stdin and
- * stdout on /dev/null, then exec `SELF backup run -c CONFIG`; never returns.
- * Used by the job and by the root helper of collector/privdrop.c. */
-void backup_job_exec(const char *self, const char *config)
+ * stdout on /dev/null, then exec `SELF backup CMD -c CONFIG` (CMD "run" or
+ * "verify"); never returns.  Used by the job and by the root helper of
+ * collector/privdrop.c. */
+void backup_job_exec(const char *self, const char *cmd, const char *config)
     __attribute__((noreturn));
 void backup_job_tick(
     const struct cfg *cfg, const char *config_path, bool once, time_t now);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "b2.h"
@@ -41,6 +42,10 @@ const struct option_spec backup_options[] = {
 	    "STATE_DIR/backup.log)" },
 	{ "schedule", 0, OPT_STRING, "HH:MM", "07:20", 0, -1,
 	    "daily start time (UTC) when the collector runs the backup" },
+	{ "verify-schedule", 0, OPT_STRING, "DAY HH:MM", BACKUP_VERIFY_DEFAULT,
+	    0, -1,
+	    "when the collector runs `backup verify` (UTC): DAY HH:MM weekly "
+	    "(DAY Mon..Sun), HH:MM daily, or off" },
 	{ "timeout", 0, OPT_DOUBLE, "SECONDS", "21600", 1, 604800,
 	    "deadline of one run; children are killed when it passes" },
 	{ "grace", 0, OPT_DOUBLE, "SECONDS", "10800", 0, 604800,
@@ -117,6 +122,42 @@ backup_parse_schedule(const char *s, int *h, int *m, int *sec)
 	*m = (int)v[1];
 	*sec = (int)v[2];
 	return 0;
+}
+
+int
+backup_parse_verify_schedule(const char *s, int *wday, int *h, int *m, int *sec)
+{
+	static const char *const days[] = { "sun", "mon", "tue", "wed", "thu",
+		"fri", "sat" };
+
+	if (strcasecmp(s, "off") == 0)
+		return 1;
+	*wday = -1;
+	for (int i = 0; i < 7; i++)
+		if (strncasecmp(s, days[i], 3) == 0 && s[3] == ' ') {
+			*wday = i;
+			s += 4;
+			while (*s == ' ')
+				s++;
+			break;
+		}
+	return backup_parse_schedule(s, h, m, sec);
+}
+
+time_t
+backup_next_weekly(time_t after, int wday, int h, int m, int sec)
+{
+	struct tm tm;
+	time_t t;
+
+	if (wday < 0)
+		return backup_next_run(after, h, m, sec);
+	gmtime_r(&after, &tm);
+	t = after - (tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) +
+	    ((wday - tm.tm_wday + 7) % 7) * 86400 + h * 3600 + m * 60 + sec;
+	if (t <= after)
+		t += 7 * 86400;
+	return t;
 }
 
 time_t
@@ -207,6 +248,7 @@ resolve(struct backup_conf *bc, const struct cfg_section *bs,
 	const struct cfg_section *gs = cfg_find(cfg, "global", NULL);
 	const char *v;
 	char err[512];
+	int rc;
 
 	v = args_string(&bc->opt, "hostname");
 	if (v == NULL || *v == '\0')
@@ -290,6 +332,17 @@ resolve(struct backup_conf *bc, const struct cfg_section *bs,
 		cfg_errors_add(errs, cfg->name, entry_line(bs, "schedule"),
 		    "schedule: '%s' is not HH:MM or HH:MM:SS (UTC)",
 		    args_string(&bc->opt, "schedule"));
+	v = args_string(&bc->opt, "verify-schedule");
+	rc = backup_parse_verify_schedule(v, &bc->verify_wday, &bc->verify_hour,
+	    &bc->verify_min, &bc->verify_sec);
+	if (rc < 0)
+		cfg_errors_add(errs, cfg->name,
+		    entry_line(bs, "verify-schedule"),
+		    "verify-schedule: '%s' is not DAY HH:MM[:SS] (DAY "
+		    "Mon..Sun), "
+		    "HH:MM[:SS] or off (UTC)",
+		    v);
+	bc->verify_off = rc != 0;
 	bc->timeout = args_double(&bc->opt, "timeout");
 	bc->grace = args_double(&bc->opt, "grace");
 	bc->part_size = args_int(&bc->opt, "part-size");

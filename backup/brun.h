@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -49,6 +50,13 @@ struct brun {
 	int list_feed_err; /* errno of a failed feed, 0 */
 };
 
+/* SIGTERM, SIGINT and SIGHUP set a flag (the command ends early but
+ * still writes its record; children waited for with bproc_wait are
+ * killed); SIGPIPE is ignored. */
+void brun_catch_stop(void);
+const volatile sig_atomic_t *brun_stop_flag(void);
+/* After a stop signal: fail with "stopped by signal N" and return -1. */
+int brun_check_stop(struct brun *r);
 /* One line "YYYY-MM-DDTHH:MM:SSZ text" to the log (and stderr on a tty). */
 void brun_log(struct brun *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -198,6 +199,11 @@ backup_record_write(
 		return -1;
 	}
 	rc = file_write_atomic(path, text, strlen(text), 0644, err, errlen);
+	/* Readable whatever the umask (a run sets 077): the backup probe
+	 * reads it, also in a collector that dropped root.  It holds no
+	 * secret. */
+	if (rc == 0)
+		(void)chmod(path, 0644);
 	free(text);
 	return rc;
 }

@@ -159,6 +159,37 @@ on_stop(int sig)
 	got_stop = sig;
 }
 
+void
+brun_catch_stop(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_stop; /* no SA_RESTART: blocking calls return */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	bproc_set_stop_flag(&got_stop);
+}
+
+const volatile sig_atomic_t *
+brun_stop_flag(void)
+{
+	return &got_stop;
+}
+
+int
+brun_check_stop(struct brun *r)
+{
+	if (!got_stop)
+		return 0;
+	brun_fail(r, NULL, "stopped by signal %d", (int)got_stop);
+	return -1;
+}
+
 static int list_gpg_start(struct brun *r);
 static void list_gpg_stop(struct brun *r);
 static int list_feed(struct brun *r);
@@ -1605,17 +1636,8 @@ backup_run(struct backup_conf *bc)
 	char record[PATH_MAX + 32], err[256];
 	bool with_dump = bc->mysql_defaults[0] != '\0';
 	double t0 = clock_monotonic_now();
-	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, NULL);
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	bproc_set_stop_flag(&got_stop);
+	brun_catch_stop();
 	(void)umask(077); /* the file list and the dump are private */
 	if (brun_begin(&r, bc, "run", true, true) != 0) {
 		brun_end(&r, NULL);

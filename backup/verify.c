@@ -266,7 +266,9 @@ download(
 	}
 	if (b2_download(
 		r->c, args_string(&r->bc->b2, "bucket"), name, fd, &f) != 0) {
-		brun_fail(r, NULL, "%s: %s", name, b2_client_error(r->c));
+		if (brun_check_stop(r) == 0)
+			brun_fail(
+			    r, NULL, "%s: %s", name, b2_client_error(r->c));
 		close(fd);
 		return -1;
 	}
@@ -327,7 +329,7 @@ decrypt_into_tar(struct brun *r, const char *in, const char *const *targs,
 		for (;;) {
 			ssize_t got = read(to[0], buf, sizeof(buf));
 
-			if (got < 0 && errno == EINTR)
+			if (got < 0 && errno == EINTR && !*brun_stop_flag())
 				continue;
 			if (got <= 0)
 				break;
@@ -354,6 +356,8 @@ decrypt_into_tar(struct brun *r, const char *in, const char *const *targs,
 	(void)bproc_wait(&gpg, pg, r->deadline);
 	(void)bproc_wait(&tar, pg, r->deadline);
 	g_started = t_started = false;
+	if (brun_check_stop(r) != 0)
+		goto out;
 	if (bproc_exit_code(&gpg) != 0) {
 		r->step = "decrypt";
 		bproc_describe(&gpg, desc, sizeof(desc));
@@ -413,6 +417,8 @@ decrypt_file(struct brun *r, const char *in, const char *out)
 	}
 	(void)bproc_wait(&p, pg, r->deadline);
 	bproc_close(&p);
+	if (brun_check_stop(r) != 0)
+		goto out;
 	if (bproc_exit_code(&p) != 0) {
 		r->step = "decrypt";
 		bproc_describe(&p, desc, sizeof(desc));
@@ -482,6 +488,8 @@ backup_verify(struct backup_conf *bc)
 	snprintf(record, sizeof(record), "%s/%s", bc->state_dir,
 	    BACKUP_VERIFY_RECORD_NAME);
 	snprintf(dir, sizeof(dir), "%s/verify", bc->local_dir);
+	/* The collector's timeout sends SIGTERM: end with a record. */
+	brun_catch_stop();
 	if (brun_begin(&r, bc, "verify", true, true) != 0) {
 		brun_end(&r, NULL);
 		return 1;
@@ -494,6 +502,7 @@ backup_verify(struct backup_conf *bc)
 		brun_fail(&r, NULL, "%s", err);
 		goto out;
 	}
+	b2_client_set_stop(r.c, brun_stop_flag());
 	if (list_backups(&r, bc->host, false, &l) != 0) {
 		brun_fail(&r, NULL, "%s", b2_client_error(r.c));
 		goto out;

@@ -26,8 +26,12 @@
 
 #define PRIV_REPLY_WAIT_MS 5000
 
+/* What the helper may start: `backup CMD`, CMD by index. */
+static const char *const priv_cmds[] = { "run", "verify" };
+#define PRIV_CMDS (sizeof(priv_cmds) / sizeof(priv_cmds[0]))
+
 enum priv_type {
-	PRIV_RUN = 1, /* collector -> helper: start the backup */
+	PRIV_RUN = 1, /* collector -> helper: value = index in priv_cmds */
 	PRIV_SIGNAL, /* collector -> helper: value = SIGTERM/SIGKILL */
 	PRIV_STARTED, /* helper -> collector: pid */
 	PRIV_FAILED, /* helper -> collector: value = errno */
@@ -44,9 +48,11 @@ static bool priv_dropped;
 static int priv_sock = -1; /* collector's end; -1: no helper */
 static pid_t priv_helper_pid;
 static char priv_user[64]; /* the user dropped to */
-static bool priv_exit_seen;
-static pid_t priv_exit_pid;
-static int priv_exit_status;
+/* Exits reported by the helper, not yet asked for (one per child). */
+static struct {
+	pid_t pid; /* 0: free */
+	int status;
+} priv_exits[PRIV_CMDS];
 
 /* Ownership fixes inside a folder NAME owns: nftw has no argument. */
 static uid_t fix_uid;
@@ -134,7 +140,8 @@ priv_helper_main(int sock, const char *self, const char *config)
 	struct sigaction sa;
 	struct priv_msg m;
 	struct pollfd pfd;
-	pid_t child = 0;
+	pid_t child[PRIV_CMDS] = { 0 };
+	bool busy;
 	ssize_t n;
 	int st;
 
@@ -152,14 +159,20 @@ priv_helper_main(int sock, const char *self, const char *config)
 	sock = 3;
 	closefrom(4);
 	for (;;) {
+		busy = false;
+		for (size_t i = 0; i < PRIV_CMDS; i++)
+			busy = busy || child[i] > 0;
 		pfd.fd = sock;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		(void)poll(&pfd, 1, child > 0 ? 200 : 1000);
-		if (child > 0 && waitpid(child, &st, WNOHANG) == child) {
-			(void)priv_send(sock, PRIV_EXITED, (int)child, st);
-			child = 0;
-		}
+		(void)poll(&pfd, 1, busy ? 200 : 1000);
+		for (size_t i = 0; i < PRIV_CMDS; i++)
+			if (child[i] > 0 &&
+			    waitpid(child[i], &st, WNOHANG) == child[i]) {
+				(void)priv_send(
+				    sock, PRIV_EXITED, (int)child[i], st);
+				child[i] = 0;
+			}
 		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		n = recv(sock, &m, sizeof(m), 0);
@@ -168,24 +181,31 @@ priv_helper_main(int sock, const char *self, const char *config)
 		if (n != (ssize_t)sizeof(m))
 			continue;
 		if (m.type == PRIV_RUN) {
-			if (child > 0) {
+			size_t k = (size_t)m.value;
+
+			if (m.value < 0 || k >= PRIV_CMDS) {
+				(void)priv_send(sock, PRIV_FAILED, 0, EINVAL);
+				continue;
+			}
+			if (child[k] > 0) {
 				(void)priv_send(sock, PRIV_FAILED, 0, EBUSY);
 				continue;
 			}
-			child = fork();
-			if (child == 0)
-				backup_job_exec(self, config);
-			if (child < 0) {
+			child[k] = fork();
+			if (child[k] == 0)
+				backup_job_exec(self, priv_cmds[k], config);
+			if (child[k] < 0) {
 				(void)priv_send(sock, PRIV_FAILED, 0, errno);
-				child = 0;
+				child[k] = 0;
 				continue;
 			}
-			(void)setpgid(child, child);
-			(void)priv_send(sock, PRIV_STARTED, (int)child, 0);
-		} else if (m.type == PRIV_SIGNAL && child > 0 &&
-		    m.pid == (int)child &&
+			(void)setpgid(child[k], child[k]);
+			(void)priv_send(sock, PRIV_STARTED, (int)child[k], 0);
+		} else if (m.type == PRIV_SIGNAL &&
 		    (m.value == SIGTERM || m.value == SIGKILL)) {
-			(void)kill(-child, m.value);
+			for (size_t i = 0; i < PRIV_CMDS; i++)
+				if (child[i] > 0 && m.pid == (int)child[i])
+					(void)kill(-child[i], m.value);
 		}
 	}
 	/* A backup still running carries on, as when the collector
@@ -347,27 +367,38 @@ priv_read(struct priv_msg *m, int wait_ms)
 	if (n != (ssize_t)sizeof(*m))
 		return 0;
 	if (m->type == PRIV_EXITED) {
-		priv_exit_seen = true;
-		priv_exit_pid = (pid_t)m->pid;
-		priv_exit_status = m->value;
+		size_t i = 0;
+
+		while (i < PRIV_CMDS - 1 && priv_exits[i].pid != 0 &&
+		    priv_exits[i].pid != (pid_t)m->pid)
+			i++;
+		priv_exits[i].pid = (pid_t)m->pid;
+		priv_exits[i].status = m->value;
 	}
 	return 1;
 }
 
 int
-privdrop_backup_start(pid_t *pid, char *err, size_t errlen)
+privdrop_backup_start(const char *cmd, pid_t *pid, char *err, size_t errlen)
 {
 	struct priv_msg m;
 	double until = clock_monotonic_now() + PRIV_REPLY_WAIT_MS / 1000.0;
+	size_t k = 0;
 	int r;
 
+	while (k < PRIV_CMDS && strcmp(priv_cmds[k], cmd) != 0)
+		k++;
+	if (k == PRIV_CMDS) {
+		snprintf(err, errlen, "root helper: no command %s", cmd);
+		return -1;
+	}
 	if (priv_sock < 0) {
 		snprintf(err, errlen,
 		    "no root helper (it is started when [backup] is in the "
 		    "config at start-up: restart osemon)");
 		return -1;
 	}
-	if (priv_send(priv_sock, PRIV_RUN, 0, 0) != 0) {
+	if (priv_send(priv_sock, PRIV_RUN, 0, (int)k) != 0) {
 		snprintf(err, errlen, "root helper: %s", strerror(errno));
 		return -1;
 	}
@@ -379,7 +410,9 @@ privdrop_backup_start(pid_t *pid, char *err, size_t errlen)
 			continue;
 		if (m.type == PRIV_STARTED) {
 			*pid = (pid_t)m.pid;
-			priv_exit_seen = false;
+			for (size_t i = 0; i < PRIV_CMDS; i++)
+				if (priv_exits[i].pid == *pid)
+					priv_exits[i].pid = 0; /* reused */
 			return 0;
 		}
 		if (m.type == PRIV_FAILED) {
@@ -401,11 +434,12 @@ privdrop_backup_wait(pid_t pid, int *status)
 
 	while ((r = priv_read(&m, -1)) > 0)
 		;
-	if (priv_exit_seen && priv_exit_pid == pid) {
-		priv_exit_seen = false;
-		*status = priv_exit_status;
-		return pid;
-	}
+	for (size_t i = 0; i < PRIV_CMDS; i++)
+		if (priv_exits[i].pid == pid && pid > 0) {
+			priv_exits[i].pid = 0;
+			*status = priv_exits[i].status;
+			return pid;
+		}
 	if (r < 0 || priv_sock < 0) {
 		errno = ECHILD;
 		return -1;

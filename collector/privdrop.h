@@ -9,10 +9,11 @@
  * check runs or any thread starts.
  *
  * The backup helper is the one process that keeps root.  It only starts
- * `osemon-full backup run -c CONFIG` (CONFIG fixed when it was forked) on
- * request over a socketpair, signals that run's process group (SIGTERM or
- * SIGKILL only) and reports its exit; it accepts nothing else and exits
- * when the collector closes the socket.
+ * `osemon-full backup run -c CONFIG` or `osemon-full backup verify -c
+ * CONFIG` (CONFIG fixed when it was forked; at most one of each at a time)
+ * on request over a socketpair, signals such a child's process group
+ * (SIGTERM or SIGKILL only) and reports its exit; it accepts nothing else
+ * and exits when the collector closes the socket.
  */
 #ifndef OSEMON_PRIVDROP_H
 #define OSEMON_PRIVDROP_H
@@ -36,13 +37,14 @@ void privdrop_reload_check(const struct collector_conf *conf);
  * helper). */
 bool privdrop_dropped(void);
 
-/* The collector's side of the helper (backup/job.c).  Start the backup:
- * 0 with *pid, or -1 with err. */
-int privdrop_backup_start(pid_t *pid, char *err, size_t errlen);
+/* The collector's side of the helper (backup/job.c).  Start `backup
+ * CMD` (CMD "run" or "verify"): 0 with *pid, or -1 with err. */
+int privdrop_backup_start(
+    const char *cmd, pid_t *pid, char *err, size_t errlen);
 /* Like waitpid(pid, status, WNOHANG): pid when it exited (status set),
  * 0 while it runs, -1 with errno ECHILD when the helper is gone. */
 pid_t privdrop_backup_wait(pid_t pid, int *status);
-/* Signal the run's process group (SIGTERM or SIGKILL); 0 or -1. */
+/* Signal that child's process group (SIGTERM or SIGKILL); 0 or -1. */
 int privdrop_backup_kill(pid_t pid, int sig);
 
 #endif

@@ -4,7 +4,8 @@
  *
  * A failed last run is CRITICAL with the failed step; no successful run
  * within a day plus [backup] grace is CRITICAL; a failed `backup verify`
- * (backup-verify.json) is CRITICAL too.  Inside the collector the config
+ * (backup-verify.json) is CRITICAL too, and a verify older than its
+ * verify-schedule's period plus grace (verifies stopped) WARNING.  Inside the collector the config
  * file defaults to the collector's own, so `[check backup] probe = backup`
  * needs no other key.
  */
@@ -41,14 +42,14 @@ static const struct option_spec backup_probe_options[] = {
  * probe may run as an unprivileged user). */
 static int
 backup_probe_paths(const char *config, char *record, char *verify, size_t size,
-    double *max_age, char *err, size_t errlen)
+    double *max_age, double *verify_max_age, char *err, size_t errlen)
 {
 	struct cfg *cfg = NULL;
 	struct cfg_errors errs;
 	const char *v;
 	char dir[PATH_MAX];
 	double grace = 10800;
-	int rc = -1;
+	int rc = -1, wday, h, m, sec;
 
 	cfg_errors_init(&errs);
 	if (cfg_load_file(config, &cfg, &errs) != 0 || cfg == NULL) {
@@ -70,6 +71,14 @@ backup_probe_paths(const char *config, char *record, char *verify, size_t size,
 		goto out;
 	}
 	*max_age = 24.0 + grace / 3600.0;
+	/* The collector verifies at verify-schedule: a verify older than
+	 * its period plus grace means verifies stopped happening. */
+	*verify_max_age = 0;
+	v = cfg_value(cfg_find(cfg, "backup", NULL), "verify-schedule");
+	if (backup_parse_verify_schedule(v != NULL ? v : BACKUP_VERIFY_DEFAULT,
+		&wday, &h, &m, &sec) == 0)
+		*verify_max_age =
+		    24.0 * BACKUP_VERIFY_PERIOD_DAYS(wday) + grace / 3600.0;
 	snprintf(record, size, "%s/%s", dir, BACKUP_RECORD_NAME);
 	snprintf(verify, size, "%s/%s", dir, BACKUP_VERIFY_RECORD_NAME);
 	rc = 0;
@@ -134,7 +143,8 @@ backup_probe_run(const struct probe_run *run, struct probe_result *res)
 	char config[PATH_MAX], record[PATH_MAX + 32], verify[PATH_MAX + 32];
 	char err[512], when[64];
 	const char *v;
-	double max_age = 27.0, age = -1, now = (double)time(NULL);
+	double max_age = 27.0, verify_max_age = 0, age = -1;
+	double now = (double)time(NULL);
 	struct backup_record rec, ver;
 	struct metric *m;
 
@@ -147,7 +157,7 @@ backup_probe_run(const struct probe_run *run, struct probe_result *res)
 	v = args_string(run->args, "record");
 	if (config[0] != '\0' &&
 	    backup_probe_paths(config, record, verify, sizeof(record), &max_age,
-		err, sizeof(err)) != 0) {
+		&verify_max_age, err, sizeof(err)) != 0) {
 		result_set(res, STATE_UNKNOWN, REASON_CONFIG, "%s", err);
 		return 0;
 	}
@@ -244,6 +254,15 @@ backup_probe_run(const struct probe_run *run, struct probe_result *res)
 				    "backup verify FAILED at "
 				    "step %s: %s",
 				    ver.failed_step, ver.error);
+			else if (verify_max_age > 0 &&
+			    (now - (double)ver.start) / 3600.0 > verify_max_age)
+				result_raise(res, STATE_WARNING,
+				    REASON_THRESHOLD,
+				    "last verify of %s is %.1f days old "
+				    "(limit %.1f days)",
+				    ver.host,
+				    (now - (double)ver.start) / 86400.0,
+				    verify_max_age / 24.0);
 		}
 	}
 	return 0;

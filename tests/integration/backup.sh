@@ -10,6 +10,7 @@
 # the record or the output.
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/lib/mariadb.sh"
+. "$SRC/tests/lib/backup.sh"
 need mariadbd mariadb-install-db mariadb mariadb-dump gpg tar flock
 
 cd "$T_TMP" || exit 1
@@ -43,14 +44,7 @@ cp "$MDB_CNF" my.cnf
 printf 'socket=%s\n' "$MDB_SOCK" >>my.cnf
 chmod 600 my.cnf
 
-t_bg $PY "$SRC/tests/lib/b2server.py" --port-file b2.port --key-id $KEY_ID \
-    --key K001testapplicationkey --part-size 1000000 --min-part-size 100000 \
-    >b2.log 2>&1
-wait_file b2.port 10 || { t_fail "b2 server did not start"; exit 0; }
-URL="http://127.0.0.1:$(cat b2.port)"
-ctl() { $PY -c 'import sys,urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1]+"/_control", data=sys.argv[2].encode()), timeout=10).read()' "$URL" "$1"; }
-ctl_file() { $PY -c 'import sys,urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1]+"/_control", data=open(sys.argv[2], "rb").read()), timeout=10).read()' "$URL" "$1"; }
-count() { $PY -c 'import sys,json,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1]+"/_control", timeout=5))["counts"].get(sys.argv[2], 0))' "$URL" "$1"; }
+b2_start 1000000 || { t_fail "b2 server did not start"; exit 0; }
 # files NAME-REGEX: "name action parts" of matching versions in the bucket
 files() { $PY -c 'import sys,json,re,urllib.request
 for v in json.load(urllib.request.urlopen(sys.argv[1]+"/_control", timeout=5))["buckets"]["backups"]:
@@ -186,14 +180,7 @@ expect_match "$OUT" "^verified $BASE2.tar.gpg: [0-9]+ entries, [0-9]+ bytes, SQL
 expect_match "$(cat state/backup-verify.json)" '"ok": true' "verify record: ok"
 
 # --- 4. a corrupted archive fails verify --------------------------------
-$PY - "$SYNC/$BASE2.tar.gpg" "$BASE2.tar.gpg" >seed.json <<'EOF'
-import base64, json, sys
-data = bytearray(open(sys.argv[1], "rb").read())
-data[len(data) // 2] ^= 0x55
-print(json.dumps({"op": "seed", "bucket": "backups", "files": [
-    {"name": sys.argv[2], "content_b64": base64.b64encode(bytes(data)).decode()}]}))
-EOF
-ctl_file seed.json
+corrupt_in_b2 "$SYNC/$BASE2.tar.gpg" "$BASE2.tar.gpg"
 t_run "$OSEMON" backup verify -c osemon.conf
 expect_rc 1 "verify of a corrupted archive fails"
 expect_match "$ERR" "failed at step (decrypt|read)" "verify names the failing step"

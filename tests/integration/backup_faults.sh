@@ -8,57 +8,23 @@
 # sysadmin as exactly one PROBLEM mail.
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/lib/smtpd.sh"
+. "$SRC/tests/lib/backup.sh"
 need gpg tar
 
 cd "$T_TMP" || exit 1
 KEY_ID=0012testkeyid
-printf 'K001testapplicationkey\n' >key
-printf 'faults-pass-%s\n' "$$" >pass
-chmod 600 key pass
-FS=$T_TMP/fs
-mkdir -p "$FS/etc" "$FS/data" "$FS/backups"
-echo 'x = 1' >"$FS/etc/x.conf"
-head -c 1500000 /dev/urandom >"$FS/data/blob.bin"
+small_tree faults-pass
 
-t_bg $PY "$SRC/tests/lib/b2server.py" --port-file b2.port --key-id $KEY_ID \
-    --key K001testapplicationkey --part-size 400000 --min-part-size 100000 \
-    >b2.log 2>&1
-B2PID=$T_LAST_PID
-wait_file b2.port 10 || { t_fail "b2 server did not start"; exit 0; }
-URL="http://127.0.0.1:$(cat b2.port)"
-ctl() { $PY -c 'import sys,urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1]+"/_control", data=sys.argv[2].encode()), timeout=10).read()' "$URL" "$1"; }
-count() { $PY -c 'import sys,json,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1]+"/_control", timeout=5))["counts"].get(sys.argv[2], 0))' "$URL" "$1"; }
+b2_start 400000 || { t_fail "b2 server did not start"; exit 0; }
 actions() { $PY -c 'import sys,json,urllib.request
 for v in json.load(urllib.request.urlopen(sys.argv[1]+"/_control", timeout=5))["buckets"]["backups"]:
     print(v["action"])' "$URL" | sort | uniq -c | tr -s ' ' | tr '\n' ';'; }
 
 SMTP_PORT=$(free_port)
 write_conf() { # PATHS SCHEDULE [EXTRA-LINE]
-	cat >osemon.conf <<EOF
-[global]
-interval = 1
-retries = 1
-retry-interval = 1
-status-interval = 1
-graph-interval = 3600
-flap-detection = no
-rrd-dir = data/rrd
-graph-dir = data/www
-state-dir = state
-hostname = web1
-group-window = 0
-renotify = 0
-[smtp]
-server = 127.0.0.1:$SMTP_PORT
-starttls = off
-from = osemon@web1.example
-to = ops@example.com
-timeout = 5
-[b2]
-api-url = $URL
-key-id = $KEY_ID
-key-file = key
-bucket = backups
+	{
+		collector_conf "$SMTP_PORT"
+		cat <<EOF
 [backup]
 paths = $1
 passphrase-file = pass
@@ -68,6 +34,7 @@ ${3:-}
 [check backup]
 probe = backup
 EOF
+	} >osemon.conf
 }
 write_conf "$FS/etc, $FS/data" "07:20"
 SYNC=$FS/backups/sync

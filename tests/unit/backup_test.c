@@ -1,5 +1,6 @@
-/* The backup's pure logic: schedule parsing and the next run, object
- * names (daily_/monthly_ in UTC), the result record's JSON both ways, and
+/* The backup's pure logic: schedule parsing and the next run (the run's
+ * daily one, the verify's weekly one), object names (daily_/monthly_ in
+ * UTC), the result record's JSON both ways, and
  * the [backup] section through config check. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -66,6 +67,70 @@ test_next_run(void **state)
 	assert_int_equal(backup_next_run(t + 2, 7, 20, 0), t + 1 + 86400);
 	assert_int_equal(
 	    backup_next_run(t, 0, 0, 0), t - (7 * 3600 + 19 * 60 + 59) + 86400);
+}
+
+static const struct {
+	const char *text;
+	int rc, wday, h, m, s;
+} verify_cases[] = {
+	{ "Sun 08:20", 0, 0, 8, 20, 0 },
+	{ "sun 08:20", 0, 0, 8, 20, 0 },
+	{ "SAT 23:59:59", 0, 6, 23, 59, 59 },
+	{ "Wed  00:00", 0, 3, 0, 0, 0 },
+	{ "08:20", 0, -1, 8, 20, 0 },
+	{ "off", 1, 0, 0, 0, 0 },
+	{ "OFF", 1, 0, 0, 0, 0 },
+	{ "Sunday 08:20", -1, 0, 0, 0, 0 },
+	{ "Sun08:20", -1, 0, 0, 0, 0 },
+	{ "Xyz 08:20", -1, 0, 0, 0, 0 },
+	{ "Sun", -1, 0, 0, 0, 0 },
+	{ "Sun 25:00", -1, 0, 0, 0, 0 },
+	{ "weekly", -1, 0, 0, 0, 0 },
+	{ "", -1, 0, 0, 0, 0 },
+};
+
+static void
+test_verify_schedule_parse(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(verify_cases) / sizeof(verify_cases[0]);
+	     i++) {
+		int wday = -9, h = -1, m = -1, s = -1;
+		int rc = backup_parse_verify_schedule(
+		    verify_cases[i].text, &wday, &h, &m, &s);
+
+		if (rc != verify_cases[i].rc)
+			fail_msg("'%s': rc %d", verify_cases[i].text, rc);
+		if (rc == 0 &&
+		    (wday != verify_cases[i].wday || h != verify_cases[i].h ||
+			m != verify_cases[i].m || s != verify_cases[i].s))
+			fail_msg("'%s': day %d %d:%d:%d", verify_cases[i].text,
+			    wday, h, m, s);
+	}
+}
+
+static void
+test_next_weekly(void **state)
+{
+	/* Thursday 2026-11-26 07:19:59 UTC */
+	time_t t = 1795677599, midnight = t - (7 * 3600 + 19 * 60 + 59);
+
+	(void)state;
+	/* Sunday 2026-11-29 08:20 */
+	assert_int_equal(backup_next_weekly(t, 0, 8, 20, 0),
+	    midnight + 3 * 86400 + 8 * 3600 + 20 * 60);
+	/* later today, a second from now */
+	assert_int_equal(backup_next_weekly(t, 4, 7, 20, 0), t + 1);
+	/* exactly now, or earlier today: next week */
+	assert_int_equal(backup_next_weekly(t, 4, 7, 19, 59), t + 7 * 86400);
+	assert_int_equal(
+	    backup_next_weekly(t, 4, 0, 0, 0), midnight + 7 * 86400);
+	/* Wednesday: six days ahead */
+	assert_int_equal(
+	    backup_next_weekly(t, 3, 0, 0, 0), midnight + 6 * 86400);
+	/* every day */
+	assert_int_equal(backup_next_weekly(t, -1, 7, 20, 0), t + 1);
+	assert_int_equal(backup_next_weekly(t, -1, 7, 19, 0), t - 59 + 86400);
 }
 
 static void
@@ -216,7 +281,8 @@ test_config_check(void **state)
 	snprintf(conf, sizeof(conf),
 	    "[b2]\nkey-id = x\nkey-file = %s/key\nbucket = b\n"
 	    "[backup]\npassphrase-file = %s/pass\nschedule = 25:00\n"
-	    "paths = relative/path\nexclude = nope\ncolour = red\n",
+	    "paths = relative/path\nexclude = nope\ncolour = red\n"
+	    "verify-schedule = Sunday 08:20\n",
 	    dir, dir);
 	cfg_errors_init(&errs);
 	assert_int_equal(cfg_load_string(conf, "t.conf", &cfg, &errs), 0);
@@ -238,6 +304,9 @@ test_config_check(void **state)
 		    strstr(buf, "t.conf:8: paths: 'relative/path'"));
 		assert_non_null(strstr(buf, "t.conf:9: exclude: 'nope'"));
 		assert_non_null(strstr(buf, "t.conf:3: key-file: "));
+		assert_non_null(strstr(buf,
+		    "t.conf:11: verify-schedule: 'Sunday 08:20' is not "
+		    "DAY HH:MM[:SS] (DAY Mon..Sun), HH:MM[:SS] or off (UTC)"));
 		free(buf);
 	}
 	cfg_errors_free(&errs);
@@ -286,6 +355,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schedule_parse),
 		cmocka_unit_test(test_next_run),
+		cmocka_unit_test(test_verify_schedule_parse),
+		cmocka_unit_test(test_next_weekly),
 		cmocka_unit_test(test_object_base),
 		cmocka_unit_test(test_record_roundtrip),
 		cmocka_unit_test(test_record_parse_errors),
