@@ -28,6 +28,9 @@ struct brun {
 	char old_dir[PATH_MAX + 8];
 	char trash_dir[PATH_MAX + 16]; /* sync.old.delete */
 	bool trash_pending; /* set aside by the rotation, not yet deleted */
+	bool trash_thread; /* trash_tid deletes it */
+	pthread_t trash_tid;
+	int trash_errno; /* its failure, 0 */
 	char base[512]; /* daily_HOST_YYYYMMDD_HHMMSS */
 	char object[600]; /* BASE.tar.gpg */
 	char list_object[600]; /* BASE.files.gpg */

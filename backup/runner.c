@@ -193,7 +193,6 @@ brun_check_stop(struct brun *r)
 static int list_gpg_start(struct brun *r);
 static void list_gpg_stop(struct brun *r);
 static int list_feed(struct brun *r);
-static void trash_remove(struct brun *r);
 
 void
 brun_log(struct brun *r, const char *fmt, ...)
@@ -522,7 +521,6 @@ uploader_main(void *arg)
 		snprintf(u->err, sizeof(u->err), "%s", err);
 		pthread_cond_broadcast(&u->cond);
 		pthread_mutex_unlock(&u->lock);
-		trash_remove(r);
 		return NULL;
 	}
 	pthread_mutex_lock(&u->lock);
@@ -535,9 +533,8 @@ uploader_main(void *arg)
 	u->part_known = true;
 	pthread_cond_broadcast(&u->cond);
 	pthread_mutex_unlock(&u->lock);
-	/* While gpg derives its key: the rotation's leftovers, and the
-	 * upload URL the file list will need at the end. */
-	trash_remove(r);
+	/* While gpg derives its key: the upload URL the file list will
+	 * need at the end. */
 	(void)b2_upload_url_prefetch(r->c, r->bucket_id);
 	pthread_mutex_lock(&u->lock);
 	if (u->mem)
@@ -1452,16 +1449,38 @@ dir_has_entries(const char *path)
 	return found;
 }
 
-/* Delete what the rotation set aside (by the uploader, or at the end). */
+static void *
+trash_main(void *arg)
+{
+	struct brun *r = arg;
+
+	r->trash_errno = brun_rm_rf(r->trash_dir) == 0 ? 0 : errno;
+	return NULL;
+}
+
+/* Delete what the rotation set aside, in a thread of its own so that the
+ * dump and the archive start at once (without a thread: now). */
+static void
+trash_start(struct brun *r)
+{
+	r->trash_thread = r->trash_pending &&
+	    pthread_create(&r->trash_tid, NULL, trash_main, r) == 0;
+	if (r->trash_pending && !r->trash_thread)
+		trash_main(r);
+	r->trash_pending = false;
+}
+
+/* Wait for that deletion (at the end of the run). */
 static void
 trash_remove(struct brun *r)
 {
-	if (!r->trash_pending)
-		return;
-	if (brun_rm_rf(r->trash_dir) != 0)
+	if (r->trash_thread)
+		pthread_join(r->trash_tid, NULL);
+	r->trash_thread = false;
+	if (r->trash_errno != 0)
 		brun_log(r, "rotate: cannot remove %s: %s", r->trash_dir,
-		    strerror(errno));
-	r->trash_pending = false;
+		    strerror(r->trash_errno));
+	r->trash_errno = 0;
 }
 
 /* sync/ -> sync.old/ (only when sync/ holds the previous run's files). */
@@ -1479,8 +1498,8 @@ step_rotate(struct brun *r)
 	if (has_files) {
 		/* The archive before the previous one is only renamed here
 		 * (sync.old.delete, a leftover of a crash removed first) and
-		 * deleted by the uploader while gpg derives its key:
-		 * unlinking gigabytes takes a while. */
+		 * deleted beside the dump and the archive: unlinking
+		 * gigabytes takes a while. */
 		if (brun_rm_rf(r->trash_dir) != 0 ||
 		    (rename(r->old_dir, r->trash_dir) != 0 &&
 			errno != ENOENT) ||
@@ -1490,6 +1509,7 @@ step_rotate(struct brun *r)
 			return -1;
 		}
 		r->trash_pending = true;
+		trash_start(r);
 	}
 	if (mkdir(r->sync_dir, 0700) != 0 && errno != EEXIST) {
 		brun_fail(r, NULL, "%s: %s", r->sync_dir, strerror(errno));

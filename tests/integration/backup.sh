@@ -222,6 +222,8 @@ expect_rc 1 "run fails when the dump is refused"
 expect_match "$(cat state/backup.json)" '"failed_step": "dump"' "record: failed step dump"
 expect_match "$(cat state/backup.json)" '"stderr_tail": ".*Access denied' "record: mariadb-dump's stderr tail"
 expect_eq "$(ls "$SYNC" | wc -l | tr -d ' ')" 0 "no plaintext dump left behind"
+expect_eq "$(ls "$FS/root/backups/sync.old" | grep -c "^$BASE2.tar.gpg\$")" 1 "the rotation moved the second archive to sync.old/"
+expect_eq "$(ls -d "$FS/root/backups/sync.old.delete" 2>/dev/null | wc -l | tr -d ' ')" 0 "the archive before it (set aside as sync.old.delete) was deleted"
 t_run "$OSEMON" check backup -c osemon.conf
 expect_match "$OUT" "^BACKUP CRITICAL: last run of web1 FAILED at step dump: " "probe names the dump step"
 write_conf ""
