@@ -1,7 +1,8 @@
 /*
  * The B2 client against the local B2 server (tests/lib/b2server.py),
  * which this program starts itself on 127.0.0.1 with small part sizes:
- * small and large uploads (>= 2 parts, a 503 in mid-upload), downloads,
+ * small and large uploads (>= 2 parts, a 503 in mid-upload, parts with
+ * their SHA1 given), an upload URL fetched ahead, downloads,
  * re-authorisation, Retry-After, stalls, wrong keys, B2's 400 errors.
  * SRC (exported by tests/run.sh) locates the server; default ".".
  */
@@ -24,6 +25,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "b2.h"
 #include "util.h"
@@ -424,6 +426,69 @@ test_large_api_rules(void **state)
 	b2_client_free(c);
 }
 
+/* Lower-case hex SHA1 of buf into hex. */
+static void
+sha1_of(const void *buf, size_t len, char hex[B2_SHA1_HEX])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+
+	assert_int_equal(EVP_Digest(buf, len, md, NULL, EVP_sha1(), NULL), 1);
+	for (int i = 0; i < 20; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Parts whose SHA1 the caller already has (the runner hashes them while
+ * the archive is written): sent as given, checked by B2; and the upload
+ * URL fetched ahead serves the next b2_upload_file. */
+static void
+test_known_sha1_and_prefetch(void **state)
+{
+	struct b2_client *c = client(&v3srv, 20);
+	char bid[B2_ID_MAX], hex[B2_SHA1_HEX], wrong[B2_SHA1_HEX];
+	unsigned char part[150000];
+	struct b2_large *l;
+	struct b2_file f;
+	long urls;
+
+	(void)state;
+	memset(part, 'k', sizeof(part));
+	sha1_of(part, sizeof(part), hex);
+	assert_int_equal(b2_bucket_id(c, "backups", bid, sizeof(bid)), 0);
+	l = b2_large_start(c, bid, "daily_known.tar.gpg", NULL);
+	assert_non_null(l);
+	assert_int_equal(
+	    b2_large_upload_part_sha1(l, 1, part, -1, 0, sizeof(part), hex), 0);
+	/* a well-formed but wrong SHA1 goes as given: B2 refuses it */
+	memcpy(wrong, hex, sizeof(wrong));
+	wrong[0] = wrong[0] == '0' ? '1' : '0';
+	assert_int_equal(
+	    b2_large_upload_part_sha1(l, 2, part, -1, 0, sizeof(part), wrong),
+	    -1);
+	assert_non_null(strstr(b2_client_error(c), "Sha1 did not match"));
+	/* not a SHA1 at all: refused before any request */
+	assert_int_equal(
+	    b2_large_upload_part_sha1(l, 2, part, -1, 0, sizeof(part), "ABC"),
+	    -1);
+	assert_int_equal(b2_client_error_kind(c), B2_ERR_LOCAL);
+	assert_int_equal(
+	    b2_large_upload_part_sha1(l, 2, part, -1, 0, sizeof(part), hex), 0);
+	assert_int_equal(b2_large_finish(l, &f), 0);
+	assert_int_equal(f.size, 2 * (long long)sizeof(part));
+	b2_large_free(l);
+
+	urls = call_count(&v3srv, "b2_get_upload_url");
+	assert_int_equal(b2_upload_url_prefetch(c, bid), 0);
+	assert_int_equal(call_count(&v3srv, "b2_get_upload_url"), urls + 1);
+	assert_int_equal(b2_upload_url_prefetch(c, bid), 0); /* kept */
+	assert_int_equal(
+	    b2_upload_file(c, bid, "list.files.gpg", part, -1, 0, 1000, &f), 0);
+	assert_int_equal(call_count(&v3srv, "b2_get_upload_url"), urls + 1);
+	/* an unknown bucket: no URL, no error kept */
+	assert_int_equal(b2_upload_url_prefetch(c, "nope"), -1);
+	assert_int_equal(b2_client_error_kind(c), B2_OK);
+	b2_client_free(c);
+}
+
 static void
 test_upload_retries(void **state)
 {
@@ -588,6 +653,7 @@ main(void)
 		cmocka_unit_test(test_large_upload_with_503),
 		cmocka_unit_test(test_large_restart_when_vault_busy),
 		cmocka_unit_test(test_large_api_rules),
+		cmocka_unit_test(test_known_sha1_and_prefetch),
 		cmocka_unit_test(test_upload_retries),
 		cmocka_unit_test(test_reauth_and_backoff),
 		cmocka_unit_test(test_stall_and_wrong_key),
