@@ -85,6 +85,10 @@ struct check {
 	double next_run;
 	bool running;
 	void *probe_state; /* the probe's per-check memory */
+	struct forecast_cache *forecast; /* disk checks, collector only */
+	/* Its web page shows a result in state page_st (when page_valid). */
+	bool page_valid;
+	struct check_state page_st;
 };
 
 /* Initialise a fresh state (OK, hard, attempt 1, empty history). */
@@ -95,6 +99,11 @@ void check_state_init(struct check_state *st);
  */
 unsigned check_state_apply(struct check_state *st,
     const struct check_policy *pol, enum probe_state state, time_t now);
+/* Whether a and b differ in what a restart must not forget: state, type,
+ * attempt, their change times, flapping (not the time of the last check,
+ * nor the history that only feeds the percent change). */
+bool check_state_differs(
+    const struct check_state *a, const struct check_state *b);
 /* Nagios' weighted percent state change over the recorded history. */
 double check_state_percent_change(const struct check_state *st);
 /* Seconds until the next run after a result: retry_interval while SOFT

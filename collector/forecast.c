@@ -30,6 +30,27 @@
 
 /* Daily peaks kept at most: forecast-window is bounded to this. */
 #define FORECAST_MAX_BINS 400
+/* The collector re-reads a file's history this often: a day's peak moves
+ * little in an hour, and the current value is always added. */
+#define FORECAST_REFRESH 3600
+
+/* One metric's history as last read from its RRD. */
+struct forecast_series {
+	char metric[METRIC_NAME_MAX];
+	time_t fetched;
+	bool read_ok;
+	char err[256];
+	struct forecast_sample *s;
+	size_t n;
+};
+
+/* A check's forecast memory (struct check owns it). */
+struct forecast_cache {
+	bool parsed; /* args below come from the check's section */
+	struct args args;
+	struct forecast_series *series;
+	size_t count;
+};
 
 const struct option_spec forecast_check_options[] = {
 	{ "forecast", 0, OPT_FLAG, NULL, "yes", 0, -1,
@@ -246,11 +267,36 @@ forecast_rrd_read(const char *rrd_path, time_t now, double window,
 	return rc;
 }
 
+/* The fit on history (n samples read, or not: read_ok) plus current. */
+static void
+forecast_samples(const struct forecast_sample *hist, size_t n, bool read_ok,
+    time_t now, double window, double capacity, double current,
+    struct forecast *out)
+{
+	struct forecast_sample *s = malloc((n + 1) * sizeof(*s));
+
+	if (s == NULL) {
+		forecast_fit(hist, n, (double)now, window, capacity, out);
+	} else {
+		if (n > 0)
+			memcpy(s, hist, n * sizeof(*s));
+		if (!isnan(current)) {
+			s[n].t = (double)now;
+			s[n].v = current;
+			n++;
+		}
+		forecast_fit(s, n, (double)now, window, capacity, out);
+	}
+	if (!read_ok && out->status == FORECAST_TOO_LITTLE)
+		out->status = FORECAST_NO_DATA;
+	free(s);
+}
+
 void
 forecast_rrd(const char *rrd_path, time_t now, double window, double capacity,
     double current, struct forecast *out, char *err, size_t errlen)
 {
-	struct forecast_sample *s = NULL, *grown;
+	struct forecast_sample *s = NULL;
 	size_t n = 0;
 	bool read_ok;
 
@@ -258,19 +304,75 @@ forecast_rrd(const char *rrd_path, time_t now, double window, double capacity,
 		err[0] = '\0';
 	read_ok =
 	    forecast_rrd_read(rrd_path, now, window, &s, &n, err, errlen) == 0;
-	if (!isnan(current)) {
-		grown = realloc(s, (n + 1) * sizeof(*s));
-		if (grown != NULL) {
-			s = grown;
-			s[n].t = (double)now;
-			s[n].v = current;
-			n++;
-		}
-	}
-	forecast_fit(s, n, (double)now, window, capacity, out);
-	if (!read_ok && out->status == FORECAST_TOO_LITTLE)
-		out->status = FORECAST_NO_DATA;
+	forecast_samples(s, n, read_ok, now, window, capacity, current, out);
 	free(s);
+}
+
+void
+forecast_cache_free(struct forecast_cache *fc)
+{
+	if (fc == NULL)
+		return;
+	for (size_t i = 0; i < fc->count; i++)
+		free(fc->series[i].s);
+	free(fc->series);
+	if (fc->parsed)
+		args_free(&fc->args);
+	free(fc);
+}
+
+/* metric's entry in fc, added empty on first sight; NULL: no memory. */
+static struct forecast_series *
+cache_series(struct forecast_cache *fc, const char *metric)
+{
+	struct forecast_series *grown;
+
+	for (size_t i = 0; i < fc->count; i++)
+		if (strcmp(fc->series[i].metric, metric) == 0)
+			return &fc->series[i];
+	grown = realloc(fc->series, (fc->count + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return NULL;
+	fc->series = grown;
+	memset(&grown[fc->count], 0, sizeof(grown[0]));
+	str_copy(grown[fc->count].metric, metric, METRIC_NAME_MAX);
+	return &grown[fc->count++];
+}
+
+/* The forecast of one file, its history read at most once an hour. */
+static void
+forecast_cached(struct forecast_cache *fc, const char *metric, const char *path,
+    const char *rrdcached, time_t now, double window, double capacity,
+    double current, struct forecast *out, char *err, size_t errlen)
+{
+	struct forecast_series *se =
+	    fc != NULL ? cache_series(fc, metric) : NULL;
+
+	if (rrdcached != NULL &&
+	    (se == NULL || se->fetched == 0 ||
+		now - se->fetched >= FORECAST_REFRESH || now < se->fetched)) {
+		rrd_lock();
+		(void)rrdc_flush_if_daemon(rrdcached, path);
+		rrd_unlock();
+	}
+	if (se == NULL) {
+		forecast_rrd(
+		    path, now, window, capacity, current, out, err, errlen);
+		return;
+	}
+	if (se->fetched == 0 || now - se->fetched >= FORECAST_REFRESH ||
+	    now < se->fetched) {
+		free(se->s);
+		se->s = NULL;
+		se->n = 0;
+		se->err[0] = '\0';
+		se->read_ok = forecast_rrd_read(path, now, window, &se->s,
+				  &se->n, se->err, sizeof(se->err)) == 0;
+		se->fetched = now;
+	}
+	str_copy(err, se->err, errlen);
+	forecast_samples(
+	    se->s, se->n, se->read_ok, now, window, capacity, current, out);
 }
 
 const struct option_spec *
@@ -343,8 +445,8 @@ mount_text(char *buf, size_t size, const char *name, size_t mlen)
 static void
 forecast_one(struct probe_result *res, size_t used_index, size_t mlen,
     const char *rrd_dir, const char *check, const char *rrdcached,
-    double window, const struct range *warn, const struct range *crit,
-    time_t now)
+    struct forecast_cache *cache, double window, const struct range *warn,
+    const struct range *crit, time_t now)
 {
 	const struct metric *used = &res->metrics[used_index];
 	const struct metric *free_m;
@@ -368,13 +470,8 @@ forecast_one(struct probe_result *res, size_t used_index, size_t mlen,
 	if (rrd_metric_path(rrd_dir, check, used->name, path, sizeof(path)) !=
 	    0)
 		return;
-	if (rrdcached != NULL) {
-		rrd_lock();
-		(void)rrdc_flush_if_daemon(rrdcached, path);
-		rrd_unlock();
-	}
-	forecast_rrd(
-	    path, now, window, capacity, current, &fc, err, sizeof(err));
+	forecast_cached(cache, used->name, path, rrdcached, now, window,
+	    capacity, current, &fc, err, sizeof(err));
 	days_metric_name(name, sizeof(name), used->name, mlen);
 	m = result_metric(
 	    res, name, fc.status == FORECAST_OK ? fc.days : NAN, "", DS_GAUGE);
@@ -402,10 +499,10 @@ forecast_one(struct probe_result *res, size_t used_index, size_t mlen,
 		    "%s full in %.1f days; %s", mount, fc.days, old);
 }
 
-void
-forecast_result(struct probe_result *res, const char *rrd_dir,
+static void
+forecast_result_cached(struct probe_result *res, const char *rrd_dir,
     const char *check, const char *rrdcached, const struct args *fargs,
-    time_t now)
+    struct forecast_cache *cache, time_t now)
 {
 	struct args defaults;
 	struct range warn, crit;
@@ -424,9 +521,18 @@ forecast_result(struct probe_result *res, const char *rrd_dir,
 	for (size_t i = 0; i < n; i++)
 		if (is_used_metric(res->metrics[i].name, &mlen))
 			forecast_one(res, i, mlen, rrd_dir, check, rrdcached,
-			    window, &warn, &crit, now);
+			    cache, window, &warn, &crit, now);
 out:
 	args_free(&defaults);
+}
+
+void
+forecast_result(struct probe_result *res, const char *rrd_dir,
+    const char *check, const char *rrdcached, const struct args *fargs,
+    time_t now)
+{
+	forecast_result_cached(
+	    res, rrd_dir, check, rrdcached, fargs, NULL, now);
 }
 
 void
@@ -435,23 +541,30 @@ forecast_check_result(
 {
 	const struct cfg_section *sec;
 	struct cfg_errors errs;
-	struct args fa;
+	struct forecast_cache *fc;
 
 	if (conf == NULL || c == NULL || c->result == NULL ||
 	    forecast_options_for(c->probe) == NULL ||
 	    c->result->reason == REASON_TIMEOUT)
 		return;
-	/* the keys were validated when the config was loaded */
-	cfg_errors_init(&errs);
-	args_init(&fa, forecast_check_options);
-	sec = conf->cfg != NULL ? cfg_find(conf->cfg, "check", c->name) : NULL;
-	if (sec != NULL)
-		(void)cfg_section_pick(
-		    sec, forecast_check_options, &fa, "", &errs);
-	forecast_result(
-	    c->result, conf->rrd_dir, c->name, conf->rrdcached, &fa, now);
-	args_free(&fa);
-	cfg_errors_free(&errs);
+	if (c->forecast == NULL &&
+	    (c->forecast = calloc(1, sizeof(*c->forecast))) == NULL)
+		return;
+	fc = c->forecast;
+	if (!fc->parsed) {
+		/* the keys were validated when the config was loaded */
+		cfg_errors_init(&errs);
+		args_init(&fc->args, forecast_check_options);
+		sec = conf->cfg != NULL ? cfg_find(conf->cfg, "check", c->name)
+					: NULL;
+		if (sec != NULL)
+			(void)cfg_section_pick(
+			    sec, forecast_check_options, &fc->args, "", &errs);
+		cfg_errors_free(&errs);
+		fc->parsed = true;
+	}
+	forecast_result_cached(c->result, conf->rrd_dir, c->name,
+	    conf->rrdcached, &fc->args, fc, now);
 }
 
 int

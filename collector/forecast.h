@@ -105,6 +105,10 @@ int forecast_check_config(const struct cfg_section *sec, const struct probe *p,
  */
 struct collector_conf;
 struct check;
+/* A check's forecast memory: its parsed keys and each file's history,
+ * re-read from the RRD once an hour. */
+struct forecast_cache;
+void forecast_cache_free(struct forecast_cache *fc);
 void forecast_check_result(
     const struct collector_conf *conf, struct check *c, time_t now);
 

@@ -46,7 +46,7 @@ struct job {
 	double deadline;
 	bool abandoned; /* under pool.lock */
 	bool finished; /* under pool.lock */
-	struct probe_result res;
+	struct probe_result *res; /* handed to the check, not copied */
 };
 
 struct pool {
@@ -72,8 +72,11 @@ struct collector {
 	struct graph_job *graphs; /* renders PNGs off the loop */
 	bool once;
 	bool dirty_state, dirty_status;
+	bool urgent_state; /* a state changed: write within a second */
+	bool urgent_status; /* the same for the status page */
 	double last_state_error, last_web_error; /* log rate limits */
 	double last_state_write, last_status_write, next_graph;
+	unsigned long pages_drawn; /* renderings the check pages show */
 	/* RRD errors: each distinct text once per ERROR_LOG_GAP */
 	uint32_t rrd_err_hash[16];
 	double rrd_err_at[16];
@@ -112,6 +115,7 @@ job_free(struct job *j)
 	    j->probe->state_free != NULL)
 		j->probe->state_free(j->pstate);
 	args_free(&j->args);
+	free(j->res);
 	free(j);
 }
 
@@ -163,10 +167,10 @@ worker_main(void *arg)
 			run.deadline = j->deadline;
 			run.face = FACE_COLLECTOR;
 			run.check_state = &j->pstate;
-			result_init(&j->res);
-			if (j->probe->run(&run, &j->res) != 0 &&
-			    j->res.state == STATE_OK)
-				result_set(&j->res, STATE_UNKNOWN,
+			result_init(j->res);
+			if (j->probe->run(&run, j->res) != 0 &&
+			    j->res->state == STATE_OK)
+				result_set(j->res, STATE_UNKNOWN,
 				    REASON_INTERNAL, "probe failed");
 		}
 
@@ -260,7 +264,13 @@ dispatch(struct collector *co, struct check *c, double now)
 {
 	struct job *j = calloc(1, sizeof(*j));
 
-	if (j == NULL || args_clone(&j->args, &c->args) != 0) {
+	/* not zeroed: ~47 KiB, and the worker starts with result_init */
+	if (j != NULL)
+		j->res = malloc(sizeof(*j->res));
+	if (j == NULL || j->res == NULL ||
+	    args_clone(&j->args, &c->args) != 0) {
+		if (j != NULL)
+			free(j->res);
 		free(j);
 		collector_log(LOG_ERR, "check %s: out of memory", c->name);
 		c->next_run = now + check_next_delay(c);
@@ -344,6 +354,86 @@ collector_web_output(const struct collector_conf *conf, bool graphs, time_t now,
 	return rc;
 }
 
+/* The periodic status write: index.html and status.json every time, a
+ * check's page only when its state changed or new graphs were drawn (on
+ * ext4 each replaced file costs a writeback; the page shows the time of
+ * its result, the index the latest). */
+static int
+write_status(struct collector *co, char *err, size_t errlen)
+{
+	struct collector_conf *conf = co->conf;
+	unsigned long drawn =
+	    co->graphs != NULL ? graph_job_done(co->graphs) : 0;
+	struct web_check *wc = calloc(conf->count + 1, sizeof(*wc));
+	struct web_config w;
+	int rc;
+
+	if (wc == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	web_checks_fill(conf->checks, conf->count, wc);
+	for (size_t i = 0; i < conf->count; i++) {
+		const struct check *c = conf->checks[i];
+
+		wc[i].page_current = drawn == co->pages_drawn &&
+		    c->page_valid && c->result != NULL &&
+		    !check_state_differs(&c->page_st, &c->st);
+	}
+	web_config_fill(conf, &w);
+	rc = web_write_status(&w, wc, conf->count, sched_wall(), err, errlen);
+	if (rc == 0) {
+		for (size_t i = 0; i < conf->count; i++) {
+			conf->checks[i]->page_valid =
+			    conf->checks[i]->result != NULL;
+			conf->checks[i]->page_st = conf->checks[i]->st;
+		}
+		co->pages_drawn = drawn;
+	}
+	free(wc);
+	return rc;
+}
+
+/* Whether an RRD error should be logged: the same text (check and cause)
+ * once per ERROR_LOG_GAP, so a full disk is not logged every second. */
+static bool
+rrd_error_due(
+    struct collector *co, const char *check, const char *err, double now)
+{
+	uint32_t h = 2166136261u;
+	size_t oldest = 0;
+
+	for (const char *p = check; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (const char *p = err; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (size_t i = 0; i < 16; i++) {
+		if (co->rrd_err_hash[i] == h && co->rrd_err_at[i] > 0) {
+			if (now - co->rrd_err_at[i] < ERROR_LOG_GAP)
+				return false;
+			co->rrd_err_at[i] = now;
+			return true;
+		}
+		if (co->rrd_err_at[i] < co->rrd_err_at[oldest])
+			oldest = i;
+	}
+	co->rrd_err_hash[oldest] = h;
+	co->rrd_err_at[oldest] = now;
+	return true;
+}
+
+/* Write the RRD values that waited long enough (all: every one). */
+static void
+flush_rrd(struct collector *co, double now, bool all)
+{
+	char err[512];
+
+	if (co->rrd != NULL &&
+	    rrd_store_flush(co->rrd, now, all, err, sizeof(err)) != 0 &&
+	    rrd_error_due(co, "", err, now))
+		collector_log(LOG_ERR, "rrd: %s", err);
+}
+
 /* Hand the graphs to the renderer thread; the loop never waits for it. */
 static void
 start_graphs(struct collector *co, double now)
@@ -351,6 +441,7 @@ start_graphs(struct collector *co, double now)
 	char err[512];
 	int rc = -1;
 
+	flush_rrd(co, now, true); /* graphs show every value so far */
 	if (co->graphs == NULL)
 		co->graphs = graph_job_new();
 	if (co->graphs == NULL)
@@ -392,45 +483,25 @@ log_result(const struct check *c, unsigned ev)
 		    c->name, c->st.percent_change);
 }
 
-/* Whether an RRD error should be logged: the same text (check and cause)
- * once per ERROR_LOG_GAP, so a full disk is not logged every second. */
-static bool
-rrd_error_due(
-    struct collector *co, const char *check, const char *err, double now)
-{
-	uint32_t h = 2166136261u;
-	size_t oldest = 0;
-
-	for (const char *p = check; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	for (const char *p = err; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	for (size_t i = 0; i < 16; i++) {
-		if (co->rrd_err_hash[i] == h && co->rrd_err_at[i] > 0) {
-			if (now - co->rrd_err_at[i] < ERROR_LOG_GAP)
-				return false;
-			co->rrd_err_at[i] = now;
-			return true;
-		}
-		if (co->rrd_err_at[i] < co->rrd_err_at[oldest])
-			oldest = i;
-	}
-	co->rrd_err_hash[oldest] = h;
-	co->rrd_err_at[oldest] = now;
-	return true;
-}
-
-/* A result (or a time-out, res NULL) for c; main thread only. */
+/* A result (or a time-out, res NULL) for c; main thread only.  *res is
+ * swapped with the check's previous result, which the job then frees. */
 static void
-finish_check(struct collector *co, struct check *c,
-    const struct probe_result *res, double now_mono)
+finish_check(struct collector *co, struct check *c, struct probe_result **res,
+    double now_mono)
 {
 	time_t now = sched_wall();
 	time_t prev_check;
+	struct check_state before = c->st;
+	bool timed_out = res == NULL || *res == NULL;
 	unsigned ev;
 	char err[512];
 
-	if (c->result == NULL) {
+	if (!timed_out) {
+		struct probe_result *old = c->result;
+
+		c->result = *res;
+		*res = old;
+	} else if (c->result == NULL) {
 		c->result = malloc(sizeof(*c->result));
 		if (c->result == NULL) {
 			collector_log(
@@ -440,9 +511,7 @@ finish_check(struct collector *co, struct check *c,
 			return;
 		}
 	}
-	if (res != NULL) {
-		memcpy(c->result, res, sizeof(*res));
-	} else {
+	if (timed_out) {
 		result_init(c->result);
 		result_set(c->result, c->timeout_state, REASON_TIMEOUT,
 		    "check timed out after %g s", c->timeout);
@@ -462,12 +531,14 @@ finish_check(struct collector *co, struct check *c,
 	 * second as the last one (a restart, a retry) is not stored. */
 	if (co->rrd != NULL && c->result->metric_count > 0 &&
 	    now > prev_check &&
-	    rrd_store_update(co->rrd, c->name, c->interval, now, c->result, err,
-		sizeof(err)) != 0 &&
+	    rrd_store_queue(co->rrd, c->name, c->interval, now, c->result,
+		now_mono, err, sizeof(err)) != 0 &&
 	    rrd_error_due(co, c->name, err, now_mono))
 		collector_log(LOG_ERR, "check %s: rrd: %s", c->name, err);
 	if ((ev & CHECK_EVENT_HARD_CHANGE) && co->alerts != NULL)
 		alerts_hard_change(co->alerts, c, c->old_hard, now);
+	if (check_state_differs(&before, &c->st))
+		co->urgent_state = co->urgent_status = true;
 	co->dirty_state = true;
 	co->dirty_status = true;
 }
@@ -558,6 +629,26 @@ schedule_first(struct collector_conf *conf, double now, bool once)
 	}
 }
 
+/* When the dirty state file is due: a state change within a second,
+ * only new check times and outputs every state-interval. */
+static double
+state_due(const struct collector *co)
+{
+	return co->last_state_write +
+	    (co->urgent_state ? STATEFILE_MIN_GAP
+			      : (double)co->conf->state_interval);
+}
+
+/* When the dirty status page is due: a state change within a second, new
+ * check times and outputs every status-interval. */
+static double
+status_due(const struct collector *co)
+{
+	return co->last_status_write +
+	    (co->urgent_status ? STATEFILE_MIN_GAP
+			       : (double)co->conf->status_interval);
+}
+
 static void
 save_state(struct collector *co, double now)
 {
@@ -570,7 +661,7 @@ save_state(struct collector *co, double now)
 			collector_log(LOG_ERR, "state file: %s", err);
 			co->last_state_error = now;
 		}
-	co->dirty_state = false;
+	co->dirty_state = co->urgent_state = false;
 	co->last_state_write = now;
 }
 
@@ -592,6 +683,9 @@ open_outputs(struct collector *co)
 	    rrd_store_new(conf->rrd_dir, conf->rrdcached, err, sizeof(err));
 	if (co->rrd == NULL)
 		collector_log(LOG_ERR, "rrd: %s (metrics are not stored)", err);
+	else if (!co->once)
+		rrd_store_set_flush_interval(
+		    co->rrd, (double)conf->rrd_flush_interval);
 	co->alerts = alerts_new(conf->cfg, conf->state_dir, err, sizeof(err));
 	if (co->alerts == NULL)
 		collector_log(LOG_ERR, "alerts: %s (no notifications)", err);
@@ -601,6 +695,7 @@ open_outputs(struct collector *co)
 static void
 close_outputs(struct collector *co)
 {
+	flush_rrd(co, sched_mono(), true);
 	rrd_store_free(co->rrd);
 	co->rrd = NULL;
 	alerts_free(co->alerts);
@@ -668,6 +763,7 @@ reload(struct collector *co, double now)
 	(void)open_outputs(co);
 	(void)pool_grow(co->pool, fresh->concurrency);
 	co->dirty_state = co->dirty_status = true;
+	co->urgent_state = co->urgent_status = true;
 	collector_log(LOG_NOTICE, "reloaded: %zu checks", fresh->count);
 }
 
@@ -864,6 +960,7 @@ collector_run_conf(
 		collect_done(&co);
 		reap_timeouts(&co, now);
 		now = sched_mono();
+		flush_rrd(&co, now, false);
 		backup_job_tick(
 		    co.conf->cfg, co.config_path, once, sched_wall());
 
@@ -896,16 +993,12 @@ collector_run_conf(
 			break;
 
 		if (!once) {
-			if (co.dirty_state &&
-			    now - co.last_state_write >= STATEFILE_MIN_GAP)
+			if (co.dirty_state && now >= state_due(&co))
 				save_state(&co, now);
-			if (co.dirty_status &&
-			    now - co.last_status_write >=
-				(double)co.conf->status_interval) {
+			if (co.dirty_status && now >= status_due(&co)) {
 				bool graphs = now >= co.next_graph;
 
-				if (collector_web_output(co.conf, false,
-					sched_wall(), err, sizeof(err)) != 0 &&
+				if (write_status(&co, err, sizeof(err)) != 0 &&
 				    (co.last_web_error == 0 ||
 					now - co.last_web_error >=
 					    ERROR_LOG_GAP)) {
@@ -914,10 +1007,10 @@ collector_run_conf(
 				}
 				if (graphs)
 					start_graphs(&co, now);
-				co.dirty_status = false;
+				co.dirty_status = co.urgent_status = false;
 				co.last_status_write = now;
 			} else if (now >= co.next_graph) {
-				co.dirty_status = true;
+				co.dirty_status = co.urgent_status = true;
 			}
 			if (co.alerts != NULL)
 				alerts_tick(co.alerts, co.conf->checks,
@@ -937,12 +1030,10 @@ collector_run_conf(
 			if (co.inflight[i]->deadline + ABANDON_GRACE < wake)
 				wake = co.inflight[i]->deadline + ABANDON_GRACE;
 		/* --once writes these at the end: no wake-ups for them */
-		if (!once && co.dirty_state &&
-		    co.last_state_write + STATEFILE_MIN_GAP < wake)
-			wake = co.last_state_write + STATEFILE_MIN_GAP;
-		if (!once && co.dirty_status &&
-		    co.last_status_write + co.conf->status_interval < wake)
-			wake = co.last_status_write + co.conf->status_interval;
+		if (!once && co.dirty_state && state_due(&co) < wake)
+			wake = state_due(&co);
+		if (!once && co.dirty_status && status_due(&co) < wake)
+			wake = status_due(&co);
 		ms = (int)((wake - sched_mono()) * 1000.0) + 1;
 		if (ms < 0)
 			ms = 0;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +23,34 @@
 
 #define RRD_ARG_MAX 64
 #define RRD_VALUE_MAX 64
+#define RRD_BATCH_MAX 1024 /* waiting values per file before a write */
+#define RRD_TABLE_SIZE 256 /* hash buckets of waiting files */
+
+/* One value waiting for its file. */
+struct rrd_value {
+	time_t when;
+	double value; /* NAN: unknown */
+};
+
+/* One file's waiting values (write-behind). */
+struct rrd_pending {
+	struct rrd_pending *next; /* hash chain */
+	char *path;
+	struct metric def; /* the latest: type and limits for a re-create */
+	unsigned step;
+	double since; /* monotonic: when the oldest waiting value came */
+	time_t last; /* newest time queued: librrd wants them rising */
+	size_t n, cap;
+	struct rrd_value *vals;
+};
 
 struct rrd_store {
 	char *dir; /* absolute when local */
 	char *daemon; /* rrdcached address; NULL: direct */
 	int daemon_is_unix;
+	double flush_interval; /* 0: write at once */
+	double next_flush; /* monotonic: no file is due before */
+	struct rrd_pending *table[RRD_TABLE_SIZE];
 };
 
 /* Munin's resolutions: seconds per row and span kept. */
@@ -220,15 +244,22 @@ rrd_create_daemon(const char *path, const struct metric *m, unsigned step,
 }
 
 static void
-rrd_format_value(char *buf, size_t size, time_t when, const struct metric *m)
+rrd_format_value(
+    char *buf, size_t size, time_t when, double value, enum metric_ds ds)
 {
-	if (m->unknown || !isfinite(m->value))
+	if (!isfinite(value))
 		snprintf(buf, size, "%lld:U", (long long)when);
-	else if (m->ds == DS_DERIVE)
+	else if (ds == DS_DERIVE)
 		snprintf(buf, size, "%lld:%lld", (long long)when,
-		    (long long)llround(m->value));
+		    (long long)llround(value));
 	else
-		snprintf(buf, size, "%lld:%.17g", (long long)when, m->value);
+		snprintf(buf, size, "%lld:%.17g", (long long)when, value);
+}
+
+static double
+rrd_metric_value(const struct metric *m)
+{
+	return m->unknown ? NAN : m->value;
 }
 
 static int
@@ -246,28 +277,33 @@ rrd_daemon_connect(struct rrd_store *st, char *err, size_t errlen)
 	return 0;
 }
 
+/* A local file that is missing is created, its first step before when. */
 static int
-rrd_update_one(struct rrd_store *st, const char *path, const struct metric *m,
+rrd_ensure_file(struct rrd_store *st, const char *path, const struct metric *m,
     unsigned step, time_t when, char *err, size_t errlen)
 {
-	char value[RRD_VALUE_MAX];
-	const char *argv[1];
 	struct stat sb;
+
+	if ((st->daemon != NULL && !st->daemon_is_unix) || stat(path, &sb) == 0)
+		return 0;
+	if (errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return rrd_create_local(path, m, step, when, err, errlen);
+}
+
+/* Send argc formatted values ("TIME:VALUE", rising) of one file. */
+static int
+rrd_send(struct rrd_store *st, const char *path, const struct metric *m,
+    unsigned step, time_t when, int argc, const char **argv, char *err,
+    size_t errlen)
+{
 	bool local = st->daemon == NULL || st->daemon_is_unix;
 
-	rrd_format_value(value, sizeof(value), when, m);
-	argv[0] = value;
-	if (local && stat(path, &sb) == -1) {
-		if (errno != ENOENT) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			return -1;
-		}
-		if (rrd_create_local(path, m, step, when, err, errlen) == -1)
-			return -1;
-	}
 	if (st->daemon == NULL) {
 		rrd_clear_error();
-		if (rrd_update_r(path, NULL, 1, argv) != 0) {
+		if (rrd_update_r(path, NULL, argc, argv) != 0) {
 			snprintf(err, errlen, "rrd update %s: %s", path,
 			    rrd_get_error());
 			rrd_clear_error();
@@ -278,7 +314,7 @@ rrd_update_one(struct rrd_store *st, const char *path, const struct metric *m,
 	if (rrd_daemon_connect(st, err, errlen) == -1)
 		return -1;
 	rrd_clear_error();
-	if (rrdc_update(path, 1, argv) == 0)
+	if (rrdc_update(path, argc, argv) == 0)
 		return 0;
 	rrd_clear_error();
 	/* A remote daemon refuses an update of a file it does not have:
@@ -286,7 +322,7 @@ rrd_update_one(struct rrd_store *st, const char *path, const struct metric *m,
 	if (!local &&
 	    rrd_create_daemon(path, m, step, when, err, errlen) == 0) {
 		rrd_clear_error();
-		if (rrdc_update(path, 1, argv) == 0)
+		if (rrdc_update(path, argc, argv) == 0)
 			return 0;
 	}
 	snprintf(err, errlen, "rrdcached update %s: %s", path,
@@ -295,6 +331,20 @@ rrd_update_one(struct rrd_store *st, const char *path, const struct metric *m,
 	/* Reconnect on the next call in case the daemon restarted. */
 	rrdc_disconnect();
 	return -1;
+}
+
+static int
+rrd_update_one(struct rrd_store *st, const char *path, const struct metric *m,
+    unsigned step, time_t when, char *err, size_t errlen)
+{
+	char value[RRD_VALUE_MAX];
+	const char *argv[1] = { value };
+
+	rrd_format_value(
+	    value, sizeof(value), when, rrd_metric_value(m), m->ds);
+	if (rrd_ensure_file(st, path, m, step, when, err, errlen) == -1)
+		return -1;
+	return rrd_send(st, path, m, step, when, 1, argv, err, errlen);
 }
 
 struct rrd_store *
@@ -310,6 +360,7 @@ rrd_store_new(
 	}
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		goto fail;
+	st->next_flush = INFINITY;
 	if (rrdcached != NULL && rrdcached[0] != '\0') {
 		st->daemon_is_unix =
 		    strncmp(rrdcached, "unix:", 5) == 0 || rrdcached[0] == '/';
@@ -398,10 +449,217 @@ rrd_store_update(struct rrd_store *st, const char *check, unsigned step,
 }
 
 void
+rrd_store_set_flush_interval(struct rrd_store *st, double seconds)
+{
+	st->flush_interval = seconds > 0 ? seconds : 0;
+}
+
+static struct rrd_pending **
+pending_slot(struct rrd_store *st, const char *path)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = path; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return &st->table[h % RRD_TABLE_SIZE];
+}
+
+/* The waiting list of path; on first sight its folder and file are made
+ * (so new files show at once).  NULL with err on failure. */
+static struct rrd_pending *
+pending_get(struct rrd_store *st, const char *path, const struct metric *m,
+    unsigned step, time_t when, char *err, size_t errlen)
+{
+	struct rrd_pending **slot = pending_slot(st, path), *p;
+	char dir[PATH_MAX];
+	int rc;
+
+	for (p = *slot; p != NULL; p = p->next)
+		if (strcmp(p->path, path) == 0)
+			return p;
+	str_copy(dir, path, sizeof(dir));
+	*strrchr(dir, '/') = '\0';
+	if (mkdir_p(dir, 0755) == -1) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	rrd_lock();
+	rc = rrd_ensure_file(st, path, m, step, when, err, errlen);
+	rrd_unlock();
+	if (rc == -1)
+		return NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->path = strdup(path)) == NULL) {
+		free(p);
+		snprintf(err, errlen, "rrd: out of memory");
+		return NULL;
+	}
+	p->next = *slot;
+	*slot = p;
+	return p;
+}
+
+/* Write and empty p's waiting values: one rrd_update_r for all. */
+static int
+pending_write(
+    struct rrd_store *st, struct rrd_pending *p, char *err, size_t errlen)
+{
+	char(*text)[RRD_VALUE_MAX] = NULL;
+	const char **argv = NULL;
+	int rc = -1;
+
+	if (p->n == 0)
+		return 0;
+	text = malloc(p->n * sizeof(*text));
+	argv = malloc(p->n * sizeof(*argv));
+	if (text == NULL || argv == NULL) {
+		snprintf(err, errlen, "%s: out of memory", p->path);
+		goto out;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		rrd_format_value(text[i], sizeof(text[i]), p->vals[i].when,
+		    p->vals[i].value, p->def.ds);
+		argv[i] = text[i];
+	}
+	rrd_lock();
+	/* a file removed meanwhile is made again, as rrd_store_update does */
+	rc = rrd_ensure_file(
+	    st, p->path, &p->def, p->step, p->vals[0].when, err, errlen);
+	if (rc == 0)
+		rc = rrd_send(st, p->path, &p->def, p->step, p->vals[0].when,
+		    (int)p->n, argv, err, errlen);
+	rrd_unlock();
+out:
+	p->n = 0; /* written or dropped: memory stays bounded */
+	if (p->cap > 64) {
+		free(p->vals);
+		p->vals = NULL;
+		p->cap = 0;
+	}
+	free(text);
+	free(argv);
+	return rc;
+}
+
+static int
+pending_add(struct rrd_pending *p, time_t when, const struct metric *m,
+    unsigned step, double now)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 8;
+		struct rrd_value *v = realloc(p->vals, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		p->vals = v;
+		p->cap = cap;
+	}
+	if (p->n == 0)
+		p->since = now;
+	p->vals[p->n].when = when;
+	p->vals[p->n].value = rrd_metric_value(m);
+	p->n++;
+	p->last = when;
+	p->def = *m;
+	p->step = step;
+	return 0;
+}
+
+int
+rrd_store_queue(struct rrd_store *st, const char *check, unsigned step,
+    time_t when, const struct probe_result *res, double now, char *err,
+    size_t errlen)
+{
+	char path[PATH_MAX], one[PATH_MAX + 256];
+	int rc = 0;
+
+	if (st->flush_interval <= 0 || st->daemon != NULL)
+		return rrd_store_update(
+		    st, check, step, when, res, err, errlen);
+	if (errlen > 0)
+		err[0] = '\0';
+	for (size_t i = 0; i < res->metric_count && i < PROBE_METRICS_MAX;
+	     i++) {
+		const struct metric *m = &res->metrics[i];
+		struct rrd_pending *p = NULL;
+
+		if (rrd_metric_path(
+			st->dir, check, m->name, path, sizeof(path)) == -1)
+			snprintf(one, sizeof(one), "%s/%s: name too long",
+			    check, m->name);
+		else if ((p = pending_get(st, path, m, step, when, one,
+			      sizeof(one))) != NULL) {
+			if (when <= p->last)
+				continue; /* librrd takes one per second */
+			if (pending_add(p, when, m, step, now) == 0) {
+				if (p->since + st->flush_interval <
+				    st->next_flush)
+					st->next_flush =
+					    p->since + st->flush_interval;
+				if (p->n < RRD_BATCH_MAX ||
+				    pending_write(st, p, one, sizeof(one)) == 0)
+					continue;
+			} else
+				snprintf(one, sizeof(one), "%s: out of memory",
+				    path);
+		}
+		if (rc == 0)
+			str_copy(err, one, errlen);
+		rc = -1;
+	}
+	return rc;
+}
+
+int
+rrd_store_flush(
+    struct rrd_store *st, double now, bool all, char *err, size_t errlen)
+{
+	char one[PATH_MAX + 256];
+	double next = INFINITY;
+	int rc = 0;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if (st == NULL || (!all && now < st->next_flush))
+		return 0;
+	for (size_t b = 0; b < RRD_TABLE_SIZE; b++) {
+		for (struct rrd_pending *p = st->table[b]; p; p = p->next) {
+			if (p->n == 0)
+				continue;
+			if (!all && now < p->since + st->flush_interval) {
+				if (p->since + st->flush_interval < next)
+					next = p->since + st->flush_interval;
+				continue;
+			}
+			if (pending_write(st, p, one, sizeof(one)) == 0)
+				continue;
+			if (rc == 0)
+				str_copy(err, one, errlen);
+			rc = -1;
+		}
+	}
+	st->next_flush = next;
+	return rc;
+}
+
+void
 rrd_store_free(struct rrd_store *st)
 {
+	char err[PATH_MAX + 256];
+
 	if (st == NULL)
 		return;
+	(void)rrd_store_flush(st, 0, true, err, sizeof(err));
+	for (size_t b = 0; b < RRD_TABLE_SIZE; b++) {
+		struct rrd_pending *p = st->table[b], *next;
+
+		for (; p != NULL; p = next) {
+			next = p->next;
+			free(p->path);
+			free(p->vals);
+			free(p);
+		}
+	}
 	rrd_lock(); /* the graph thread may be flushing through it */
 	if (st->daemon != NULL && rrdc_is_connected(st->daemon))
 		rrdc_disconnect();

@@ -10,10 +10,18 @@
  * With rrdcached ("unix:PATH", "/PATH" or "HOST:PORT"), updates go through
  * librrd's rrdc_* client (one connection per process); a local socket's
  * files are created here in rrd_dir, a remote daemon creates them itself.
+ *
+ * Write-behind (rrd_store_queue): values wait in memory up to a flush
+ * interval and then go to their file in one rrd_update_r call, which costs
+ * about what one value costs: opening and mapping the file is the price,
+ * not the value.  New files are still created at once.  collectd
+ * (CacheTimeout) and rrdcached (-w) do the same; a crash loses at most
+ * one interval of points.
  */
 #ifndef OSEMON_RRDSTORE_H
 #define OSEMON_RRDSTORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -36,6 +44,27 @@ struct rrd_store *rrd_store_new(const char *rrd_dir,
  */
 int rrd_store_update(struct rrd_store *store, const char *check, unsigned step,
     time_t when, const struct probe_result *res, char *err, size_t errlen);
+/*
+ * Write-behind: values queued with rrd_store_queue wait up to seconds
+ * before rrd_store_flush writes them; 0 (the default) writes at once.
+ * Ignored with rrdcached, which batches itself.
+ */
+void rrd_store_set_flush_interval(struct rrd_store *store, double seconds);
+/*
+ * As rrd_store_update, but the values may wait in memory (see above).
+ * now is a monotonic clock reading in seconds.
+ */
+int rrd_store_queue(struct rrd_store *store, const char *check, unsigned step,
+    time_t when, const struct probe_result *res, double now, char *err,
+    size_t errlen);
+/*
+ * Write the files whose oldest waiting value is flush-interval old (all:
+ * every file with waiting values).  Returns 0, or -1 with err naming the
+ * first failure (its values are dropped; the others are still written).
+ */
+int rrd_store_flush(
+    struct rrd_store *store, double now, bool all, char *err, size_t errlen);
+/* Flushes every waiting value first (errors are lost: flush before). */
 void rrd_store_free(struct rrd_store *store);
 
 /*

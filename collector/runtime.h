@@ -29,6 +29,8 @@ struct collector_conf {
 	const char *graph_url;
 	unsigned graph_interval;
 	unsigned status_interval;
+	unsigned state_interval; /* quiet state file rewrites */
+	unsigned rrd_flush_interval; /* 0: no write-behind */
 	int concurrency;
 	bool use_syslog;
 	struct check **checks;

@@ -50,8 +50,16 @@ const struct option_spec collector_global_options[] = {
 	    "public URL of graph-dir, for links in mails" },
 	{ "graph-interval", 0, OPT_INT, "SECONDS", "300", 10, 86400,
 	    "seconds between two renderings of the graphs" },
-	{ "status-interval", 0, OPT_INT, "SECONDS", "5", 1, 3600,
-	    "at most one status page write per this many seconds" },
+	{ "status-interval", 0, OPT_INT, "SECONDS", "30", 1, 3600,
+	    "status page rewrite when only check times and outputs changed "
+	    "(a state change shows within a second)" },
+	{ "state-interval", 0, OPT_INT, "SECONDS", "60", 1, 3600,
+	    "state file rewrite when only check times and outputs changed "
+	    "(a state change is written within a second)" },
+	{ "rrd-flush-interval", 0, OPT_INT, "SECONDS", "300", 0, 3600,
+	    "values wait in memory this long, then go to each RRD file in "
+	    "one write; graphs, SIGHUP and SIGTERM flush first (0: write "
+	    "every value at once; ignored with rrdcached)" },
 	{ "log", 0, OPT_STRING, "WHERE", "stderr", 0, -1, "stderr or syslog" },
 	{ "user", 0, OPT_STRING, "NAME", NULL, 0, -1,
 	    "started as root, run as this user once the folders are made "
@@ -606,6 +614,10 @@ collector_conf_load_text(const char *path, const char *text_in,
 	    (unsigned)args_int(&conf->global, "graph-interval");
 	conf->status_interval =
 	    (unsigned)args_int(&conf->global, "status-interval");
+	conf->state_interval =
+	    (unsigned)args_int(&conf->global, "state-interval");
+	conf->rrd_flush_interval =
+	    (unsigned)args_int(&conf->global, "rrd-flush-interval");
 	conf->concurrency = (int)args_int(&conf->global, "concurrency");
 
 	for (size_t i = 0; i < conf->cfg->count; i++)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "collector.h"
+#include "forecast.h"
 
 void
 check_state_init(struct check_state *st)
@@ -58,6 +59,16 @@ history_push(struct check_state *st, enum probe_state s)
 	memmove(&st->history[0], &st->history[1],
 	    (CHECK_HISTORY - 1) * sizeof(st->history[0]));
 	st->history[CHECK_HISTORY - 1] = s;
+}
+
+bool
+check_state_differs(const struct check_state *a, const struct check_state *b)
+{
+	return a->checked != b->checked || a->current != b->current ||
+	    a->hard != b->hard || a->last_hard != b->last_hard ||
+	    a->attempt != b->attempt || a->last_change != b->last_change ||
+	    a->last_hard_change != b->last_hard_change ||
+	    a->flapping != b->flapping;
 }
 
 unsigned
@@ -186,6 +197,7 @@ check_free(struct check *c)
 	    c->probe->state_free != NULL)
 		c->probe->state_free(c->probe_state);
 	args_free(&c->args);
+	forecast_cache_free(c->forecast);
 	free(c->result);
 	free(c->signature);
 	free(c->name);

@@ -218,10 +218,10 @@ web_range_text(struct html_buf *b, const struct range *r)
 }
 
 int
-web_check_html(const struct web_config *cfg, const struct web_check *c,
-    time_t now, struct html_buf *b)
+web_check_html(
+    const struct web_config *cfg, const struct web_check *c, struct html_buf *b)
 {
-	char png[PATH_MAX], file[NAME_MAX + 1], value[64], age[32], since[32];
+	char png[PATH_MAX], file[NAME_MAX + 1], value[64], last[40], since[40];
 	struct stat sb;
 	size_t i;
 	int p;
@@ -235,13 +235,13 @@ web_check_html(const struct web_config *cfg, const struct web_check *c,
 	html_buf_escape(b, c->probe != NULL ? c->probe : "");
 	html_buf_puts(b, "</td></tr>\n<tr><th>State</th>");
 	web_state_cell(b, c);
-	web_format_age(age, sizeof(age), now, c->last_check);
-	web_format_age(since, sizeof(since), now, c->last_change);
+	web_format_time(last, sizeof(last), c->last_check);
+	web_format_time(since, sizeof(since), c->last_change);
 	html_buf_printf(b,
-	    "</tr>\n<tr><th>Last check</th><td>%s%s</td></tr>\n"
+	    "</tr>\n<tr><th>Last check</th><td>%s</td></tr>\n"
 	    "<tr><th>Since</th><td>%s</td></tr>\n"
 	    "<tr><th>Interval</th><td>%us</td></tr>\n",
-	    age, c->last_check > 0 ? " ago" : "", since, c->interval);
+	    last, since, c->interval);
 	if (c->result == NULL) {
 		html_buf_puts(b,
 		    "</table>\n<p>Not run yet.</p>\n"
@@ -434,7 +434,8 @@ web_write_file(const char *dir, const char *name, const char *data, size_t len,
 		snprintf(err, errlen, "%s/%s: path too long", dir, name);
 		return -1;
 	}
-	return file_write_atomic(path, data, len, 0644, err, errlen);
+	/* rewritten every status-interval and at start: no fsync */
+	return file_write_replace(path, data, len, 0644, err, errlen);
 }
 
 int
@@ -457,8 +458,9 @@ web_write_status(const struct web_config *cfg, const struct web_check *checks,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (rrd_metric_filename(checks[i].name, name, sizeof(name)) ==
-		    -1)
+		if (checks[i].page_current ||
+		    rrd_metric_filename(checks[i].name, name, sizeof(name)) ==
+			-1)
 			continue;
 		len = snprintf(dir, sizeof(dir), "%s/%s", cfg->graph_dir, name);
 		html_buf_free(&b);
@@ -466,7 +468,7 @@ web_write_status(const struct web_config *cfg, const struct web_check *checks,
 		    mkdir_p(dir, 0755) == -1) {
 			snprintf(one, sizeof(one), "%s: cannot create folder",
 			    checks[i].name);
-		} else if (web_check_html(cfg, &checks[i], now, &b) == -1) {
+		} else if (web_check_html(cfg, &checks[i], &b) == -1) {
 			snprintf(one, sizeof(one), "%s: page too large",
 			    checks[i].name);
 		} else if (web_write_file(dir, "index.html", b.data, b.len, one,

@@ -23,6 +23,7 @@ struct web_check {
 	time_t last_check, last_change;
 	unsigned interval;
 	const struct probe_result *result; /* NULL before the first run */
+	bool page_current; /* its page on disk shows this already: skip */
 };
 
 struct web_config {
@@ -59,8 +60,9 @@ int web_write_status(const struct web_config *cfg,
 struct html_buf;
 int web_index_html(const struct web_config *cfg, const struct web_check *checks,
     size_t n, time_t now, struct html_buf *b);
+/* A check's page shows absolute times: it is rewritten per result only. */
 int web_check_html(const struct web_config *cfg, const struct web_check *c,
-    time_t now, struct html_buf *b);
+    struct html_buf *b);
 /* status.json text (malloc'd, caller frees), or NULL. */
 char *web_status_json(const struct web_config *cfg,
     const struct web_check *checks, size_t n, time_t now);

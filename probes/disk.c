@@ -10,13 +10,16 @@
  * on a busy machine, as much as the whole of check_disk.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "probe.h"
 #include "util.h"
@@ -122,6 +125,15 @@ struct disk_mounts {
 	char *text; /* owned */
 	struct disk_mount *v; /* owned */
 	size_t n;
+};
+
+/* A collector check's memory: the mounts table, read again only when
+ * the kernel says it changed (poll on /proc/self/mounts gives POLLPRI
+ * after a mount or umount, see proc(5)). */
+struct disk_cache {
+	int fd; /* -1: read the table every run */
+	bool loaded;
+	struct disk_mounts mt;
 };
 
 static const struct option_spec disk_options[] = {
@@ -299,6 +311,50 @@ disk_mounts_load(struct disk_mounts *mt, char *err, size_t errlen)
 		mt->n++;
 	}
 	return 0;
+}
+
+static void
+disk_cache_free(void *state)
+{
+	struct disk_cache *dc = state;
+
+	if (dc == NULL)
+		return;
+	if (dc->fd >= 0)
+		close(dc->fd);
+	disk_mounts_free(&dc->mt);
+	free(dc);
+}
+
+/* The check's cached table, or NULL outside the collector. */
+static struct disk_cache *
+disk_cache_get(const struct probe_run *run)
+{
+	struct disk_cache *dc;
+
+	if (run->face != FACE_COLLECTOR || run->check_state == NULL)
+		return NULL;
+	if (*run->check_state != NULL)
+		return *run->check_state;
+	if ((dc = calloc(1, sizeof(*dc))) == NULL)
+		return NULL;
+	/* opened before the first read: a change in between shows */
+	dc->fd = open("/proc/self/mounts", O_RDONLY | O_CLOEXEC);
+	*run->check_state = dc;
+	return dc;
+}
+
+static int
+disk_cache_refresh(struct disk_cache *dc, char *err, size_t errlen)
+{
+	struct pollfd pfd = { .fd = dc->fd, .events = POLLPRI };
+
+	if (dc->loaded && dc->fd >= 0 && poll(&pfd, 1, 0) == 0)
+		return 0; /* unchanged since the last read */
+	if (dc->loaded)
+		disk_mounts_free(&dc->mt);
+	dc->loaded = disk_mounts_load(&dc->mt, err, errlen) == 0;
+	return dc->loaded ? 0 : -1;
 }
 
 static bool
@@ -529,14 +585,17 @@ static int
 disk_run(const struct probe_run *run, struct probe_result *res)
 {
 	struct disk_target *targets = NULL;
-	struct disk_mounts mt;
+	struct disk_cache *dc = disk_cache_get(run);
+	struct disk_mounts own, *mtp = dc != NULL ? &dc->mt : &own;
 	struct disk_text text;
 	size_t count = 0, i;
 	char err[256];
 	bool have_mounts;
 
 	memset(&text, 0, sizeof(text));
-	have_mounts = disk_mounts_load(&mt, err, sizeof(err)) == 0;
+	have_mounts = dc != NULL
+	    ? disk_cache_refresh(dc, err, sizeof(err)) == 0
+	    : disk_mounts_load(&own, err, sizeof(err)) == 0;
 	targets = calloc(DISK_MOUNTS_MAX, sizeof(*targets));
 	if (targets == NULL) {
 		result_set(
@@ -555,7 +614,7 @@ disk_run(const struct probe_run *run, struct probe_result *res)
 		result_set(res, STATE_UNKNOWN, REASON_INTERNAL, "%s", err);
 		goto out;
 	} else {
-		disk_select_mounts(run->args, &mt, targets, &count);
+		disk_select_mounts(run->args, mtp, targets, &count);
 	}
 	if (count == 0) {
 		result_set(res, STATE_UNKNOWN, REASON_NOT_FOUND,
@@ -564,7 +623,7 @@ disk_run(const struct probe_run *run, struct probe_result *res)
 	}
 	for (i = 0; i < count; i++) {
 		bool direct =
-		    !disk_may_hang(have_mounts ? &mt : NULL, targets[i].path);
+		    !disk_may_hang(have_mounts ? mtp : NULL, targets[i].path);
 
 		if (disk_check_one(run, res, targets[i].path, direct, &text) ==
 		    -1) {
@@ -584,8 +643,8 @@ disk_run(const struct probe_run *run, struct probe_result *res)
 	str_copy(res->message, text.problems, sizeof(res->message));
 out:
 	free(targets);
-	if (have_mounts)
-		disk_mounts_free(&mt);
+	if (dc == NULL && have_mounts)
+		disk_mounts_free(&own);
 	return 0;
 }
 
@@ -602,4 +661,5 @@ const struct probe probe_disk = {
 		.args = "--base 1024 -l 0",
 	},
 	.run = disk_run,
+	.state_free = disk_cache_free,
 };

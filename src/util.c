@@ -273,9 +273,10 @@ fsync_parent_dir(const char *path)
 	return rc;
 }
 
-int
-file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-    char *err, size_t errlen)
+/* Temp file + rename; durable: fsync the file and its folder too. */
+static int
+file_write_renamed(const char *path, const void *data, size_t len, mode_t mode,
+    bool durable, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX];
 	const char *p = data;
@@ -303,7 +304,7 @@ file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) != 0) {
+	if (durable && fsync(fd) != 0) {
 		snprintf(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -317,7 +318,8 @@ file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		snprintf(err, errlen, "%s: rename: %s", path, strerror(errno));
 		goto out;
 	}
-	fsync_parent_dir(path);
+	if (durable)
+		fsync_parent_dir(path);
 	rc = 0;
 out:
 	if (fd >= 0)
@@ -325,6 +327,20 @@ out:
 	if (rc != 0)
 		unlink(tmp);
 	return rc;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+    char *err, size_t errlen)
+{
+	return file_write_renamed(path, data, len, mode, true, err, errlen);
+}
+
+int
+file_write_replace(const char *path, const void *data, size_t len, mode_t mode,
+    char *err, size_t errlen)
+{
+	return file_write_renamed(path, data, len, mode, false, err, errlen);
 }
 
 int

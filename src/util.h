@@ -41,6 +41,10 @@ int secret_check_mode(const char *path, char *err, size_t errlen);
 /* Write data to path via path.tmp.PID + fsync + rename + fsync(dir). */
 int file_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, char *err, size_t errlen);
+/* The same without the fsyncs, for output that is regenerated anyway (the
+ * status page): readers never see a partial file, a crash may lose it. */
+int file_write_replace(const char *path, const void *data, size_t len,
+    mode_t mode, char *err, size_t errlen);
 /* Read a whole file, at most cap bytes; *out is malloc'd and NUL-ended. */
 int file_read_capped(const char *path, size_t cap, char **out, size_t *len);
 /* mkdir -p with mode. */

@@ -33,6 +33,7 @@ interval = 1
 retries = 1
 retry-interval = 1
 status-interval = 1
+state-interval = 1
 graph-interval = 3600
 flap-detection = no
 rrd-dir = data/rrd

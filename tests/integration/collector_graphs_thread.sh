@@ -29,6 +29,7 @@ interval = 1
 retries = 1
 graph-interval = 10
 status-interval = 1
+state-interval = 1
 rrd-dir = rrd
 graph-dir = www
 state-dir = state
@@ -67,7 +68,7 @@ else
 	t_fail "rendering not seen in progress ($p1/$TOTAL PNGs)"
 fi
 # 3 s at a 1 s interval: at least 2 more runs recorded in the state file
-# (written at most once a second).
+# (written at most once a second: state-interval = 1).
 if [ "${r1:-0}" -gt 0 ] && [ $((r2 - r1)) -ge 2 ]; then
 	t_pass "state file run count went on during the rendering ($r1 -> $r2 in 3 s)"
 else

@@ -159,6 +159,98 @@ dir_has_temp(const char *path)
 	return found;
 }
 
+/* The last update time of path, from rrdtool lastupdate's last line. */
+static long long
+last_update(char *out, const char *path)
+{
+	char *line;
+
+	run_capture(out, OUT_MAX, "rrdtool lastupdate '%s'", path);
+	line = strrchr(out, '\n');
+	while (line != NULL && line > out && line[1] == '\0') {
+		*line = '\0';
+		line = strrchr(out, '\n');
+	}
+	return line != NULL ? strtoll(line + 1, NULL, 10) : -1;
+}
+
+/* Write-behind: values wait until the oldest is flush-interval old, then
+ * go in one write; free flushes the rest; none lost or doubled. */
+static void
+test_store_write_behind(void **state)
+{
+	char dir[] = "/tmp/rrdstore_test.XXXXXX";
+	char rrd_dir[256], path[512], err[512];
+	char *out;
+	struct probe_result *res;
+	struct rrd_store *st;
+	time_t t0 = time(NULL);
+
+	(void)state;
+	out = malloc(OUT_MAX);
+	res = malloc(sizeof(*res));
+	assert_non_null(out);
+	assert_non_null(res);
+	assert_non_null(mkdtemp(dir));
+	snprintf(rrd_dir, sizeof(rrd_dir), "%s/rrd", dir);
+	snprintf(path, sizeof(path), "%s/web_1/used__.rrd", rrd_dir);
+	t0 -= t0 % 60 + 3600;
+
+	st = rrd_store_new(rrd_dir, NULL, err, sizeof(err));
+	assert_non_null(st);
+	rrd_store_set_flush_interval(st, 100);
+	for (int i = 0; i < 3; i++) {
+		make_result(res, 10 + i, 1000 + 60 * i);
+		assert_int_equal(rrd_store_queue(st, "web 1", 60, t0 + 60 * i,
+				     res, 500.0 + i, err, sizeof(err)),
+		    0);
+	}
+	/* the same second again is dropped quietly: librrd would refuse it */
+	assert_int_equal(rrd_store_queue(st, "web 1", 60, t0 + 120, res, 503.0,
+			     err, sizeof(err)),
+	    0);
+	/* the file exists at once, still empty */
+	assert_int_equal(last_update(out, path), (long long)(t0 - 60));
+	assert_int_equal(
+	    rrd_store_flush(st, 599.9, false, err, sizeof(err)), 0);
+	assert_int_equal(last_update(out, path), (long long)(t0 - 60));
+	assert_int_equal(
+	    rrd_store_flush(st, 600.0, false, err, sizeof(err)), 0);
+	assert_int_equal(last_update(out, path), (long long)(t0 + 120));
+	run_capture(out, OUT_MAX,
+	    "rrdtool fetch '%s' AVERAGE -r 60 -s %lld -e %lld", path,
+	    (long long)(t0 - 60), (long long)(t0 + 120));
+	assert_non_null(strstr(out, "1.0000000000e+01"));
+	assert_non_null(strstr(out, "1.1000000000e+01"));
+	assert_non_null(strstr(out, "1.2000000000e+01"));
+	/* a value that has not waited long is written by free */
+	make_result(res, 13, 1180);
+	assert_int_equal(rrd_store_queue(st, "web 1", 60, t0 + 180, res, 700.0,
+			     err, sizeof(err)),
+	    0);
+	assert_int_equal(
+	    rrd_store_flush(st, 701.0, false, err, sizeof(err)), 0);
+	assert_int_equal(last_update(out, path), (long long)(t0 + 120));
+	rrd_store_free(st);
+	assert_int_equal(last_update(out, path), (long long)(t0 + 180));
+
+	/* a file removed while its values wait is made again at the flush */
+	st = rrd_store_new(rrd_dir, NULL, err, sizeof(err));
+	assert_non_null(st);
+	rrd_store_set_flush_interval(st, 100);
+	make_result(res, 14, 1240);
+	assert_int_equal(rrd_store_queue(st, "web 1", 60, t0 + 240, res, 800.0,
+			     err, sizeof(err)),
+	    0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rrd_store_flush(st, 0, true, err, sizeof(err)), 0);
+	assert_int_equal(last_update(out, path), (long long)(t0 + 240));
+	rrd_store_free(st);
+	free(res);
+	free(out);
+	remove_tree(dir);
+}
+
 static void
 test_store_direct(void **state)
 {
@@ -506,6 +598,7 @@ main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_filename),
 		cmocka_unit_test(test_store_direct),
+		cmocka_unit_test(test_store_write_behind),
 		cmocka_unit_test(test_graphs),
 		cmocka_unit_test(test_graph_odd_names),
 		cmocka_unit_test(test_store_rrdcached),

@@ -62,6 +62,41 @@ run_steps(const struct check_policy *pol, const struct step *steps, size_t n)
 	}
 }
 
+/* What the collector writes at once: state, type, attempt, change times,
+ * flapping; not the last check time, history or percent change. */
+static void
+test_state_differs(void **state)
+{
+	struct check_state a, b;
+
+	(void)state;
+	check_state_init(&a);
+	b = a;
+	assert_false(check_state_differs(&a, &b));
+	b.last_check = 1234;
+	b.percent_change = 12.5;
+	assert_false(check_state_differs(&a, &b));
+	(void)check_state_apply(&b, &pol3, STATE_OK, 1000);
+	assert_true(check_state_differs(&a, &b)); /* checked: first result */
+	a = b;
+	(void)check_state_apply(&b, &pol3, STATE_OK, 1060);
+	assert_false(check_state_differs(&a, &b)); /* OK again */
+	(void)check_state_apply(&b, &pol3, STATE_CRITICAL, 1120);
+	assert_true(check_state_differs(&a, &b)); /* SOFT 1 */
+	a = b;
+	(void)check_state_apply(&b, &pol3, STATE_CRITICAL, 1180);
+	assert_true(check_state_differs(&a, &b)); /* SOFT 2: attempt */
+	a = b;
+	(void)check_state_apply(&b, &pol3, STATE_CRITICAL, 1240);
+	assert_true(check_state_differs(&a, &b)); /* HARD */
+	a = b;
+	(void)check_state_apply(&b, &pol3, STATE_CRITICAL, 1300);
+	/* still HARD CRITICAL: only the history moved */
+	assert_false(check_state_differs(&a, &b));
+	b.flapping = true;
+	assert_true(check_state_differs(&a, &b));
+}
+
 static void
 test_soft_then_hard(void **state)
 {
@@ -521,6 +556,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_differs),
 		cmocka_unit_test(test_soft_then_hard),
 		cmocka_unit_test(test_soft_recovery_and_mixed_soft),
 		cmocka_unit_test(test_hard_nonok_change_at_once),

@@ -198,7 +198,7 @@ test_index_html(void **state)
 	html_buf_free(&b);
 
 	html_buf_init(&b);
-	assert_int_equal(web_check_html(&f->cfg, &f->checks[1], 1030, &b), 0);
+	assert_int_equal(web_check_html(&f->cfg, &f->checks[1], &b), 0);
 	assert_null(strstr(b.data, "<script"));
 	assert_null(strstr(b.data, "<b>"));
 	assert_non_null(strstr(b.data, "<pre>line &lt;b&gt;two&lt;/b&gt;"));
@@ -207,7 +207,7 @@ test_index_html(void **state)
 	html_buf_free(&b);
 
 	html_buf_init(&b);
-	assert_int_equal(web_check_html(&f->cfg, &f->checks[0], 1030, &b), 0);
+	assert_int_equal(web_check_html(&f->cfg, &f->checks[0], &b), 0);
 	assert_non_null(strstr(b.data,
 	    "<tr><td>/</td><td>42</td><td>%</td>"
 	    "<td>80</td><td>90</td></tr>"));
@@ -321,6 +321,20 @@ test_write_status(void **state)
 	while ((e = readdir(d)) != NULL)
 		assert_null(strstr(e->d_name, "tmp"));
 	closedir(d);
+
+	/* A page that already shows its check's result is not rewritten;
+	 * the index and status.json are. */
+	snprintf(path, sizeof(path), "%s/later/index.html", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/status.json", dir);
+	assert_int_equal(unlink(path), 0);
+	f->checks[2].page_current = true;
+	assert_int_equal(
+	    web_write_status(&f->cfg, f->checks, 3, 1030, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	snprintf(path, sizeof(path), "%s/later/index.html", dir);
+	assert_int_equal(stat(path, &sb), -1);
+	f->checks[2].page_current = false;
 
 	/* A graph-dir that cannot be created is an error, not a crash. */
 	f->cfg.graph_dir = "/proc/osemon-cannot";
