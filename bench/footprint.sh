@@ -13,8 +13,10 @@
 # namespace (never the machine's /etc).
 #
 # Each daemon is started by bench/cpurun.c, warmed up, then watched:
-# private RSS (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup) and
-# PSS as medians of samples every 0.5 s, CPU from /proc/PID/stat
+# anonymous RSS (Anonymous of /proc/PID/smaps_rollup: the issue's "private
+# (anonymous) RSS"), private RSS (Private_Clean + Private_Dirty, which also
+# counts shared-library text no other process maps at that moment) and PSS
+# as medians of samples every 0.5 s, CPU from /proc/PID/stat
 # (utime + stime + cutime + cstime) over the window, reported as CPU
 # seconds per 1,000 checks.  Repetitions alternate the daemons.
 #
@@ -235,7 +237,7 @@ prime() {
 }
 
 # measure NAME: one warm-up + window of daemon NAME, appends to NAME.txt
-# "priv_kib pss_kib cpu_s_per_1000_checks"
+# "priv_kib pss_kib cpu_s_per_1000_checks anon_kib"
 measure() {
 	case $1 in
 	osemon) set -- osemon "$OSEMON_FULL" run -c "$O/osemon.conf" ;;
@@ -278,10 +280,11 @@ measure() {
 		echo "$_extra_rss" >>"$T_TMP/munin-update.peak"
 	fi
 	awk -v p="$(val priv_kib "$T_TMP/$_n.m")" -v s="$(val pss_kib "$T_TMP/$_n.m")" \
+	    -v a="$(val anon_kib "$T_TMP/$_n.m")" \
 	    -v c="$(val cpu_s "$T_TMP/$_n.m")" -v x="$_extra_cpu" -v w="$(val window_s "$T_TMP/$_n.m")" \
 	    -v k="$NCHECKS" -v n="$_n" -v e="$MUNIN_EVERY" -v iv="$INTERVAL" 'BEGIN {
 		checks = k * w / (n == "munin-node" ? e : iv)
-		printf "%d %d %.4f\n", p, s, (c + x) / checks * 1000 }' >>"$T_TMP/$_n.txt"
+		printf "%d %d %.4f %d\n", p, s, (c + x) / checks * 1000, a }' >>"$T_TMP/$_n.txt"
 }
 val() { sed -n "s/^$1 //p" "$2"; }
 
@@ -308,24 +311,26 @@ stat3() {
 	    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 	    printf "%s %s %s\n", m, v[1], v[NR] }'
 }
-printf '%-11s %24s %24s %30s\n' daemon "private KiB med (min-max)" "PSS KiB med (min-max)" \
-    "CPU s/1000 checks med (min-max)"
+printf '%-11s %24s %24s %24s %30s\n' daemon "anon KiB med (min-max)" \
+    "private KiB med (min-max)" "PSS KiB med (min-max)" "CPU s/1000 checks med (min-max)"
 for d in $DAEMONS; do
-	set -- $(stat3 "$T_TMP/$d.txt" 1) $(stat3 "$T_TMP/$d.txt" 2) $(stat3 "$T_TMP/$d.txt" 3)
-	printf '%-11s %8d (%6d-%6d) %8d (%6d-%6d) %12.4f (%.4f-%.4f)\n' "$d" "$1" "$2" "$3" \
-	    "$4" "$5" "$6" "$7" "$8" "$9"
-	echo "$d $1 $4 $7" >>"$T_TMP/summary"
+	set -- $(stat3 "$T_TMP/$d.txt" 4) $(stat3 "$T_TMP/$d.txt" 1) $(stat3 "$T_TMP/$d.txt" 2) \
+	    $(stat3 "$T_TMP/$d.txt" 3)
+	printf '%-11s %8d (%6d-%6d) %8d (%6d-%6d) %8d (%6d-%6d) %12.4f (%.4f-%.4f)\n' "$d" \
+	    "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10}" "${11}" "${12}"
+	echo "$d $4 $7 ${10} $1" >>"$T_TMP/summary"
 done
 if [ "$MUNIN" = yes ]; then
 	echo "munin-update (run every $MUNIN_EVERY s, its CPU is in munin-node's row): peak RSS" \
 	    "$(sort -n "$T_TMP/munin-update.peak" | tail -n 1) KiB per run"
 fi
 # RATIO lines: osemon / each peer
-awk '$1 == "osemon" { op = $2; os = $3; oc = $4 } { d[$1] = $0 }
+awk '$1 == "osemon" { op = $2; os = $3; oc = $4; oa = $5 } { d[$1] = $0 }
 END {
 	for (k in d) {
 		if (k == "osemon") continue
 		split(d[k], f, " ")
+		if (f[5] > 0) printf "RATIO footprint-anon-%s osemon/%s = %.2f (osemon %d KiB, peer %d KiB anonymous RSS)\n", k, k, oa / f[5], oa, f[5]
 		if (f[2] > 0) printf "RATIO footprint-private-%s osemon/%s = %.2f (osemon %d KiB, peer %d KiB private RSS)\n", k, k, op / f[2], op, f[2]
 		if (f[3] > 0) printf "RATIO footprint-pss-%s osemon/%s = %.2f (osemon %d KiB, peer %d KiB PSS)\n", k, k, os / f[3], os, f[3]
 		if (f[4] > 0) printf "RATIO footprint-cpu-%s osemon/%s = %.3f (osemon %.4f s, peer %.4f s CPU per 1000 checks)\n", k, k, oc / f[4], oc, f[4]
