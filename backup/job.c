@@ -50,6 +50,7 @@ backup_job_exec(const char *self, const char *cmd, const char *config)
 
 static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
 static char job_config[PATH_MAX];
+static char job_config_given[PATH_MAX]; /* what job_config resolves */
 
 /* The run and the verify: each at its own schedule, never both at once
  * (they share the backup lock). */
@@ -217,11 +218,16 @@ backup_job_tick(
 	double timeout = 21600;
 	int wday, h, m, s;
 
+	/* resolved once per path, not every second (realpath reads links) */
 	pthread_mutex_lock(&job_lock);
 	if (config_path == NULL)
-		job_config[0] = '\0';
-	else if (realpath(config_path, job_config) == NULL)
-		str_copy(job_config, config_path, sizeof(job_config));
+		job_config[0] = job_config_given[0] = '\0';
+	else if (strcmp(config_path, job_config_given) != 0) {
+		if (realpath(config_path, job_config) == NULL)
+			str_copy(job_config, config_path, sizeof(job_config));
+		str_copy(
+		    job_config_given, config_path, sizeof(job_config_given));
+	}
 	pthread_mutex_unlock(&job_lock);
 	bs = cfg != NULL ? cfg_find(cfg, "backup", NULL) : NULL;
 	v = cfg_value(bs, "timeout");
