@@ -89,6 +89,12 @@ mkdir -p "$O"
 {
 	printf '[global]\ninterval = %s\nretry-interval = %s\ntimeout = 5\n' "$INTERVAL" "$INTERVAL"
 	printf 'rrd-dir = rrd\ngraph-dir = www\nstate-dir = state\ngraph-interval = 86400\n'
+	# compressed to INTERVAL like the checks: 5 values per RRD write, the
+	# state file and status page about once per 25 results (the defaults
+	# at 60 s: rrd-flush-interval 300, state-interval 60, status 30)
+	if [ "$INTERVAL" = 1 ]; then
+		printf 'rrd-flush-interval = 5\nstate-interval = 1\nstatus-interval = 1\n'
+	fi
 	for p in / /dev /dev/shm; do
 		printf '\n[check disk%s]\nprobe = disk\npath = %s\n' "$(echo "$p" | tr / _)" "$p"
 	done

@@ -596,7 +596,15 @@ disk_run(const struct probe_run *run, struct probe_result *res)
 	have_mounts = dc != NULL
 	    ? disk_cache_refresh(dc, err, sizeof(err)) == 0
 	    : disk_mounts_load(&own, err, sizeof(err)) == 0;
-	targets = calloc(DISK_MOUNTS_MAX, sizeof(*targets));
+	/* as many as can be checked (a target is 4 KiB: 64 would be an
+	 * mmap'd, zeroed quarter MiB per run) */
+	count = args_list_count(run->args, "path");
+	if (count == 0 && have_mounts)
+		count = mtp->n;
+	if (count > DISK_MOUNTS_MAX)
+		count = DISK_MOUNTS_MAX;
+	targets = malloc((count ? count : 1) * sizeof(*targets));
+	count = 0;
 	if (targets == NULL) {
 		result_set(
 		    res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
