@@ -34,6 +34,15 @@ R="$D/rrd/gen/v.rrd"
 last_update() { rrdtool lastupdate "$R" 2>/dev/null | sed -n 's/^\([0-9]*\):.*/\1/p'; }
 # seconds between the file's last update and now (a big number: none yet)
 lag() { _l=$(last_update); echo $(( $(date +%s) - ${_l:-0} )); }
+# expect_lag ge|le SECONDS DESCRIPTION: the file's lag against SECONDS
+expect_lag() {
+	_lag=$(lag)
+	if [ "$_lag" -"$1" "$2" ]; then
+		t_pass "$3 (lag $_lag s)"
+	else
+		t_fail "$3 (lag $_lag s, wanted -$1 $2)"
+	fi
+}
 
 # 1. flush every 4 s: the file exists before any value reached it, then
 # lags behind by at most the interval (+1 s of scheduling), and SIGTERM
@@ -44,19 +53,9 @@ PID=$T_LAST_PID
 wait_file "$R" 5
 expect_file "$R" "a new metric's RRD file is created at once"
 sleep 1.5
-l1=$(lag)
-if [ "$l1" -ge 1 ]; then
-	t_pass "values wait in memory (file ${l1} s behind)"
-else
-	t_fail "values reached the file at once (lag $l1 s)"
-fi
+expect_lag ge 1 "values wait in memory"
 sleep 5
-l2=$(lag)
-if [ "$l2" -le 5 ]; then
-	t_pass "the waiting values were written within the flush interval (lag $l2 s)"
-else
-	t_fail "no flush within 4 s + 1 (lag $l2 s)"
-fi
+expect_lag le 5 "the waiting values were written within the flush interval"
 sleep 1.5
 kill -TERM "$PID"
 wait "$PID"
@@ -88,20 +87,10 @@ conf 3600 10
 t_bg "$OSEMON" run -c "$D/osemon.conf" 2>"$D/err2.log"
 PID=$T_LAST_PID
 sleep 3
-l3=$(lag)
-if [ "$l3" -ge 3 ]; then
-	t_pass "with flush-interval 3600 the file waits ($l3 s behind)"
-else
-	t_fail "with flush-interval 3600 the file is current ($l3 s behind)"
-fi
+expect_lag ge 3 "with flush-interval 3600 the file waits"
 kill -HUP "$PID"
 sleep 1.5
-l4=$(lag)
-if [ "$l4" -le 2 ]; then
-	t_pass "SIGHUP flushed the waiting values (lag $l4 s)"
-else
-	t_fail "SIGHUP did not flush (lag $l4 s)"
-fi
+expect_lag le 2 "SIGHUP flushed the waiting values"
 # the first rendering comes ~10 s after the start and draws every value
 n=0
 while [ ! -s "$D/www/gen/v-day.png" ] && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
@@ -120,12 +109,7 @@ conf 0 86400
 t_bg "$OSEMON" run -c "$D/osemon.conf" 2>"$D/err3.log"
 PID=$T_LAST_PID
 sleep 3.5
-l6=$(lag)
-if [ "$l6" -le 1 ]; then
-	t_pass "rrd-flush-interval = 0 writes at once (lag $l6 s)"
-else
-	t_fail "rrd-flush-interval = 0 lags $l6 s"
-fi
+expect_lag le 1 "rrd-flush-interval = 0 writes at once"
 kill -TERM "$PID"
 wait "$PID"
 t_run "$OSEMON" config check -c "$D/osemon.conf"
