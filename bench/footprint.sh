@@ -47,6 +47,7 @@ T_RESULTS=/dev/null
 T_NAME=bench-footprint
 set +u
 . "$SRC/tests/lib.sh"
+. "$SRC/bench/collector_prime.sh"
 set -u
 CPURUN=$T_TMP/cpurun
 ${CC:-cc} -O2 -o "$CPURUN" "$SRC/bench/cpurun.c"
@@ -220,27 +221,6 @@ exec munin-node --config "$1/munin-node.conf" --foreground
 EOF
 fi
 
-# prime DIR CONF: run the collector until its RRD files stop appearing
-# (at step 1 s each file holds 2 days at full resolution, ~4 MiB: creating
-# them is a one-time cost, kept out of every measurement window)
-prime() {
-	"$OSEMON_FULL" run -c "$2" >"$1/prime.log" 2>&1 &
-	_pp=$!
-	_last=-1 _same=0 _i=0
-	while [ "$_i" -lt 60 ] && [ "$_same" -lt 3 ]; do
-		sleep 0.3
-		_c=$(find "$1/rrd" -name '*.rrd' 2>/dev/null | wc -l)
-		if [ "$_c" -gt 0 ] && [ "$_c" -eq "$_last" ]; then
-			_same=$((_same + 1))
-		else
-			_same=0
-		fi
-		_last=$_c
-		_i=$((_i + 1))
-	done
-	kill "$_pp" 2>/dev/null
-	wait "$_pp" 2>/dev/null || true
-}
 
 # measure NAME: one warm-up + window of daemon NAME, appends to NAME.txt
 # "priv_kib pss_kib cpu_s_per_1000_checks anon_kib"

@@ -33,6 +33,7 @@ T_NAME=bench-percheck
 set +u
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/lib/nginx.sh"
+. "$SRC/bench/collector_prime.sh"
 set -u
 CPURUN=$T_TMP/cpurun
 ${CC:-cc} -O2 -o "$CPURUN" "$SRC/bench/cpurun.c"
@@ -93,27 +94,6 @@ osemon_once() {
 	val life_cpu_s "$T_TMP/$1/m.txt"
 }
 
-# prime DIR CONF: run the collector until its RRD files stop appearing
-# (at step 1 s each file holds 2 days at full resolution, ~4 MiB: creating
-# them is a one-time cost, kept out of every measurement window)
-prime() {
-	"$OSEMON_FULL" run -c "$2" >"$1/prime.log" 2>&1 &
-	_pp=$!
-	_last=-1 _same=0 _i=0
-	while [ "$_i" -lt 60 ] && [ "$_same" -lt 3 ]; do
-		sleep 0.3
-		_c=$(find "$1/rrd" -name '*.rrd' 2>/dev/null | wc -l)
-		if [ "$_c" -gt 0 ] && [ "$_c" -eq "$_last" ]; then
-			_same=$((_same + 1))
-		else
-			_same=0
-		fi
-		_last=$_c
-		_i=$((_i + 1))
-	done
-	kill "$_pp" 2>/dev/null
-	wait "$_pp" 2>/dev/null || true
-}
 
 # stats FILE: "median min max" of one number per line
 stats() {

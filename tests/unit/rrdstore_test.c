@@ -159,6 +159,34 @@ dir_has_temp(const char *path)
 	return found;
 }
 
+/* A temp folder with RRD_DIR inside, a command-output buffer, a result. */
+struct store_fixture {
+	char dir[32];
+	char rrd_dir[256];
+	char *out;
+	struct probe_result *res;
+};
+
+static void
+store_fixture_open(struct store_fixture *f)
+{
+	snprintf(f->dir, sizeof(f->dir), "/tmp/rrdstore_test.XXXXXX");
+	f->out = malloc(OUT_MAX);
+	f->res = malloc(sizeof(*f->res));
+	assert_non_null(f->out);
+	assert_non_null(f->res);
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->rrd_dir, sizeof(f->rrd_dir), "%s/rrd", f->dir);
+}
+
+static void
+store_fixture_close(struct store_fixture *f)
+{
+	remove_tree(f->dir);
+	free(f->res);
+	free(f->out);
+}
+
 /* The last update time of path, from rrdtool lastupdate's last line. */
 static long long
 last_update(char *out, const char *path)
@@ -179,168 +207,150 @@ last_update(char *out, const char *path)
 static void
 test_store_write_behind(void **state)
 {
-	char dir[] = "/tmp/rrdstore_test.XXXXXX";
-	char rrd_dir[256], path[512], err[512];
-	char *out;
-	struct probe_result *res;
+	struct store_fixture f;
+	char path[512], err[512];
 	struct rrd_store *st;
 	time_t t0 = time(NULL);
 
 	(void)state;
-	out = malloc(OUT_MAX);
-	res = malloc(sizeof(*res));
-	assert_non_null(out);
-	assert_non_null(res);
-	assert_non_null(mkdtemp(dir));
-	snprintf(rrd_dir, sizeof(rrd_dir), "%s/rrd", dir);
-	snprintf(path, sizeof(path), "%s/web_1/used__.rrd", rrd_dir);
+	store_fixture_open(&f);
+	snprintf(path, sizeof(path), "%s/web_1/used__.rrd", f.rrd_dir);
 	t0 -= t0 % 60 + 3600;
 
-	st = rrd_store_new(rrd_dir, NULL, err, sizeof(err));
+	st = rrd_store_new(f.rrd_dir, NULL, err, sizeof(err));
 	assert_non_null(st);
 	rrd_store_set_flush_interval(st, 100);
 	for (int i = 0; i < 3; i++) {
-		make_result(res, 10 + i, 1000 + 60 * i);
+		make_result(f.res, 10 + i, 1000 + 60 * i);
 		assert_int_equal(rrd_store_queue(st, "web 1", 60, t0 + 60 * i,
-				     res, 500.0 + i, err, sizeof(err)),
+				     f.res, 500.0 + i, err, sizeof(err)),
 		    0);
 	}
 	/* the same second again is dropped quietly: librrd would refuse it */
-	assert_int_equal(rrd_store_queue(st, "web 1", 60, t0 + 120, res, 503.0,
-			     err, sizeof(err)),
+	assert_int_equal(rrd_store_queue(st, "web 1", 60, t0 + 120, f.res,
+			     503.0, err, sizeof(err)),
 	    0);
 	/* the file exists at once, still empty */
-	assert_int_equal(last_update(out, path), (long long)(t0 - 60));
+	assert_int_equal(last_update(f.out, path), (long long)(t0 - 60));
 	assert_int_equal(
 	    rrd_store_flush(st, 599.9, false, err, sizeof(err)), 0);
-	assert_int_equal(last_update(out, path), (long long)(t0 - 60));
+	assert_int_equal(last_update(f.out, path), (long long)(t0 - 60));
 	assert_int_equal(
 	    rrd_store_flush(st, 600.0, false, err, sizeof(err)), 0);
-	assert_int_equal(last_update(out, path), (long long)(t0 + 120));
-	run_capture(out, OUT_MAX,
+	assert_int_equal(last_update(f.out, path), (long long)(t0 + 120));
+	run_capture(f.out, OUT_MAX,
 	    "rrdtool fetch '%s' AVERAGE -r 60 -s %lld -e %lld", path,
 	    (long long)(t0 - 60), (long long)(t0 + 120));
-	assert_non_null(strstr(out, "1.0000000000e+01"));
-	assert_non_null(strstr(out, "1.1000000000e+01"));
-	assert_non_null(strstr(out, "1.2000000000e+01"));
+	assert_non_null(strstr(f.out, "1.0000000000e+01"));
+	assert_non_null(strstr(f.out, "1.1000000000e+01"));
+	assert_non_null(strstr(f.out, "1.2000000000e+01"));
 	/* a value that has not waited long is written by free */
-	make_result(res, 13, 1180);
-	assert_int_equal(rrd_store_queue(st, "web 1", 60, t0 + 180, res, 700.0,
-			     err, sizeof(err)),
+	make_result(f.res, 13, 1180);
+	assert_int_equal(rrd_store_queue(st, "web 1", 60, t0 + 180, f.res,
+			     700.0, err, sizeof(err)),
 	    0);
 	assert_int_equal(
 	    rrd_store_flush(st, 701.0, false, err, sizeof(err)), 0);
-	assert_int_equal(last_update(out, path), (long long)(t0 + 120));
+	assert_int_equal(last_update(f.out, path), (long long)(t0 + 120));
 	rrd_store_free(st);
-	assert_int_equal(last_update(out, path), (long long)(t0 + 180));
+	assert_int_equal(last_update(f.out, path), (long long)(t0 + 180));
 
 	/* a file removed while its values wait is made again at the flush */
-	st = rrd_store_new(rrd_dir, NULL, err, sizeof(err));
+	st = rrd_store_new(f.rrd_dir, NULL, err, sizeof(err));
 	assert_non_null(st);
 	rrd_store_set_flush_interval(st, 100);
-	make_result(res, 14, 1240);
-	assert_int_equal(rrd_store_queue(st, "web 1", 60, t0 + 240, res, 800.0,
-			     err, sizeof(err)),
+	make_result(f.res, 14, 1240);
+	assert_int_equal(rrd_store_queue(st, "web 1", 60, t0 + 240, f.res,
+			     800.0, err, sizeof(err)),
 	    0);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(rrd_store_flush(st, 0, true, err, sizeof(err)), 0);
-	assert_int_equal(last_update(out, path), (long long)(t0 + 240));
+	assert_int_equal(last_update(f.out, path), (long long)(t0 + 240));
 	rrd_store_free(st);
-	free(res);
-	free(out);
-	remove_tree(dir);
+	store_fixture_close(&f);
 }
 
 static void
 test_store_direct(void **state)
 {
-	char dir[] = "/tmp/rrdstore_test.XXXXXX";
-	char rrd_dir[256], path[512], err[512];
-	char *out;
-	struct probe_result *res;
+	struct store_fixture f;
+	char path[512], err[512];
 	struct rrd_store *st;
 	time_t t0 = time(NULL);
 
 	(void)state;
-	out = malloc(OUT_MAX);
-	res = malloc(sizeof(*res));
-	assert_non_null(out);
-	assert_non_null(res);
-	assert_non_null(mkdtemp(dir));
-	snprintf(rrd_dir, sizeof(rrd_dir), "%s/rrd", dir);
+	store_fixture_open(&f);
 	t0 -= t0 % 60 + 600;
 
-	st = rrd_store_new(rrd_dir, NULL, err, sizeof(err));
+	st = rrd_store_new(f.rrd_dir, NULL, err, sizeof(err));
 	assert_non_null(st);
-	make_result(res, 42.5, 1000);
+	make_result(f.res, 42.5, 1000);
 	assert_int_equal(
-	    rrd_store_update(st, "web 1", 60, t0, res, err, sizeof(err)), 0);
-	make_result(res, 50, 1600.4);
+	    rrd_store_update(st, "web 1", 60, t0, f.res, err, sizeof(err)), 0);
+	make_result(f.res, 50, 1600.4);
 	assert_int_equal(
-	    rrd_store_update(st, "web 1", 60, t0 + 60, res, err, sizeof(err)),
+	    rrd_store_update(st, "web 1", 60, t0 + 60, f.res, err, sizeof(err)),
 	    0);
 	/* Same second again: refused, named in err, the others still tried. */
 	assert_int_equal(
-	    rrd_store_update(st, "web 1", 60, t0 + 60, res, err, sizeof(err)),
+	    rrd_store_update(st, "web 1", 60, t0 + 60, f.res, err, sizeof(err)),
 	    -1);
 	assert_non_null(strstr(err, "used"));
 
-	snprintf(path, sizeof(path), "%s/web_1/used__.rrd", rrd_dir);
-	run_capture(out, OUT_MAX, "rrdtool info '%s'", path);
-	assert_non_null(strstr(out, "step = 60\n"));
-	assert_non_null(strstr(out, "ds[value].type = \"GAUGE\""));
-	assert_non_null(strstr(out, "ds[value].minimal_heartbeat = 120\n"));
-	assert_non_null(strstr(out, "ds[value].min = 0.0000000000e+00"));
-	assert_non_null(strstr(out, "ds[value].max = 1.0000000000e+02"));
-	assert_non_null(strstr(out, "rra[0].cf = \"AVERAGE\""));
-	assert_non_null(strstr(out, "rra[1].cf = \"MIN\""));
-	assert_non_null(strstr(out, "rra[2].cf = \"MAX\""));
-	assert_non_null(strstr(out, "rra[0].rows = 2880\n"));
-	assert_non_null(strstr(out, "rra[3].pdp_per_row = 30\n"));
-	assert_non_null(strstr(out, "rra[6].rows = 540\n"));
-	assert_non_null(strstr(out, "rra[11].pdp_per_row = 1440\n"));
-	assert_null(strstr(out, "rra[12]"));
-	run_capture(out, OUT_MAX,
+	snprintf(path, sizeof(path), "%s/web_1/used__.rrd", f.rrd_dir);
+	run_capture(f.out, OUT_MAX, "rrdtool info '%s'", path);
+	assert_non_null(strstr(f.out, "step = 60\n"));
+	assert_non_null(strstr(f.out, "ds[value].type = \"GAUGE\""));
+	assert_non_null(strstr(f.out, "ds[value].minimal_heartbeat = 120\n"));
+	assert_non_null(strstr(f.out, "ds[value].min = 0.0000000000e+00"));
+	assert_non_null(strstr(f.out, "ds[value].max = 1.0000000000e+02"));
+	assert_non_null(strstr(f.out, "rra[0].cf = \"AVERAGE\""));
+	assert_non_null(strstr(f.out, "rra[1].cf = \"MIN\""));
+	assert_non_null(strstr(f.out, "rra[2].cf = \"MAX\""));
+	assert_non_null(strstr(f.out, "rra[0].rows = 2880\n"));
+	assert_non_null(strstr(f.out, "rra[3].pdp_per_row = 30\n"));
+	assert_non_null(strstr(f.out, "rra[6].rows = 540\n"));
+	assert_non_null(strstr(f.out, "rra[11].pdp_per_row = 1440\n"));
+	assert_null(strstr(f.out, "rra[12]"));
+	run_capture(f.out, OUT_MAX,
 	    "rrdtool fetch '%s' AVERAGE -r 60 -s %lld "
 	    "-e %lld",
 	    path, (long long)t0, (long long)(t0 + 60));
-	assert_non_null(strstr(out, "5.0000000000e+01"));
+	assert_non_null(strstr(f.out, "5.0000000000e+01"));
 
-	snprintf(path, sizeof(path), "%s/web_1/requests.rrd", rrd_dir);
-	run_capture(out, OUT_MAX, "rrdtool info '%s'", path);
-	assert_non_null(strstr(out, "ds[value].type = \"DERIVE\""));
-	assert_non_null(strstr(out, "ds[value].min = 0.0000000000e+00"));
+	snprintf(path, sizeof(path), "%s/web_1/requests.rrd", f.rrd_dir);
+	run_capture(f.out, OUT_MAX, "rrdtool info '%s'", path);
+	assert_non_null(strstr(f.out, "ds[value].type = \"DERIVE\""));
+	assert_non_null(strstr(f.out, "ds[value].min = 0.0000000000e+00"));
 	/* 1000 -> 1600 (integer) in 60 s: 10 per second. */
-	run_capture(out, OUT_MAX,
+	run_capture(f.out, OUT_MAX,
 	    "rrdtool fetch '%s' AVERAGE -r 60 -s %lld "
 	    "-e %lld",
 	    path, (long long)t0, (long long)(t0 + 60));
-	assert_non_null(strstr(out, "1.0000000000e+01"));
+	assert_non_null(strstr(f.out, "1.0000000000e+01"));
 
-	snprintf(path, sizeof(path), "%s/web_1/gone.rrd", rrd_dir);
-	run_capture(out, OUT_MAX, "rrdtool lastupdate '%s'", path);
-	assert_non_null(strstr(out, ": U"));
+	snprintf(path, sizeof(path), "%s/web_1/gone.rrd", f.rrd_dir);
+	run_capture(f.out, OUT_MAX, "rrdtool lastupdate '%s'", path);
+	assert_non_null(strstr(f.out, ": U"));
 
-	snprintf(path, sizeof(path), "%s/web_1", rrd_dir);
+	snprintf(path, sizeof(path), "%s/web_1", f.rrd_dir);
 	assert_false(dir_has_temp(path));
 	rrd_store_free(st);
 
 	/* A second store on the same folder keeps the files and appends. */
-	st = rrd_store_new(rrd_dir, NULL, err, sizeof(err));
+	st = rrd_store_new(f.rrd_dir, NULL, err, sizeof(err));
 	assert_non_null(st);
-	make_result(res, 60, 2200);
-	assert_int_equal(
-	    rrd_store_update(st, "web 1", 60, t0 + 120, res, err, sizeof(err)),
+	make_result(f.res, 60, 2200);
+	assert_int_equal(rrd_store_update(st, "web 1", 60, t0 + 120, f.res, err,
+			     sizeof(err)),
 	    0);
 	rrd_store_free(st);
 	rrd_store_free(NULL);
-	snprintf(path, sizeof(path), "%s/web_1/used__.rrd", rrd_dir);
-	run_capture(out, OUT_MAX, "rrdtool lastupdate '%s'", path);
-	assert_non_null(strstr(out, ": 60"));
+	snprintf(path, sizeof(path), "%s/web_1/used__.rrd", f.rrd_dir);
+	run_capture(f.out, OUT_MAX, "rrdtool lastupdate '%s'", path);
+	assert_non_null(strstr(f.out, ": 60"));
 
-	remove_tree(dir);
-	free(res);
-	free(out);
+	store_fixture_close(&f);
 }
 
 static void
