@@ -347,10 +347,10 @@ forecast_cached(struct forecast_cache *fc, const char *metric, const char *path,
 {
 	struct forecast_series *se =
 	    fc != NULL ? cache_series(fc, metric) : NULL;
+	bool stale = se == NULL || se->fetched == 0 ||
+	    now - se->fetched >= FORECAST_REFRESH || now < se->fetched;
 
-	if (rrdcached != NULL &&
-	    (se == NULL || se->fetched == 0 ||
-		now - se->fetched >= FORECAST_REFRESH || now < se->fetched)) {
+	if (rrdcached != NULL && stale) {
 		rrd_lock();
 		(void)rrdc_flush_if_daemon(rrdcached, path);
 		rrd_unlock();
@@ -360,8 +360,7 @@ forecast_cached(struct forecast_cache *fc, const char *metric, const char *path,
 		    path, now, window, capacity, current, out, err, errlen);
 		return;
 	}
-	if (se->fetched == 0 || now - se->fetched >= FORECAST_REFRESH ||
-	    now < se->fetched) {
+	if (stale) {
 		free(se->s);
 		se->s = NULL;
 		se->n = 0;
