@@ -330,21 +330,32 @@ web_config_fill(const struct collector_conf *conf, struct web_config *w)
 	w->graph_url = conf->graph_url;
 }
 
+/* What the web writer needs of conf: its checks (free them) and folders. */
+static struct web_check *
+web_checks_new(const struct collector_conf *conf, struct web_config *w,
+    char *err, size_t errlen)
+{
+	struct web_check *wc = calloc(conf->count + 1, sizeof(*wc));
+
+	if (wc == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	web_checks_fill(conf->checks, conf->count, wc);
+	web_config_fill(conf, w);
+	return wc;
+}
+
 int
 collector_web_output(const struct collector_conf *conf, bool graphs, time_t now,
     char *err, size_t errlen)
 {
-	struct web_check *wc = NULL;
 	struct web_config w;
+	struct web_check *wc = web_checks_new(conf, &w, err, errlen);
 	int rc = 0;
 
-	wc = calloc(conf->count + 1, sizeof(*wc));
-	if (wc == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if (wc == NULL)
 		return -1;
-	}
-	web_checks_fill(conf->checks, conf->count, wc);
-	web_config_fill(conf, &w);
 	if (graphs && web_render_graphs(&w, wc, conf->count, err, errlen) != 0)
 		rc = -1;
 	if (web_write_status(&w, wc, conf->count, now,
@@ -365,15 +376,12 @@ write_status(struct collector *co, char *err, size_t errlen)
 	struct collector_conf *conf = co->conf;
 	unsigned long drawn =
 	    co->graphs != NULL ? graph_job_done(co->graphs) : 0;
-	struct web_check *wc = calloc(conf->count + 1, sizeof(*wc));
 	struct web_config w;
+	struct web_check *wc = web_checks_new(conf, &w, err, errlen);
 	int rc;
 
-	if (wc == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if (wc == NULL)
 		return -1;
-	}
-	web_checks_fill(conf->checks, conf->count, wc);
 	for (size_t i = 0; i < conf->count; i++) {
 		const struct check *c = conf->checks[i];
 
@@ -381,7 +389,6 @@ write_status(struct collector *co, char *err, size_t errlen)
 		    c->page_valid && c->result != NULL &&
 		    !check_state_differs(&c->page_st, &c->st);
 	}
-	web_config_fill(conf, &w);
 	rc = web_write_status(&w, wc, conf->count, sched_wall(), err, errlen);
 	if (rc == 0) {
 		for (size_t i = 0; i < conf->count; i++) {
