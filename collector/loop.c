@@ -74,6 +74,7 @@ struct collector {
 	bool once;
 	bool dirty_state, dirty_status;
 	bool urgent_state; /* a state changed: write within a second */
+	bool hard_state; /* a hard change went to the alerts: write now */
 	bool urgent_status; /* the same for the status page */
 	double last_state_error, last_web_error; /* log rate limits */
 	double last_state_write, last_status_write, next_graph;
@@ -543,8 +544,12 @@ finish_check(struct collector *co, struct check *c, struct probe_result **res,
 		now_mono, err, sizeof(err)) != 0 &&
 	    rrd_error_due(co, c->name, err, now_mono))
 		collector_log(LOG_ERR, "check %s: rrd: %s", c->name, err);
-	if ((ev & CHECK_EVENT_HARD_CHANGE) && co->alerts != NULL)
+	if ((ev & CHECK_EVENT_HARD_CHANGE) && co->alerts != NULL) {
 		alerts_hard_change(co->alerts, c, c->old_hard, now);
+		/* alerts.json has it now: a crash before the state file
+		 * follows would replay the change as a new problem */
+		co->hard_state = true;
+	}
 	if (check_state_differs(&before, &c->st))
 		co->urgent_state = co->urgent_status = true;
 	co->dirty_state = true;
@@ -642,6 +647,8 @@ schedule_first(struct collector_conf *conf, double now, bool once)
 static double
 state_due(const struct collector *co)
 {
+	if (co->hard_state)
+		return co->last_state_write;
 	return co->last_state_write +
 	    (co->urgent_state ? STATEFILE_MIN_GAP
 			      : (double)co->conf->state_interval);
@@ -669,7 +676,7 @@ save_state(struct collector *co, double now)
 			collector_log(LOG_ERR, "state file: %s", err);
 			co->last_state_error = now;
 		}
-	co->dirty_state = co->urgent_state = false;
+	co->dirty_state = co->urgent_state = co->hard_state = false;
 	co->last_state_write = now;
 }
 
