@@ -84,6 +84,7 @@ struct check {
 	/* Scheduler (monotonic seconds); owned by the collector loop. */
 	double next_run;
 	bool running;
+	bool ran; /* since the start: its first run was spread */
 	void *probe_state; /* the probe's per-check memory */
 	struct forecast_cache *forecast; /* disk checks, collector only */
 	/* Its web page shows a result in state page_st (when page_valid). */

@@ -1,12 +1,14 @@
 /*
  * The collector loop.  One main thread owns every check, the state
- * machine, the RRD store, the web output, the state file and the alerts;
- * probes run in a pool of worker threads (concurrency).  A worker hands a
- * finished job back through a list and wakes the main thread through a
- * pipe (signals use the same pipe).  A job past its deadline is answered
- * by the main thread with timeout-state; its worker is abandoned (a hung
- * statfs cannot be interrupted) and replaced, and frees the job itself
- * when it returns.
+ * machine, the RRD store, the web output, the state file and the alerts.
+ * A probe that cannot block (memory, load, a disk check of local mounts:
+ * probe runs_inline) runs on this thread, and such checks that share an
+ * interval come to share one wake-up; every other probe runs in a pool of
+ * worker threads (concurrency).  A worker hands a finished job back
+ * through a list and wakes the main thread through a pipe (signals use
+ * the same pipe).  A job past its deadline is answered by the main thread
+ * with timeout-state; its worker is abandoned (a hung statfs cannot be
+ * interrupted) and replaced, and frees the job itself when it returns.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +47,7 @@ struct job {
 	struct args args; /* own copy: survives a reload */
 	void *pstate; /* the probe's per-check memory */
 	double deadline;
+	pthread_t worker; /* under pool.lock, once taken */
 	bool abandoned; /* under pool.lock */
 	bool finished; /* under pool.lock */
 	struct probe_result *res; /* handed to the check, not copied */
@@ -57,6 +60,11 @@ struct pool {
 	struct job *done;
 	int threads; /* live workers, abandoned excluded */
 	int all_threads; /* every live worker */
+	/* Workers that may be joined (abandoned ones are detached): a clean
+	 * exit waits until their thread-exit destructors (OpenSSL's) ran,
+	 * not only until they left the loop. */
+	pthread_t *joinable;
+	size_t njoinable, joinable_cap;
 	bool shutdown;
 	bool orphaned; /* the collector is gone: the last
 					 * abandoned worker frees the pool */
@@ -71,6 +79,7 @@ struct collector {
 	struct rrd_store *rrd;
 	struct alerts *alerts;
 	struct graph_job *graphs; /* renders PNGs off the loop */
+	struct probe_result *spare; /* an inline run's result buffer */
 	bool once;
 	bool dirty_state, dirty_status;
 	bool urgent_state; /* a state changed: write within a second */
@@ -121,6 +130,15 @@ job_free(struct job *j)
 	free(j);
 }
 
+static void
+pool_free(struct pool *p)
+{
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	free(p->joinable);
+	free(p);
+}
+
 /* A worker leaves; called with the lock held, releases it. */
 static void
 worker_leave(struct pool *p, bool abandoned)
@@ -132,11 +150,25 @@ worker_leave(struct pool *p, bool abandoned)
 	p->all_threads--;
 	last = p->orphaned && p->all_threads == 0;
 	pthread_mutex_unlock(&p->lock);
-	if (last) {
-		pthread_mutex_destroy(&p->lock);
-		pthread_cond_destroy(&p->cond);
-		free(p);
-	}
+	if (last)
+		pool_free(p);
+}
+
+/* One run of a check's probe into res, on a worker or the loop. */
+static void
+probe_run_check(const struct probe *probe, const struct args *args,
+    void **pstate, double deadline, struct probe_result *res)
+{
+	struct probe_run run;
+
+	memset(&run, 0, sizeof(run));
+	run.args = args;
+	run.deadline = deadline;
+	run.face = FACE_COLLECTOR;
+	run.check_state = pstate;
+	result_init(res);
+	if (probe->run(&run, res) != 0 && res->state == STATE_OK)
+		result_set(res, STATE_UNKNOWN, REASON_INTERNAL, "probe failed");
 }
 
 static void *
@@ -144,8 +176,7 @@ worker_main(void *arg)
 {
 	struct pool *p = arg;
 	struct job *j;
-	struct probe_run run;
-	bool retire;
+	bool retire, wake;
 
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
@@ -156,6 +187,7 @@ worker_main(void *arg)
 			return NULL;
 		}
 		j = p->queue;
+		j->worker = pthread_self();
 		p->queue = j->next;
 		if (p->queue == NULL)
 			p->queue_tail = NULL;
@@ -163,18 +195,9 @@ worker_main(void *arg)
 		retire = j->abandoned;
 		pthread_mutex_unlock(&p->lock);
 
-		if (!retire) {
-			memset(&run, 0, sizeof(run));
-			run.args = &j->args;
-			run.deadline = j->deadline;
-			run.face = FACE_COLLECTOR;
-			run.check_state = &j->pstate;
-			result_init(j->res);
-			if (j->probe->run(&run, j->res) != 0 &&
-			    j->res->state == STATE_OK)
-				result_set(j->res, STATE_UNKNOWN,
-				    REASON_INTERNAL, "probe failed");
-		}
+		if (!retire)
+			probe_run_check(j->probe, &j->args, &j->pstate,
+			    j->deadline, j->res);
 
 		pthread_mutex_lock(&p->lock);
 		j->finished = true;
@@ -185,10 +208,14 @@ worker_main(void *arg)
 			worker_leave(p, true);
 			return NULL;
 		}
+		/* a non-empty list has a wake-up on its way: the loop
+		 * drains the pipe before it takes the list */
+		wake = p->done == NULL;
 		j->next = p->done;
 		p->done = j;
 		pthread_mutex_unlock(&p->lock);
-		wake_main();
+		if (wake)
+			wake_main();
 	}
 }
 
@@ -197,27 +224,42 @@ static int
 pool_spawn(struct pool *p)
 {
 	pthread_t t;
-	pthread_attr_t attr;
-	int rc;
+	int rc = ENOMEM;
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_mutex_lock(&p->lock);
-	p->threads++;
-	p->all_threads++;
+	if (p->njoinable == p->joinable_cap) {
+		size_t cap = p->joinable_cap ? p->joinable_cap * 2 : 8;
+		pthread_t *grown = realloc(p->joinable, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			goto out;
+		p->joinable = grown;
+		p->joinable_cap = cap;
+	}
+	rc = pthread_create(&t, NULL, worker_main, p);
+	if (rc == 0) {
+		p->joinable[p->njoinable++] = t;
+		p->threads++;
+		p->all_threads++;
+	}
+out:
 	pthread_mutex_unlock(&p->lock);
-	rc = pthread_create(&t, &attr, worker_main, p);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
-		pthread_mutex_lock(&p->lock);
-		p->threads--;
-		p->all_threads--;
-		pthread_mutex_unlock(&p->lock);
+	if (rc != 0)
 		collector_log(
 		    LOG_ERR, "cannot start a worker thread: %s", strerror(rc));
-		return -1;
-	}
-	return 0;
+	return rc == 0 ? 0 : -1;
+}
+
+/* An abandoned worker is never joined; call with the lock held. */
+static void
+pool_detach(struct pool *p, pthread_t t)
+{
+	for (size_t i = 0; i < p->njoinable; i++)
+		if (pthread_equal(p->joinable[i], t)) {
+			p->joinable[i] = p->joinable[--p->njoinable];
+			pthread_detach(t);
+			return;
+		}
 }
 
 static int
@@ -533,6 +575,7 @@ finish_check(struct collector *co, struct check *c, struct probe_result **res,
 	ev = check_state_apply(&c->st, &c->policy, c->result->state, now);
 	c->events = ev;
 	c->running = false;
+	c->ran = true;
 	c->next_run = now_mono + check_next_delay(c);
 	log_result(c, ev);
 	passive_check_result(co->conf, c, now);
@@ -554,6 +597,51 @@ finish_check(struct collector *co, struct check *c, struct probe_result **res,
 		co->urgent_state = co->urgent_status = true;
 	co->dirty_state = true;
 	co->dirty_status = true;
+}
+
+/* A probe that cannot block runs on the loop's own thread: a hand-off to
+ * a worker and back costs two wake-ups, more than the probe itself. */
+static bool
+runs_inline(const struct check *c)
+{
+	return c->probe->runs_inline != NULL &&
+	    c->probe->runs_inline(&c->args, c->probe_state);
+}
+
+static void
+run_inline(struct collector *co, struct check *c, double now)
+{
+	if (co->spare == NULL)
+		co->spare = malloc(sizeof(*co->spare));
+	if (co->spare == NULL) {
+		collector_log(LOG_ERR, "check %s: out of memory", c->name);
+		c->next_run = now + check_next_delay(c);
+		return;
+	}
+	probe_run_check(
+	    c->probe, &c->args, &c->probe_state, now + c->timeout, co->spare);
+	finish_check(co, c, &co->spare, sched_mono());
+}
+
+/* Run loop check c and every other loop check with the same delay that
+ * falls due within half of it: from then on they share one wake-up (a
+ * wake-up costs more than such a check), having run early once by less
+ * than half an interval.  A check's first run is never pulled: first runs
+ * stay spread over the interval. */
+static void
+run_inline_group(struct collector *co, struct check *c, double now)
+{
+	unsigned delay = check_next_delay(c);
+
+	run_inline(co, c, now);
+	for (size_t i = 0; i < co->conf->count; i++) {
+		struct check *o = co->conf->checks[i];
+
+		if (o != c && o->ran && !o->running &&
+		    o->next_run <= now + delay / 2.0 &&
+		    check_next_delay(o) == delay && runs_inline(o))
+			run_inline(co, o, now);
+	}
 }
 
 static void
@@ -596,6 +684,7 @@ reap_timeouts(struct collector *co, double now)
 		if (!j->finished) {
 			j->abandoned = true;
 			co->pool->threads--;
+			pool_detach(co->pool, j->worker);
 			abandon = true;
 		}
 		pthread_mutex_unlock(&co->pool->lock);
@@ -763,6 +852,7 @@ reload(struct collector *co, double now)
 		old->probe_state = NULL;
 		c->next_run = old->next_run;
 		c->running = old->running;
+		c->ran = old->ran;
 	}
 	for (size_t i = 0; i < co->ninflight; i++) {
 		struct job *j = co->inflight[i];
@@ -847,41 +937,39 @@ drain_pipe(void)
 		;
 }
 
-/* Wait for the pool's idle workers to leave (bounded), so a clean exit
- * frees everything. */
+/* Join the pool's workers (bounded), so a clean exit frees everything and
+ * no worker's thread-exit destructors race with exit's. */
 static void
 pool_stop(struct collector *co)
 {
-	double until = sched_mono() + 2.0;
+	struct pool *p = co->pool;
+	struct timespec until;
+	pthread_t *workers;
+	size_t n;
 	int left;
 
-	pthread_mutex_lock(&co->pool->lock);
-	co->pool->shutdown = true;
-	pthread_cond_broadcast(&co->pool->cond);
-	pthread_mutex_unlock(&co->pool->lock);
-	for (;;) {
-		pthread_mutex_lock(&co->pool->lock);
-		left = co->pool->threads;
-		pthread_mutex_unlock(&co->pool->lock);
-		if (left <= 0 || sched_mono() > until)
-			break;
-		usleep(10000);
-	}
-	pthread_mutex_lock(&co->pool->lock);
-	left = co->pool->all_threads;
-	if (left > 0) {
-		/* an abandoned worker still holds the pool: the last one
-		 * frees it */
-		co->pool->orphaned = true;
-		pthread_mutex_unlock(&co->pool->lock);
-		co->pool = NULL;
-		return;
-	}
-	pthread_mutex_unlock(&co->pool->lock);
-	pthread_mutex_destroy(&co->pool->lock);
-	pthread_cond_destroy(&co->pool->cond);
-	free(co->pool);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	pthread_mutex_lock(&p->lock);
+	p->shutdown = true;
+	pthread_cond_broadcast(&p->cond);
+	workers = p->joinable;
+	n = p->njoinable;
+	p->joinable = NULL;
+	p->njoinable = p->joinable_cap = 0;
+	pthread_mutex_unlock(&p->lock);
+	for (size_t i = 0; i < n; i++)
+		if (pthread_timedjoin_np(workers[i], NULL, &until) != 0)
+			pthread_detach(workers[i]);
+	free(workers);
 	co->pool = NULL;
+	pthread_mutex_lock(&p->lock);
+	left = p->all_threads;
+	/* an abandoned worker still holds the pool: the last one frees it */
+	p->orphaned = left > 0;
+	pthread_mutex_unlock(&p->lock);
+	if (left == 0)
+		pool_free(p);
 }
 
 int
@@ -990,10 +1078,15 @@ collector_run_conf(
 					continue;
 				if (once && once_sent[i])
 					continue;
-				if (running_count(&co) >=
+				if (runs_inline(c) && once)
+					run_inline(&co, c, now);
+				else if (runs_inline(c))
+					run_inline_group(&co, c, now);
+				else if (running_count(&co) <
 				    (size_t)co.conf->concurrency)
-					break;
-				dispatch(&co, c, now);
+					dispatch(&co, c, now);
+				else
+					continue;
 				if (once)
 					once_sent[i] = true;
 			}
@@ -1090,6 +1183,7 @@ out:
 	passive_stop();
 	/* Jobs still held by abandoned workers are freed by them. */
 	free(co.inflight);
+	free(co.spare);
 	free(once_sent);
 	collector_conf_free(co.conf);
 	if (wake_pipe[0] >= 0) {

@@ -133,6 +133,8 @@ struct disk_mounts {
 struct disk_cache {
 	int fd; /* -1: read the table every run */
 	bool loaded;
+	bool changed; /* poll saw a change the table does not have yet */
+	bool all_direct; /* the last run statvfs'ed every target directly */
 	struct disk_mounts mt;
 };
 
@@ -344,15 +346,28 @@ disk_cache_get(const struct probe_run *run)
 	return dc;
 }
 
-static int
-disk_cache_refresh(struct disk_cache *dc, char *err, size_t errlen)
+/* Has the mount table changed since it was read?  poll() reports a
+ * change once, so it is remembered until the next read. */
+static bool
+disk_cache_stale(struct disk_cache *dc)
 {
 	struct pollfd pfd = { .fd = dc->fd, .events = POLLPRI };
 
-	if (dc->loaded && dc->fd >= 0 && poll(&pfd, 1, 0) == 0)
-		return 0; /* unchanged since the last read */
+	if (!dc->loaded || dc->fd < 0)
+		return true;
+	if (!dc->changed && poll(&pfd, 1, 0) != 0)
+		dc->changed = true;
+	return dc->changed;
+}
+
+static int
+disk_cache_refresh(struct disk_cache *dc, char *err, size_t errlen)
+{
+	if (!disk_cache_stale(dc))
+		return 0;
 	if (dc->loaded)
 		disk_mounts_free(&dc->mt);
+	dc->changed = false;
 	dc->loaded = disk_mounts_load(&dc->mt, err, errlen) == 0;
 	return dc->loaded ? 0 : -1;
 }
@@ -590,7 +605,7 @@ disk_run(const struct probe_run *run, struct probe_result *res)
 	struct disk_text text;
 	size_t count = 0, i;
 	char err[256];
-	bool have_mounts;
+	bool have_mounts, all_direct = false;
 
 	memset(&text, 0, sizeof(text));
 	have_mounts = dc != NULL
@@ -629,10 +644,12 @@ disk_run(const struct probe_run *run, struct probe_result *res)
 		    "no filesystem to check");
 		goto out;
 	}
+	all_direct = true;
 	for (i = 0; i < count; i++) {
 		bool direct =
 		    !disk_may_hang(have_mounts ? mtp : NULL, targets[i].path);
 
+		all_direct = all_direct && direct;
 		if (disk_check_one(run, res, targets[i].path, direct, &text) ==
 		    -1) {
 			for (i++; i < count; i++)
@@ -650,10 +667,25 @@ disk_run(const struct probe_run *run, struct probe_result *res)
 	    "%s", text.summary);
 	str_copy(res->message, text.problems, sizeof(res->message));
 out:
+	if (dc != NULL)
+		dc->all_direct = all_direct;
 	free(targets);
 	if (dc == NULL && have_mounts)
 		disk_mounts_free(&own);
 	return 0;
+}
+
+/* The collector may run the check on its own thread when the last run
+ * statvfs'ed every target directly and no mount came or went since (the
+ * new one may be remote).  A path turned into a symlink to a remote mount
+ * in between still cannot stall the loop past the check's timeout. */
+static bool
+disk_runs_inline(const struct args *args, void *state)
+{
+	struct disk_cache *dc = state;
+
+	(void)args;
+	return dc != NULL && dc->all_direct && !disk_cache_stale(dc);
 }
 
 const struct probe probe_disk = {
@@ -670,4 +702,5 @@ const struct probe probe_disk = {
 	},
 	.run = disk_run,
 	.state_free = disk_cache_free,
+	.runs_inline = disk_runs_inline,
 };

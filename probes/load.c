@@ -94,6 +94,7 @@ load_run(const struct probe_run *run, struct probe_result *res)
 	static const char *const cpu_names[3] = { "load1_per_cpu",
 		"load5_per_cpu", "load15_per_cpu" };
 	const char *path = args_string(run->args, "loadavg");
+	int *fd = probe_fd_state(run), own_fd = -1;
 	bool percpu = args_flag(run->args, "percpu");
 	struct range warn[3], crit[3];
 	char *text = NULL;
@@ -108,7 +109,8 @@ load_run(const struct probe_run *run, struct probe_result *res)
 		    "Range format incorrect: -w/-c take RANGE or R1,R5,R15");
 		goto out;
 	}
-	if (file_read_capped(path, LOADAVG_CAP, &text, &len) == -1) {
+	if (file_reread_capped(path, fd != NULL ? fd : &own_fd, LOADAVG_CAP,
+		&text, &len) == -1) {
 		result_set(res, STATE_UNKNOWN, REASON_NOT_FOUND,
 		    "cannot read %s: %s", path, strerror(errno));
 		goto out;
@@ -152,8 +154,18 @@ load_run(const struct probe_run *run, struct probe_result *res)
 	    "load average: %.2f, %.2f, %.2f (%ld CPU%s%s)", v[0], v[1], v[2],
 	    cpus, cpus == 1 ? "" : "s", percpu ? ", ranges per CPU" : "");
 out:
+	if (own_fd >= 0)
+		close(own_fd);
 	free(text);
 	return 0;
+}
+
+/* Reading /proc/loadavg cannot block; a file given for tests might. */
+static bool
+load_runs_inline(const struct args *args, void *state)
+{
+	(void)state;
+	return !args_given(args, "loadavg");
 }
 
 const struct probe probe_load = {
@@ -168,4 +180,6 @@ const struct probe probe_load = {
 		.args = "-l 0",
 	},
 	.run = load_run,
+	.state_free = probe_fd_free,
+	.runs_inline = load_runs_inline,
 };

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "local_parse.h"
 #include "probe.h"
@@ -155,6 +156,7 @@ static int
 memory_run(const struct probe_run *run, struct probe_result *res)
 {
 	const char *path = args_string(run->args, "meminfo");
+	int *fd = probe_fd_state(run), own_fd = -1;
 	char *text = NULL, err[128];
 	size_t len = 0;
 	struct meminfo mi;
@@ -162,7 +164,8 @@ memory_run(const struct probe_run *run, struct probe_result *res)
 	double pct, swap_pct;
 	struct metric *m;
 
-	if (file_read_capped(path, MEMINFO_CAP, &text, &len) == -1) {
+	if (file_reread_capped(path, fd != NULL ? fd : &own_fd, MEMINFO_CAP,
+		&text, &len) == -1) {
 		result_set(res, STATE_UNKNOWN, REASON_NOT_FOUND,
 		    "cannot read %s: %s", path, strerror(errno));
 		goto out;
@@ -209,8 +212,18 @@ memory_run(const struct probe_run *run, struct probe_result *res)
 		    (double)used / 1048576.0,
 		    (double)mi.v[MI_TOTAL] / 1048576.0);
 out:
+	if (own_fd >= 0)
+		close(own_fd);
 	free(text);
 	return 0;
+}
+
+/* Reading /proc/meminfo cannot block; a file given for tests might. */
+static bool
+memory_runs_inline(const struct args *args, void *state)
+{
+	(void)state;
+	return !args_given(args, "meminfo");
 }
 
 const struct probe probe_memory = {
@@ -226,4 +239,6 @@ const struct probe probe_memory = {
 		.args = "--base 1024 -l 0",
 	},
 	.run = memory_run,
+	.state_free = probe_fd_free,
+	.runs_inline = memory_runs_inline,
 };

@@ -103,7 +103,19 @@ struct probe {
 	struct probe_munin munin;
 	int (*run)(const struct probe_run *run, struct probe_result *res);
 	void (*state_free)(void *state);
+	/* Whether run() with these options returns in microseconds without
+	 * blocking (no network, child or file that may hang), given the
+	 * check's probe state (NULL before its first run): the collector
+	 * then runs it on its own thread instead of handing it to a worker
+	 * and back.  NULL: never. */
+	bool (*runs_inline)(const struct args *args, void *state);
 };
+
+/* Per-check state that is one open file (the /proc file a probe reads):
+ * its descriptor, -1 until opened; NULL outside the collector or out of
+ * memory.  probe_fd_free is the probe's state_free. */
+int *probe_fd_state(const struct probe_run *run);
+void probe_fd_free(void *state);
 
 /* The table of every probe built into this binary (probes/probes.c). */
 extern const struct probe *const probe_table[];

@@ -2,7 +2,9 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "probe.h"
 #include "util.h"
@@ -229,4 +231,25 @@ result_explain_thresholds(struct probe_result *res)
 	}
 	str_appendf(msg, sizeof(msg), &len, "%s", res->message);
 	str_copy(res->message, msg, sizeof(res->message));
+}
+
+int *
+probe_fd_state(const struct probe_run *run)
+{
+	if (run->face != FACE_COLLECTOR || run->check_state == NULL)
+		return NULL;
+	if (*run->check_state == NULL &&
+	    (*run->check_state = malloc(sizeof(int))) != NULL)
+		*(int *)*run->check_state = -1;
+	return *run->check_state;
+}
+
+void
+probe_fd_free(void *state)
+{
+	int *fd = state;
+
+	if (fd != NULL && *fd >= 0)
+		close(*fd);
+	free(fd);
 }

@@ -343,27 +343,29 @@ file_write_replace(const char *path, const void *data, size_t len, mode_t mode,
 	return file_write_renamed(path, data, len, mode, false, err, errlen);
 }
 
-int
-file_read_capped(const char *path, size_t cap, char **out, size_t *len)
+/* Read fd to its end or cap into a new string; positional: from offset 0
+ * whatever was read before. */
+static int
+fd_read_capped(int fd, bool positional, size_t cap, char **out, size_t *len)
 {
-	char *buf = NULL;
+	char *buf = malloc(cap + 1);
 	size_t used = 0;
-	int fd, rc = -1;
 
 	*out = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	buf = malloc(cap + 1);
 	if (buf == NULL)
-		goto out;
+		return -1;
 	while (used < cap) {
-		ssize_t n = read(fd, buf + used, cap - used);
+		ssize_t n = positional
+		    ? pread(fd, buf + used, cap - used, (off_t)used)
+		    : read(fd, buf + used, cap - used);
+
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			goto out;
+		if (n < 0) {
+			free(buf);
+			return -1;
+		}
 		if (n == 0)
 			break;
 		used += (size_t)n;
@@ -371,12 +373,34 @@ file_read_capped(const char *path, size_t cap, char **out, size_t *len)
 	buf[used] = '\0';
 	*out = buf;
 	*len = used;
-	buf = NULL;
-	rc = 0;
-out:
-	free(buf);
+	return 0;
+}
+
+int
+file_read_capped(const char *path, size_t cap, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return -1;
+	rc = fd_read_capped(fd, false, cap, out, len);
 	close(fd);
 	return rc;
+}
+
+int
+file_reread_capped(
+    const char *path, int *fdp, size_t cap, char **out, size_t *len)
+{
+	*out = NULL;
+	*len = 0;
+	if (*fdp < 0)
+		*fdp = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fdp < 0)
+		return -1;
+	return fd_read_capped(*fdp, true, cap, out, len);
 }
 
 int

@@ -47,6 +47,11 @@ int file_write_replace(const char *path, const void *data, size_t len,
     mode_t mode, char *err, size_t errlen);
 /* Read a whole file, at most cap bytes; *out is malloc'd and NUL-ended. */
 int file_read_capped(const char *path, size_t cap, char **out, size_t *len);
+/* The same from an open descriptor, read from offset 0 (a /proc file is
+ * generated anew): *fdp < 0 opens path first and keeps it open, since the
+ * open is most of the cost of reading /proc/meminfo. */
+int file_reread_capped(
+    const char *path, int *fdp, size_t cap, char **out, size_t *len);
 /* mkdir -p with mode. */
 int mkdir_p(const char *path, mode_t mode);
 
