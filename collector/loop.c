@@ -1104,9 +1104,14 @@ collector_run_conf(
 			break;
 
 		if (!once) {
-			if (co.dirty_state && now >= state_due(&co))
+			bool wrote = false;
+
+			if (co.dirty_state && now >= state_due(&co)) {
 				save_state(&co, now);
+				wrote = true;
+			}
 			if (co.dirty_status && now >= status_due(&co)) {
+				wrote = true;
 				bool graphs = now >= co.next_graph;
 
 				if (write_status(&co, err, sizeof(err)) != 0 &&
@@ -1126,6 +1131,12 @@ collector_run_conf(
 			if (co.alerts != NULL)
 				alerts_tick(co.alerts, co.conf->checks,
 				    co.conf->count, sched_wall());
+			/* The state file and status page are built in memory
+			 * (a graph rendering far more): glibc keeps freed heap
+			 * pages resident unless asked, so the footprint would
+			 * be the peak, not what the collector keeps. */
+			if (wrote)
+				malloc_trim(0);
 		}
 
 		/* Sleep until the next due check, deadline or chore, at

@@ -24,6 +24,10 @@ t_run "$CPURUN" loop 4 /bin/false
 expect_eq "$(printf '%s\n' "$OUT" | sed -n 's/^bad //p')" 4 "runs that exit 1 are counted as bad"
 t_run "$CPURUN" loop 0 /bin/true
 expect_rc 2 "N below 1 is a usage error"
+# paced: one run every 0.1 s, as a scheduler spreads checks
+t_run env CPURUN_PACE_S=0.1 "$CPURUN" loop 5 /bin/true
+wall=$(printf '%s\n' "$OUT" | sed -n 's/^wall_ms //p')
+expect_near "$wall" 80 25 "CPURUN_PACE_S=0.1: runs start 0.1 s apart (wall ms per run over 5 runs, the last not waited for)"
 
 # daemon: a program that allocates and touches 20 MiB, then sleeps
 t_run "$CPURUN" daemon 2 1 $PY -c 'import time; b = bytearray(20 * 1024 * 1024); time.sleep(30)'
@@ -39,6 +43,10 @@ else
 fi
 expect_near "$win" 1 0.3 "the window lasts the seconds asked"
 expect_near "$cpu" 0 0.1 "a sleeping process uses no CPU in the window"
+expect_near "$(printf '%s\n' "$OUT" | sed -n 's/^task_cpu_s //p')" 0 0.02 "and none by its threads' schedstat"
+# a busy process: the threads' CPU is the window
+t_run "$CPURUN" daemon 0.5 1 /bin/sh -c 'while :; do :; done'
+expect_near "$(printf '%s\n' "$OUT" | sed -n 's/^task_cpu_s //p')" 1 0.25 "a busy process's task_cpu_s is its window"
 t_run "$CPURUN" daemon 0.2 1 /bin/true
 expect_rc 1 "a daemon that dies during warm-up is an error"
 expect_match "$ERR" 'died during warm-up' "and says so"
