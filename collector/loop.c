@@ -627,7 +627,8 @@ run_inline(struct collector *co, struct check *c, double now)
  * falls due within half of it: from then on they share one wake-up (a
  * wake-up costs more than such a check), having run early once by less
  * than half an interval.  A check's first run is never pulled: first runs
- * stay spread over the interval. */
+ * stay spread over the interval (and --once runs each check once: one
+ * that ran is due a whole delay later). */
 static void
 run_inline_group(struct collector *co, struct check *c, double now)
 {
@@ -1078,9 +1079,7 @@ collector_run_conf(
 					continue;
 				if (once && once_sent[i])
 					continue;
-				if (runs_inline(c) && once)
-					run_inline(&co, c, now);
-				else if (runs_inline(c))
+				if (runs_inline(c))
 					run_inline_group(&co, c, now);
 				else if (running_count(&co) <
 				    (size_t)co.conf->concurrency)
@@ -1111,9 +1110,9 @@ collector_run_conf(
 				wrote = true;
 			}
 			if (co.dirty_status && now >= status_due(&co)) {
-				wrote = true;
 				bool graphs = now >= co.next_graph;
 
+				wrote = true;
 				if (write_status(&co, err, sizeof(err)) != 0 &&
 				    (co.last_web_error == 0 ||
 					now - co.last_web_error >=
