@@ -57,33 +57,32 @@ test_network_probes_never_inline(void **unused)
 	assert_null(probe_proc.runs_inline);
 }
 
-static void
-test_memory_and_load(void **unused)
+/* After one collector run of probe with the option (NULL: none), may the
+ * check run inline? */
+static bool
+inline_after_run(const struct probe *probe, const char *opt, const char *value)
 {
 	struct args a;
 	void *state = NULL;
+	bool yes;
 
+	run_collector(probe, &state, opt, value, &a);
+	yes = probe->runs_inline(&a, state);
+	args_free(&a);
+	probe->state_free(state);
+	return yes;
+}
+
+static void
+test_memory_and_load(void **unused)
+{
 	(void)unused;
-	run_collector(&probe_memory, &state, NULL, NULL, &a);
-	assert_true(probe_memory.runs_inline(&a, state));
-	args_free(&a);
-	probe_memory.state_free(state);
-	state = NULL;
+	assert_true(inline_after_run(&probe_memory, NULL, NULL));
+	assert_true(inline_after_run(&probe_load, NULL, NULL));
 	/* a file given for tests may be a FIFO or on a hung mount */
-	run_collector(&probe_memory, &state, "meminfo", "/proc/meminfo", &a);
-	assert_false(probe_memory.runs_inline(&a, state));
-	args_free(&a);
-	probe_memory.state_free(state);
-	state = NULL;
-	run_collector(&probe_load, &state, NULL, NULL, &a);
-	assert_true(probe_load.runs_inline(&a, state));
-	args_free(&a);
-	probe_load.state_free(state);
-	state = NULL;
-	run_collector(&probe_load, &state, "loadavg", "/proc/loadavg", &a);
-	assert_false(probe_load.runs_inline(&a, state));
-	args_free(&a);
-	probe_load.state_free(state);
+	assert_false(
+	    inline_after_run(&probe_memory, "meminfo", "/proc/meminfo"));
+	assert_false(inline_after_run(&probe_load, "loadavg", "/proc/loadavg"));
 }
 
 static void
