@@ -3,10 +3,12 @@
  * machine, the RRD store, the web output, the state file and the alerts.
  * A probe that cannot block (memory, load, a disk check of local mounts:
  * probe runs_inline) runs on this thread, and such checks that share an
- * interval come to share one wake-up; every other probe runs in a pool of
- * worker threads (concurrency).  A worker hands a finished job back
- * through a list and wakes the main thread through a pipe (signals use
- * the same pipe).  A job past its deadline is answered by the main thread
+ * interval come to share one wake-up.  A probe that is one libcurl
+ * transfer (http: probe start/finish) runs in this thread's libcurl multi
+ * handle, whose sockets the loop polls with its own.  Every other probe
+ * runs in a pool of worker threads (concurrency).  A worker hands a
+ * finished job back through a list and wakes the main thread through a
+ * pipe (signals use the same pipe).  A job past its deadline is answered by the main thread
  * with timeout-state; its worker is abandoned (a hung statfs cannot be
  * interrupted) and replaced, and frees the job itself when it returns.
  */
@@ -22,6 +24,8 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "alerts.h"
 #include "backup.h"
@@ -51,6 +55,8 @@ struct job {
 	bool abandoned; /* under pool.lock */
 	bool finished; /* under pool.lock */
 	struct probe_result *res; /* handed to the check, not copied */
+	struct probe_transfer *xfer; /* a loop transfer: no worker */
+	CURL *easy; /* its handle, in the collector's multi */
 };
 
 struct pool {
@@ -74,8 +80,10 @@ struct collector {
 	struct collector_conf *conf;
 	const char *config_path; /* NULL: embedded default */
 	struct pool *pool; /* heap: abandoned workers outlive us */
-	struct job **inflight;
+	struct job **inflight; /* worker jobs and loop transfers */
 	size_t ninflight, inflight_cap;
+	CURLM *multi; /* the loop's transfers */
+	size_t ntransfers;
 	struct rrd_store *rrd;
 	struct alerts *alerts;
 	struct graph_job *graphs; /* renders PNGs off the loop */
@@ -154,6 +162,17 @@ worker_leave(struct pool *p, bool abandoned)
 		pool_free(p);
 }
 
+static void
+probe_run_init(struct probe_run *run, const struct args *args, void **pstate,
+    double deadline)
+{
+	memset(run, 0, sizeof(*run));
+	run->args = args;
+	run->deadline = deadline;
+	run->face = FACE_COLLECTOR;
+	run->check_state = pstate;
+}
+
 /* One run of a check's probe into res, on a worker or the loop. */
 static void
 probe_run_check(const struct probe *probe, const struct args *args,
@@ -161,11 +180,7 @@ probe_run_check(const struct probe *probe, const struct args *args,
 {
 	struct probe_run run;
 
-	memset(&run, 0, sizeof(run));
-	run.args = args;
-	run.deadline = deadline;
-	run.face = FACE_COLLECTOR;
-	run.check_state = pstate;
+	probe_run_init(&run, args, pstate, deadline);
 	result_init(res);
 	if (probe->run(&run, res) != 0 && res->state == STATE_OK)
 		result_set(res, STATE_UNKNOWN, REASON_INTERNAL, "probe failed");
@@ -303,8 +318,23 @@ inflight_remove(struct collector *co, struct job *j)
 		}
 }
 
-static void
-dispatch(struct collector *co, struct check *c, double now)
+/* Checks running in workers or as transfers (a reload's dropped ones
+ * excluded): concurrency bounds it. */
+static size_t
+running_count(const struct collector *co)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < co->ninflight; i++)
+		if (co->inflight[i]->check != NULL)
+			n++;
+	return n;
+}
+
+/* A job for c's run, in flight, c running; NULL (c rescheduled) when out
+ * of memory. */
+static struct job *
+job_start(struct collector *co, struct check *c, double now)
 {
 	struct job *j = calloc(1, sizeof(*j));
 
@@ -318,7 +348,7 @@ dispatch(struct collector *co, struct check *c, double now)
 		free(j);
 		collector_log(LOG_ERR, "check %s: out of memory", c->name);
 		c->next_run = now + check_next_delay(c);
-		return;
+		return NULL;
 	}
 	j->check = c;
 	j->probe = c->probe;
@@ -330,9 +360,19 @@ dispatch(struct collector *co, struct check *c, double now)
 		j->pstate = NULL;
 		job_free(j);
 		c->next_run = now + check_next_delay(c);
-		return;
+		return NULL;
 	}
 	c->running = true;
+	return j;
+}
+
+static void
+dispatch(struct collector *co, struct check *c, double now)
+{
+	struct job *j = job_start(co, c, now);
+
+	if (j == NULL)
+		return;
 	pthread_mutex_lock(&co->pool->lock);
 	if (co->pool->queue_tail)
 		co->pool->queue_tail->next = j;
@@ -623,26 +663,165 @@ run_inline(struct collector *co, struct check *c, double now)
 	finish_check(co, c, &co->spare, sched_mono());
 }
 
-/* Run loop check c and every other loop check with the same delay that
- * falls due within half of it: from then on they share one wake-up (a
- * wake-up costs more than such a check), having run early once by less
- * than half an interval.  A check's first run is never pulled: first runs
- * stay spread over the interval (and --once runs each check once: one
- * that ran is due a whole delay later). */
+/* A job's result goes to its check (unless a reload dropped it). */
 static void
-run_inline_group(struct collector *co, struct check *c, double now)
+job_done(struct collector *co, struct job *j, double now)
 {
+	inflight_remove(co, j);
+	if (j->check != NULL) {
+		j->check->probe_state = j->pstate;
+		j->pstate = NULL;
+		finish_check(co, j->check, &j->res, now);
+	}
+	job_free(j);
+}
+
+/* A check whose probe is one libcurl transfer runs in the loop's multi
+ * handle: no worker and no hand-off, the loop's poll waits for its
+ * sockets with everything else. */
+static bool
+runs_as_transfer(const struct check *c)
+{
+	const struct probe *p = c->probe;
+
+	return p->start != NULL && p->finish != NULL &&
+	    (p->loop_transfer == NULL || p->loop_transfer(&c->args));
+}
+
+static void
+transfer_finish(struct collector *co, struct job *j, CURLcode code)
+{
+	curl_multi_remove_handle(co->multi, j->easy);
+	co->ntransfers--;
+	j->probe->finish(j->xfer, (int)code, j->res);
+	j->xfer = NULL;
+	j->easy = NULL;
+	job_done(co, j, sched_mono());
+}
+
+static void
+start_transfer(struct collector *co, struct check *c, double now)
+{
+	struct job *j = job_start(co, c, now);
+	struct probe_run run;
+	void *easy = NULL;
+
+	if (j == NULL)
+		return;
+	probe_run_init(&run, &j->args, &j->pstate, j->deadline);
+	result_init(j->res);
+	j->xfer = c->probe->start(&run, j->res, &easy);
+	if (j->xfer == NULL) { /* judged already: bad options */
+		job_done(co, j, now);
+		return;
+	}
+	j->easy = easy;
+	curl_easy_setopt(j->easy, CURLOPT_PRIVATE, (void *)j);
+	co->ntransfers++;
+	if (curl_multi_add_handle(co->multi, j->easy) != CURLM_OK) {
+		/* finish() after remove: removing one not added is fine */
+		transfer_finish(co, j, CURLE_FAILED_INIT);
+	}
+}
+
+enum check_path {
+	PATH_INLINE, /* on the loop's thread: cannot block */
+	PATH_TRANSFER, /* a libcurl transfer in the loop's multi handle */
+	PATH_WORKER,
+};
+
+static enum check_path
+check_path(const struct check *c)
+{
+	return runs_inline(c)     ? PATH_INLINE
+	    : runs_as_transfer(c) ? PATH_TRANSFER
+				  : PATH_WORKER;
+}
+
+static void
+run_on_path(
+    struct collector *co, struct check *c, double now, enum check_path path)
+{
+	if (path == PATH_INLINE)
+		run_inline(co, c, now);
+	else if (path == PATH_TRANSFER)
+		start_transfer(co, c, now);
+	else
+		dispatch(co, c, now);
+}
+
+/* Run due check c; a loop check (inline or transfer) takes along every
+ * other one of its path with the same delay that falls due within half
+ * of it: from then on they share one wake-up (in this VM a wake-up costs
+ * more than a local check, and a third of an HTTP one), having run early
+ * once by less than half an interval.  A check's first run is never
+ * pulled: first runs stay spread over the interval (and --once runs each
+ * check once: one that ran is due a whole delay later).  Transfers stay
+ * within concurrency, which so bounds the requests a server gets at once;
+ * worker checks keep their spread. */
+static void
+run_group(struct collector *co, struct check *c, double now)
+{
+	enum check_path path = check_path(c);
 	unsigned delay = check_next_delay(c);
 
-	run_inline(co, c, now);
+	run_on_path(co, c, now, path);
+	if (path == PATH_WORKER)
+		return;
 	for (size_t i = 0; i < co->conf->count; i++) {
 		struct check *o = co->conf->checks[i];
 
+		if (path == PATH_TRANSFER &&
+		    running_count(co) >= (size_t)co->conf->concurrency)
+			break;
 		if (o != c && o->ran && !o->running &&
 		    o->next_run <= now + delay / 2.0 &&
-		    check_next_delay(o) == delay && runs_inline(o))
-			run_inline(co, o, now);
+		    check_next_delay(o) == delay && check_path(o) == path)
+			run_on_path(co, o, now, path);
 	}
+}
+
+/* Let libcurl move the loop's transfers on; judge the finished ones. */
+static void
+drive_transfers(struct collector *co)
+{
+	CURLMsg *msg;
+	int running, left;
+
+	if (co->ntransfers == 0)
+		return;
+	(void)curl_multi_perform(co->multi, &running);
+	while ((msg = curl_multi_info_read(co->multi, &left)) != NULL) {
+		CURLcode code = msg->data.result;
+		struct job *j = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &j);
+		if (j != NULL)
+			transfer_finish(co, j, code);
+	}
+}
+
+/* At exit: transfers still in flight are dropped with their results. */
+static void
+transfers_free(struct collector *co)
+{
+	size_t i = 0;
+
+	while (i < co->ninflight) {
+		struct job *j = co->inflight[i];
+
+		if (j->xfer == NULL) {
+			i++;
+			continue;
+		}
+		j->check = NULL;
+		transfer_finish(co, j, CURLE_ABORTED_BY_CALLBACK);
+	}
+	if (co->multi != NULL)
+		curl_multi_cleanup(co->multi);
+	co->multi = NULL;
 }
 
 static void
@@ -657,13 +836,7 @@ collect_done(struct collector *co)
 	pthread_mutex_unlock(&co->pool->lock);
 	for (; done != NULL; done = next) {
 		next = done->next;
-		inflight_remove(co, done);
-		if (done->check != NULL) {
-			done->check->probe_state = done->pstate;
-			done->pstate = NULL;
-			finish_check(co, done->check, &done->res, now);
-		}
-		job_free(done);
+		job_done(co, done, now);
 	}
 }
 
@@ -679,6 +852,12 @@ reap_timeouts(struct collector *co, double now)
 
 		if (now < j->deadline + ABANDON_GRACE) {
 			i++;
+			continue;
+		}
+		if (j->xfer != NULL) {
+			/* libcurl's own timeout missed: answer it here
+			 * (job_done puts another job at i) */
+			transfer_finish(co, j, CURLE_OPERATION_TIMEDOUT);
 			continue;
 		}
 		pthread_mutex_lock(&co->pool->lock);
@@ -873,17 +1052,6 @@ reload(struct collector *co, double now)
 	collector_log(LOG_NOTICE, "reloaded: %zu checks", fresh->count);
 }
 
-static size_t
-running_count(const struct collector *co)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < co->ninflight; i++)
-		if (co->inflight[i]->check != NULL)
-			n++;
-	return n;
-}
-
 static void
 print_results(const struct collector_conf *conf, FILE *fp)
 {
@@ -1030,7 +1198,9 @@ collector_run_conf(
 		err, sizeof(err)) != 0)
 		collector_log(LOG_WARNING, "state file: %s", err);
 	once_sent = calloc(co.conf->count + 1, sizeof(*once_sent));
-	if (once_sent == NULL || pool_grow(co.pool, co.conf->concurrency) != 0)
+	co.multi = curl_multi_init();
+	if (once_sent == NULL || co.multi == NULL ||
+	    pool_grow(co.pool, co.conf->concurrency) != 0)
 		goto out;
 	schedule_first(co.conf, sched_mono(), once);
 	co.next_graph = sched_mono() +
@@ -1065,6 +1235,7 @@ collector_run_conf(
 				reload(&co, now);
 		}
 		collect_done(&co);
+		drive_transfers(&co);
 		reap_timeouts(&co, now);
 		now = sched_mono();
 		flush_rrd(&co, now, false);
@@ -1079,16 +1250,15 @@ collector_run_conf(
 					continue;
 				if (once && once_sent[i])
 					continue;
-				if (runs_inline(c))
-					run_inline_group(&co, c, now);
-				else if (running_count(&co) <
-				    (size_t)co.conf->concurrency)
-					dispatch(&co, c, now);
-				else
+				if (!runs_inline(c) &&
+				    running_count(&co) >=
+					(size_t)co.conf->concurrency)
 					continue;
+				run_group(&co, c, now);
 				if (once)
 					once_sent[i] = true;
 			}
+			drive_transfers(&co); /* connect the new ones */
 		}
 		if (once) {
 			results = 0;
@@ -1160,9 +1330,17 @@ collector_run_conf(
 			ms = 0;
 		if (ms > 1000)
 			ms = 1000;
-		pfd.fd = wake_pipe[0];
-		pfd.events = POLLIN;
-		(void)poll(&pfd, 1, ms);
+		if (co.ntransfers > 0) {
+			/* libcurl shortens ms to its own timers */
+			struct curl_waitfd pipe_fd = { .fd = wake_pipe[0],
+				.events = CURL_WAIT_POLLIN };
+
+			(void)curl_multi_poll(co.multi, &pipe_fd, 1, ms, NULL);
+		} else {
+			pfd.fd = wake_pipe[0];
+			pfd.events = POLLIN;
+			(void)poll(&pfd, 1, ms);
+		}
 	}
 
 	/* a rendering in progress finishes first (bounded) */
@@ -1188,6 +1366,7 @@ collector_run_conf(
 	}
 out:
 	graph_job_free(co.graphs); /* bounded wait for a rendering */
+	transfers_free(&co);
 	pool_stop(&co);
 	close_outputs(&co);
 	passive_stop();

@@ -34,8 +34,8 @@ const struct option_spec collector_global_options[] = {
 	    "state of a check that overran its deadline: critical or "
 	    "unknown" },
 	{ "concurrency", 0, OPT_INT, "N", "4", 1, 64,
-	    "probes running at once in worker threads (memory, load and "
-	    "local disk checks run on the main thread)" },
+	    "checks running at once in worker threads or as HTTP "
+	    "transfers (memory, load and local disk checks do not count)" },
 	{ "rrd-dir", 0, OPT_STRING, "PATH", "rrd", 0, -1,
 	    "RRD files, RRD_DIR/CHECK/METRIC.rrd (relative to the config "
 	    "file's folder)" },

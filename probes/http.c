@@ -515,6 +515,16 @@ set_request(CURL *curl, const struct args *a, const struct http_conf *cf,
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, ms);
 	curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+	/* Nothing learnt by an earlier transfer of the same multi handle (the
+	 * collector's) may answer for this one: no resumed TLS session (its
+	 * chain was verified then), no cached CA store (libcurl would keep
+	 * the first store ssl_ctx_cb installed, not a CA file's new one), no
+	 * cached address. */
+	curl_easy_setopt(curl, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+	curl_easy_setopt(curl, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075700 /* 7.87.0 */
+	curl_easy_setopt(curl, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+#endif
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_cb);
@@ -939,54 +949,88 @@ add_time_metrics(CURL *curl, const struct http_conf *cf, bool https,
 	}
 }
 
-static int
-http_run(const struct probe_run *run, struct probe_result *res)
-{
+/* One request from set-up to verdict; start() and finish() bracket the
+ * transfer, which curl_easy_perform or the collector's loop runs. */
+struct probe_transfer {
+	const struct args *args;
 	struct http_conf cf;
-	struct http_ctx *ctx = NULL;
-	struct verdict v;
-	struct curl_slist *headers = NULL, *resolve = NULL;
-	struct metric *m;
-	CURL *curl = NULL;
-	CURLcode rc;
-	char err[HTTP_ERR_MAX], errbuf[CURL_ERROR_SIZE], tlsmsg[400];
-	double left, total = 0.0;
-	long code = 0, hver = 0;
-	bool conf_ok = false;
+	bool conf_ok;
+	struct http_ctx *ctx;
+	CURL *curl;
+	struct curl_slist *headers, *resolve;
+	char errbuf[CURL_ERROR_SIZE];
+};
 
-	memset(&v, 0, sizeof(v));
-	err[0] = errbuf[0] = '\0';
-	if (conf_load(run->args, &cf, err, sizeof(err)) != 0) {
-		result_set(res, STATE_UNKNOWN, REASON_CONFIG, "%s", err);
-		goto out;
+static void
+transfer_end(struct probe_transfer *t, struct probe_result *res)
+{
+	/* A TLS opt-out shows wherever the result goes (status page, mail). */
+	if (t->conf_ok && t->cf.insecure && t->ctx != NULL && t->ctx->https) {
+		size_t mlen = strlen(res->message);
+
+		str_appendf(res->message, sizeof(res->message), &mlen,
+		    " (TLS not verified: insecure)");
 	}
-	conf_ok = true;
-	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
+	curl_slist_free_all(t->headers);
+	curl_slist_free_all(t->resolve);
+	if (t->curl != NULL)
+		curl_easy_cleanup(t->curl);
+	if (t->conf_ok && t->cf.have_regex)
+		regfree(&t->cf.regex);
+	if (t->ctx != NULL) {
+		free(t->ctx->headers);
+		free(t->ctx->body);
+		free(t->ctx);
+	}
+	free(t);
+}
+
+static struct probe_transfer *
+http_start(const struct probe_run *run, struct probe_result *res, void **easy)
+{
+	struct probe_transfer *t = calloc(1, sizeof(*t));
+	struct http_ctx *ctx;
+	char err[HTTP_ERR_MAX];
+	double left;
+
+	err[0] = '\0';
+	if (t == NULL) {
 		result_set(
 		    res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
-		goto out;
+		return NULL;
+	}
+	t->args = run->args;
+	if (conf_load(run->args, &t->cf, err, sizeof(err)) != 0) {
+		result_set(res, STATE_UNKNOWN, REASON_CONFIG, "%s", err);
+		goto fail;
+	}
+	t->conf_ok = true;
+	if ((ctx = t->ctx = calloc(1, sizeof(*ctx))) == NULL) {
+		result_set(
+		    res, STATE_UNKNOWN, REASON_INTERNAL, "out of memory");
+		goto fail;
 	}
 	http_tls_seen_init(&ctx->seen);
-	if (http_url_build(&cf.target, ctx->url, sizeof(ctx->url), ctx->host,
+	if (http_url_build(&t->cf.target, ctx->url, sizeof(ctx->url), ctx->host,
 		sizeof(ctx->host), &ctx->port, &ctx->https, err,
 		sizeof(err)) != 0) {
 		result_set(res, STATE_UNKNOWN, REASON_CONFIG, "%s", err);
-		goto out;
+		goto fail;
 	}
-	if (cf.cert_mode && !ctx->https) {
+	if (t->cf.cert_mode && !ctx->https) {
 		result_set(
 		    res, STATE_UNKNOWN, REASON_CONFIG, "-C needs an https URL");
-		goto out;
+		goto fail;
 	}
-	ctx->keep_body = cf.string != NULL || cf.have_regex;
+	ctx->keep_body = t->cf.string != NULL || t->cf.have_regex;
 	ctx->headers = malloc(HTTP_HEADERS_CAP + 1);
 	if (ctx->keep_body)
 		ctx->body = malloc(HTTP_BODY_CAP + 1);
 	if (ctx->headers == NULL || (ctx->keep_body && ctx->body == NULL) ||
-	    (curl = curl_easy_init()) == NULL) {
+	    (t->curl = curl_easy_init()) == NULL) {
 		result_set(res, STATE_UNKNOWN, REASON_INTERNAL,
 		    "cannot allocate the transfer");
-		goto out;
+		goto fail;
 	}
 	ctx->headers[0] = '\0';
 	if (ctx->body != NULL)
@@ -995,69 +1039,96 @@ http_run(const struct probe_run *run, struct probe_result *res)
 	if (left <= 0.0) {
 		result_set(res, STATE_CRITICAL, REASON_TIMEOUT,
 		    "timeout before the request started");
-		goto out;
+		goto fail;
 	}
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	if (set_request(curl, run->args, &cf, ctx, &headers, &resolve, left,
-		err, sizeof(err)) != 0) {
+	curl_easy_setopt(t->curl, CURLOPT_ERRORBUFFER, t->errbuf);
+	if (set_request(t->curl, run->args, &t->cf, ctx, &t->headers,
+		&t->resolve, left, err, sizeof(err)) != 0) {
 		result_set(res, STATE_UNKNOWN, REASON_CONFIG, "%s",
 		    err[0] ? err : "cannot set up the request");
-		goto out;
+		goto fail;
 	}
 	result_long(res, "URL: %s", ctx->url);
-	rc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &hver);
-	add_time_metrics(curl, &cf, ctx->https, res, &total);
+	*easy = t->curl;
+	return t;
+fail:
+	transfer_end(t, res);
+	return NULL;
+}
 
+/* The transfer failed: why, in the words a sysadmin acts on. */
+static void
+judge_failure(struct probe_transfer *t, CURLcode rc, double total,
+    struct probe_result *res)
+{
+	const struct http_ctx *ctx = t->ctx;
+	enum probe_reason reason = curl_reason(rc);
+	const char *why = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+	char tlsmsg[400];
+
+	if (ctx->ca_error[0] != '\0') {
+		result_set(
+		    res, STATE_UNKNOWN, REASON_CONFIG, "%s", ctx->ca_error);
+	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
+		result_set(res, STATE_CRITICAL, reason,
+		    "timeout after %.3f seconds: %s", total, why);
+	} else if (reason == REASON_TLS &&
+	    tls_problem_text(ctx, tlsmsg, sizeof(tlsmsg))) {
+		result_set(res, STATE_CRITICAL, reason, "%s", tlsmsg);
+	} else if (rc == CURLE_OUT_OF_MEMORY &&
+	    info_seconds(t->curl, CURLINFO_STARTTRANSFER_TIME_T) > 0) {
+		/* libcurl's answer to a header line over its cap */
+		result_set(res, STATE_CRITICAL, REASON_PROTOCOL,
+		    "invalid HTTP response: headers over libcurl's "
+		    "size limit");
+	} else {
+		result_set(res, STATE_CRITICAL, reason, "%s%s",
+		    reason == REASON_TLS            ? "TLS handshake failed: "
+			: reason == REASON_PROTOCOL ? "invalid HTTP response: "
+						    : "",
+		    why);
+	}
+	if (ctx->seen.chain[0].present) {
+		/* metrics only: the failure above is the verdict */
+		struct verdict ignored;
+
+		memset(&ignored, 0, sizeof(ignored));
+		check_cert(&t->cf, ctx, res, &ignored);
+	}
+	long_tls(res, ctx);
+}
+
+static void
+http_finish(struct probe_transfer *t, int code, struct probe_result *res)
+{
+	const struct http_conf *cf = &t->cf;
+	const struct http_ctx *ctx = t->ctx;
+	CURLcode rc = (CURLcode)code;
+	struct verdict v;
+	struct metric *m;
+	char tlsmsg[400];
+	double total = 0.0;
+	long status = 0, hver = 0;
+
+	memset(&v, 0, sizeof(v));
+	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(t->curl, CURLINFO_HTTP_VERSION, &hver);
+	add_time_metrics(t->curl, cf, ctx->https, res, &total);
 	if (rc != CURLE_OK) {
-		enum probe_reason reason = curl_reason(rc);
-
-		if (ctx->ca_error[0] != '\0') {
-			result_set(res, STATE_UNKNOWN, REASON_CONFIG, "%s",
-			    ctx->ca_error);
-		} else if (rc == CURLE_OPERATION_TIMEDOUT) {
-			result_set(res, STATE_CRITICAL, reason,
-			    "timeout after %.3f seconds: %s", total,
-			    errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		} else if (reason == REASON_TLS &&
-		    tls_problem_text(ctx, tlsmsg, sizeof(tlsmsg))) {
-			result_set(res, STATE_CRITICAL, reason, "%s", tlsmsg);
-		} else if (rc == CURLE_OUT_OF_MEMORY &&
-		    info_seconds(curl, CURLINFO_STARTTRANSFER_TIME_T) > 0) {
-			/* libcurl's answer to a header line over its cap */
-			result_set(res, STATE_CRITICAL, REASON_PROTOCOL,
-			    "invalid HTTP response: headers over libcurl's "
-			    "size limit");
-		} else {
-			result_set(res, STATE_CRITICAL, reason, "%s%s",
-			    reason == REASON_TLS ? "TLS handshake failed: "
-				: reason == REASON_PROTOCOL
-				? "invalid HTTP response: "
-				: "",
-			    errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		}
-		if (ctx->seen.chain[0].present) {
-			/* metrics only: the failure above is the verdict */
-			struct verdict ignored;
-
-			memset(&ignored, 0, sizeof(ignored));
-			check_cert(&cf, ctx, res, &ignored);
-		}
-		long_tls(res, ctx);
+		judge_failure(t, rc, total, res);
 		goto out;
 	}
 
 	if (ctx->seen.chain[0].present) {
-		if (cf.insecure &&
+		if (cf->insecure &&
 		    tls_problem_text(ctx, tlsmsg, sizeof(tlsmsg)))
 			result_long(
 			    res, "not verified (--insecure): %s", tlsmsg);
-		if (cf.insecure)
-			check_cert_dates_insecure(&cf, ctx, &v);
-		check_cert(&cf, ctx, res, &v);
+		if (cf->insecure)
+			check_cert_dates_insecure(cf, ctx, &v);
+		check_cert(cf, ctx, res, &v);
 	}
-	if (cf.cert_mode) {
+	if (cf->cert_mode) {
 		long_tls(res, ctx);
 		if (v.len == 0)
 			verdict_add(&v, STATE_OK, REASON_NONE,
@@ -1066,26 +1137,27 @@ http_run(const struct probe_run *run, struct probe_result *res)
 		goto out;
 	}
 
-	check_status(run->args, &cf, code, &v);
-	check_content(&cf, ctx, &v);
-	if (cf.http2 && hver != CURL_HTTP_VERSION_2_0)
+	check_status(t->args, cf, status, &v);
+	check_content(cf, ctx, &v);
+	if (cf->http2 && hver != CURL_HTTP_VERSION_2_0)
 		verdict_add(&v, STATE_WARNING, REASON_PROTOCOL,
 		    "server did not negotiate HTTP/2");
-	if (range_alerts(&cf.crit, total))
+	if (range_alerts(&cf->crit, total))
 		verdict_add(&v, STATE_CRITICAL, REASON_THRESHOLD,
-		    "response time %.3f s over %s", total, cf.crit.text);
-	else if (range_alerts(&cf.warn, total))
+		    "response time %.3f s over %s", total, cf->crit.text);
+	else if (range_alerts(&cf->warn, total))
 		verdict_add(&v, STATE_WARNING, REASON_THRESHOLD,
-		    "response time %.3f s over %s", total, cf.warn.text);
+		    "response time %.3f s over %s", total, cf->warn.text);
 
 	if ((m = result_metric(
 		 res, "size", (double)ctx->size, "B", DS_GAUGE)) != NULL) {
 		m->has_min = true;
-		if (cf.have_size)
-			range_from_bounds(&m->warn, (double)cf.size_min,
-			    cf.size_max >= 0 ? (double)cf.size_max : INFINITY);
+		if (cf->have_size)
+			range_from_bounds(&m->warn, (double)cf->size_min,
+			    cf->size_max >= 0 ? (double)cf->size_max
+					      : INFINITY);
 	}
-	result_metric(res, "status", (double)code, "", DS_GAUGE);
+	result_metric(res, "status", (double)status, "", DS_GAUGE);
 
 	result_set(res, v.state, v.reason,
 	    "%s%s%s - %zu bytes in %.3f second "
@@ -1101,24 +1173,24 @@ http_run(const struct probe_run *run, struct probe_result *res)
 						: "1.1");
 	long_tls(res, ctx);
 out:
-	/* A TLS opt-out shows wherever the result goes (status page, mail). */
-	if (conf_ok && cf.insecure && ctx != NULL && ctx->https) {
-		size_t mlen = strlen(res->message);
+	transfer_end(t, res);
+}
 
-		str_appendf(res->message, sizeof(res->message), &mlen,
-		    " (TLS not verified: insecure)");
-	}
-	curl_slist_free_all(headers);
-	curl_slist_free_all(resolve);
-	if (curl != NULL)
-		curl_easy_cleanup(curl);
-	if (conf_ok && cf.have_regex)
-		regfree(&cf.regex);
-	if (ctx != NULL) {
-		free(ctx->headers);
-		free(ctx->body);
-		free(ctx);
-	}
+/* A regex runs over up to 1 MiB of a server's body: not on the loop. */
+static bool
+http_loop_transfer(const struct args *args)
+{
+	return args_string(args, "regex") == NULL;
+}
+
+static int
+http_run(const struct probe_run *run, struct probe_result *res)
+{
+	void *easy = NULL;
+	struct probe_transfer *t = http_start(run, res, &easy);
+
+	if (t != NULL)
+		http_finish(t, curl_easy_perform(easy), res);
 	return 0;
 }
 
@@ -1136,4 +1208,7 @@ const struct probe probe_http = {
 		.args = "--base 1000 -l 0",
 	},
 	.run = http_run,
+	.start = http_start,
+	.finish = http_finish,
+	.loop_transfer = http_loop_transfer,
 };

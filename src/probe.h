@@ -88,6 +88,9 @@ struct probe_run {
 };
 
 /* The munin graph a probe describes; field lines come from the metrics. */
+/* One prepared transfer, the probe's own (see struct probe's start). */
+struct probe_transfer;
+
 struct probe_munin {
 	const char *title;
 	const char *category;
@@ -109,6 +112,19 @@ struct probe {
 	 * then runs it on its own thread instead of handing it to a worker
 	 * and back.  NULL: never. */
 	bool (*runs_inline)(const struct args *args, void *state);
+	/* A probe that is one libcurl transfer splits run() in two, so that
+	 * the collector can drive the transfer from its own loop (libcurl's
+	 * multi interface) instead of a worker thread: start() prepares it
+	 * and hands back its CURL easy handle in *easy, or fills res and
+	 * returns NULL; finish() judges the transfer's CURLcode into res and
+	 * frees the transfer.  run->args must live until finish().  With
+	 * loop_transfer(args) false (finish() may take long), or these NULL,
+	 * the check runs in a worker. */
+	struct probe_transfer *(*start)(
+	    const struct probe_run *run, struct probe_result *res, void **easy);
+	void (*finish)(
+	    struct probe_transfer *t, int code, struct probe_result *res);
+	bool (*loop_transfer)(const struct args *args);
 };
 
 /* Per-check state that is one open file (the /proc file a probe reads):
