@@ -30,7 +30,8 @@ if [ "${1:-}" = --quick ]; then
 fi
 # FOOTPRINT_INTERVAL=60 FOOTPRINT_WINDOW=300 FOOTPRINT_REPS=1: the same at
 # a real interval (every daemon checks every INTERVAL s, munin-update runs
-# every INTERVAL s too); WARM then covers one interval (the first cycle)
+# every INTERVAL s too); WARM then covers one interval (the first cycle).
+# FOOTPRINT_DAEMONS="osemon collectd": measure only these.
 INTERVAL=${FOOTPRINT_INTERVAL:-1}
 WINDOW=${FOOTPRINT_WINDOW:-$WINDOW}
 REPS=${FOOTPRINT_REPS:-$REPS}
@@ -279,6 +280,7 @@ command -v monit >/dev/null 2>&1 || { echo "footprint: monit missing (sh bench/s
 command -v collectd >/dev/null 2>&1 || { echo "footprint: collectd missing (sh bench/setup.sh)" >&2; DAEMONS=$(echo "$DAEMONS" | sed 's/ collectd//'); }
 [ "$MUNIN" = yes ] && DAEMONS="$DAEMONS munin-node"
 [ "$MUNIN" = yes ] || echo "footprint: munin not measured (needs munin-node, munin, wget, setpriv, unshare -m)"
+DAEMONS=${FOOTPRINT_DAEMONS:-$DAEMONS} # a subset: FOOTPRINT_DAEMONS="osemon collectd"
 
 echo "footprint: $NCHECKS checks at $INTERVAL s ($NHTTP HTTP to nginx on 127.0.0.1:$HPORT)," \
     "munin every $MUNIN_EVERY s; warm-up $WARM s, window $WINDOW s, $REPS repetition(s), $(nproc) CPUs"

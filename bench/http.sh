@@ -1,6 +1,6 @@
 #!/bin/sh
-# CPU per HTTP(S) check: the http probe run in-process as the collector's
-# workers run it (bench/http_bench.c: probe->run with FACE_COLLECTOR, a new
+# CPU per HTTP(S) check: the http probe run in-process back to back
+# (bench/http_bench.c: probe->run with FACE_COLLECTOR, a new
 # libcurl handle, connection and TLS handshake per check) against
 # monitoring-plugins' check_http exec'd once per check, as Nagios does; and
 # the plugin faces exec'd per check: `osemon check http` against check_curl.

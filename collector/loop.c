@@ -43,6 +43,7 @@
 #define STATEFILE_MIN_GAP 1.0
 #define ABANDONED_MAX 32 /* hung workers before no more are replaced */
 #define ERROR_LOG_GAP 300.0 /* a failing write is logged this often */
+#define QUIET_TRIM_GAP 5.0 /* nothing due this long: hand back the heap */
 
 struct job {
 	struct job *next;
@@ -92,6 +93,7 @@ struct collector {
 	bool dirty_state, dirty_status;
 	bool urgent_state; /* a state changed: write within a second */
 	bool hard_state; /* a hard change went to the alerts: write now */
+	bool heap_used; /* results came in since the last malloc_trim */
 	bool urgent_status; /* the same for the status page */
 	double last_state_error, last_web_error; /* log rate limits */
 	double last_state_write, last_status_write, next_graph;
@@ -637,6 +639,7 @@ finish_check(struct collector *co, struct check *c, struct probe_result **res,
 		co->urgent_state = co->urgent_status = true;
 	co->dirty_state = true;
 	co->dirty_status = true;
+	co->heap_used = true;
 }
 
 /* A probe that cannot block runs on the loop's own thread: a hand-off to
@@ -909,6 +912,24 @@ schedule_first(struct collector_conf *conf, double now, bool once)
 			(double)c->interval * (double)i /
 			    (double)(conf->count ? conf->count : 1);
 	}
+}
+
+/* The next due check or in-flight deadline, if before until. */
+static double
+next_check_event(const struct collector *co, bool stopping, double until)
+{
+	double when = until;
+
+	for (size_t i = 0; !stopping && i < co->conf->count; i++) {
+		const struct check *c = co->conf->checks[i];
+
+		if (!c->running && c->next_run < when)
+			when = c->next_run;
+	}
+	for (size_t i = 0; i < co->ninflight; i++)
+		if (co->inflight[i]->deadline + ABANDON_GRACE < when)
+			when = co->inflight[i]->deadline + ABANDON_GRACE;
+	return when;
 }
 
 /* When the dirty state file is due: a state change within a second,
@@ -1304,22 +1325,22 @@ collector_run_conf(
 			 * (a graph rendering far more): glibc keeps freed heap
 			 * pages resident unless asked, so the footprint would
 			 * be the peak, not what the collector keeps. */
-			if (wrote)
+			/* Likewise before a quiet spell: at a 60 s interval
+			 * the loop sleeps most of the time, holding the
+			 * heap of the last round's transfers and results. */
+			if (wrote ||
+			    (co.heap_used && co.ninflight == 0 &&
+				next_check_event(
+				    &co, stopping, now + QUIET_TRIM_GAP) >=
+				    now + QUIET_TRIM_GAP)) {
 				malloc_trim(0);
+				co.heap_used = false;
+			}
 		}
 
 		/* Sleep until the next due check, deadline or chore, at
 		 * most one second (alerts_tick). */
-		wake = now + 1.0;
-		for (size_t i = 0; !stopping && i < co.conf->count; i++) {
-			struct check *c = co.conf->checks[i];
-
-			if (!c->running && c->next_run < wake)
-				wake = c->next_run;
-		}
-		for (size_t i = 0; i < co.ninflight; i++)
-			if (co.inflight[i]->deadline + ABANDON_GRACE < wake)
-				wake = co.inflight[i]->deadline + ABANDON_GRACE;
+		wake = next_check_event(&co, stopping, now + 1.0);
 		/* --once writes these at the end: no wake-ups for them */
 		if (!once && co.dirty_state && state_due(&co) < wake)
 			wake = state_due(&co);

@@ -5,7 +5,7 @@
 # a fresh connection (none kept from the last run, though the server
 # offers keep-alive); certificate-only, regex (a worker) and plain checks
 # in one run; transfers of one interval come to share a wake-up; SIGTERM
-# waits for a transfer in flight, --once too.
+# waits for a transfer in flight, --once too; a reload drops one in flight.
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/lib/nginx.sh"
 need nginx openssl
@@ -142,3 +142,31 @@ expect_match "$OUT" '^hung +CRITICAL +timeout after' "--once: hung check's resul
 expect_match "$OUT" '^keep +OK +HTTP/1\.1 200 OK' "--once: keep-alive check OK"
 expect_match "$OUT" '^rx +OK +HTTP/1\.1 200 OK' "--once: regex check OK"
 expect_match "$OUT" "^cert +OK +.*certificate 'valid-cn'" "--once: certificate-only check OK"
+
+# SIGHUP while a transfer is in flight, its check removed: the transfer
+# ends on its own and its result is dropped; the others go on
+cp osemon.conf hup.conf
+t_bg "$OSEMON" run -c hup.conf 2>hup.err
+HPID=$T_LAST_PID
+sleep 1.5
+$PY -c '
+import re, sys
+t = open(sys.argv[1]).read()
+open(sys.argv[1], "w").write(re.sub(r"\[check hung\][^[]*", "", t))
+' hup.conf
+kill -HUP "$HPID"
+sleep 3
+n0=$(wc -l <requests)
+sleep 1.2
+kill -TERM "$HPID"
+wait "$HPID" 2>/dev/null
+rc=$?
+HERR=$(cat hup.err)
+expect_eq "$rc" 0 "reload with a transfer in flight: clean exit"
+expect_match "$HERR" 'reloaded: 4 checks' "reload dropped the hung check"
+expect_no_match "$HERR" 'check hung: CRITICAL' "the dropped transfer's result went nowhere"
+if [ "$(wc -l <requests)" -gt "$n0" ]; then
+	t_pass "checks kept running after the reload"
+else
+	t_fail "no request after the reload"
+fi

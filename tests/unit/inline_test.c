@@ -1,6 +1,7 @@
 /*
  * Which checks the collector may run on its own thread (probe
- * runs_inline), and the /proc re-read those probes keep open.
+ * runs_inline, or a libcurl transfer in its multi handle: probe start,
+ * finish, loop_transfer), and the /proc re-read those probes keep open.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,20 @@
 extern const struct probe probe_disk, probe_memory, probe_load, probe_http,
     probe_proc;
 
+/* args of probe with one "name=value" option (NULL: none) */
+static void
+args_with(const struct probe *probe, struct args *a, const char *opt,
+    const char *value)
+{
+	char err[256];
+
+	args_init(a, probe->options);
+	if (opt != NULL)
+		assert_int_equal(args_set(a, args_spec(probe->options, opt),
+				     value, err, sizeof(err)),
+		    0);
+}
+
 /* One collector-face run of probe with "name=value" options; the check's
  * state stays in *state.  Returns the result's state. */
 static enum probe_state
@@ -27,15 +42,10 @@ run_collector(const struct probe *probe, void **state, const char *opt,
 {
 	struct probe_result *res = malloc(sizeof(*res));
 	struct probe_run run;
-	char err[256];
 	enum probe_state st;
 
 	assert_non_null(res);
-	args_init(a, probe->options);
-	if (opt != NULL)
-		assert_int_equal(args_set(a, args_spec(probe->options, opt),
-				     value, err, sizeof(err)),
-		    0);
+	args_with(probe, a, opt, value);
 	memset(&run, 0, sizeof(run));
 	run.args = a;
 	run.deadline = clock_monotonic_now() + 5;
@@ -55,6 +65,57 @@ test_network_probes_never_inline(void **unused)
 	assert_null(probe_http.runs_inline);
 	/* /proc/PID/cmdline can block on a process stuck in the kernel */
 	assert_null(probe_proc.runs_inline);
+}
+
+static bool
+http_on_loop(const char *opt, const char *value)
+{
+	struct args a;
+	bool yes;
+
+	args_with(&probe_http, &a, opt, value);
+	yes = probe_http.loop_transfer(&a);
+	args_free(&a);
+	return yes;
+}
+
+static void
+test_transfer_probes(void **unused)
+{
+	struct probe_result *res = malloc(sizeof(*res));
+	struct probe_run run;
+	struct args a;
+	void *easy = NULL;
+	char err[256];
+
+	(void)unused;
+	assert_non_null(probe_http.start);
+	assert_non_null(probe_http.finish);
+	assert_true(http_on_loop(NULL, NULL));
+	assert_true(http_on_loop("string", "hello"));
+	/* a regex over a 1 MiB body is no work for the loop's thread */
+	assert_false(http_on_loop("regex", "h(e|a)llo"));
+	assert_null(probe_proc.start);
+	assert_null(probe_disk.start);
+
+	/* options judged in start(): no transfer, the result filled */
+	assert_non_null(res);
+	args_with(&probe_http, &a, "certificate", "30,14");
+	assert_int_equal(args_set(&a, args_spec(probe_http.options, "url"),
+			     "http://127.0.0.1/", err, sizeof(err)),
+	    0);
+	memset(&run, 0, sizeof(run));
+	run.args = &a;
+	run.deadline = clock_monotonic_now() + 5;
+	run.face = FACE_COLLECTOR;
+	result_init(res);
+	assert_null(probe_http.start(&run, res, &easy));
+	assert_null(easy);
+	assert_int_equal(res->state, STATE_UNKNOWN);
+	assert_int_equal(res->reason, REASON_CONFIG);
+	assert_string_equal(res->message, "-C needs an https URL");
+	args_free(&a);
+	free(res);
 }
 
 /* After one collector run of probe with the option (NULL: none), may the
@@ -158,6 +219,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_network_probes_never_inline),
+		cmocka_unit_test(test_transfer_probes),
 		cmocka_unit_test(test_memory_and_load),
 		cmocka_unit_test(test_disk),
 		cmocka_unit_test(test_reread),
