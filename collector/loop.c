@@ -753,9 +753,9 @@ run_on_path(
 		dispatch(co, c, now);
 }
 
-/* Run due check c; a loop check (inline or transfer) takes along every
- * other one of its path with the same delay that falls due within half
- * of it: from then on they share one wake-up (in this VM a wake-up costs
+/* Run due check c on its path (check_path); a loop check (inline or
+ * transfer) takes along every other one of its path with the same delay
+ * that falls due within half of it: from then on they share one wake-up (in this VM a wake-up costs
  * more than a local check, and a third of an HTTP one), having run early
  * once by less than half an interval.  A check's first run is never
  * pulled: first runs stay spread over the interval (and --once runs each
@@ -763,9 +763,9 @@ run_on_path(
  * within concurrency, which so bounds the requests a server gets at once;
  * worker checks keep their spread. */
 static void
-run_group(struct collector *co, struct check *c, double now)
+run_group(
+    struct collector *co, struct check *c, enum check_path path, double now)
 {
-	enum check_path path = check_path(c);
 	unsigned delay = check_next_delay(c);
 
 	run_on_path(co, c, now, path);
@@ -1266,16 +1266,18 @@ collector_run_conf(
 		if (!stopping) {
 			for (size_t i = 0; i < co.conf->count; i++) {
 				struct check *c = co.conf->checks[i];
+				enum check_path path;
 
 				if (c->running || c->next_run > now)
 					continue;
 				if (once && once_sent[i])
 					continue;
-				if (!runs_inline(c) &&
+				path = check_path(c);
+				if (path != PATH_INLINE &&
 				    running_count(&co) >=
 					(size_t)co.conf->concurrency)
 					continue;
-				run_group(&co, c, now);
+				run_group(&co, c, path, now);
 				if (once)
 					once_sent[i] = true;
 			}

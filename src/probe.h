@@ -87,10 +87,10 @@ struct probe_run {
 					 * and must free it with state_free */
 };
 
-/* The munin graph a probe describes; field lines come from the metrics. */
 /* One prepared transfer, the probe's own (see struct probe's start). */
 struct probe_transfer;
 
+/* The munin graph a probe describes; field lines come from the metrics. */
 struct probe_munin {
 	const char *title;
 	const char *category;
